@@ -1,0 +1,112 @@
+"""The errors clientreg raises: a small tree of classes that carry data, never formatted text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ClientregError(Exception):
+    """Base of every error clientreg raises on purpose.
+
+    Carries the field it concerns (a column name such as ``email``, ``company_attr.employees`` or
+    ``contacts[1].email``), the offending value, a stable code and the reason in plain words.
+    """
+
+    code = "error"
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        field: str | None = None,
+        value: Any = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+        self.value = value
+        if code is not None:
+            self.code = code
+
+    def located(self, prefix: str) -> ClientregError:
+        """The same error with its field placed under ``prefix`` (``contacts[0]`` + ``email``)."""
+        where = f"{prefix}.{self.field}" if self.field else prefix
+        return type(self)(self.reason, field=where, value=self.value, code=self.code)
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class InvalidValue(ClientregError):
+    """A value breaks a field rule: syntax, length, type, allowed values."""
+
+    code = "invalid-value"
+
+
+class MissingPrerequisite(ClientregError):
+    """Something the registration needs does not exist or is inactive (type, category, company)."""
+
+    code = "missing-prerequisite"
+
+
+class Conflict(ClientregError):
+    """The value clashes with what the database already holds (unique keys, locked fields)."""
+
+    code = "conflict"
+
+
+class NotFound(ClientregError):
+    """The record asked for does not exist."""
+
+    code = "not-found"
+
+
+class Rejected(ClientregError):
+    """Several problems found in one piece of input; nothing was written."""
+
+    code = "rejected"
+
+    def __init__(self, problems: list[ClientregError], *, reason: str | None = None) -> None:
+        super().__init__(reason or f"{len(problems)} problem(s) found")
+        self.problems = problems
+
+
+class StorageError(ClientregError):
+    """The database cannot be used: busy past the timeout, not a clientreg file, too new."""
+
+    code = "storage"
+
+
+class DatabaseBusy(StorageError):
+    code = "database-busy"
+
+
+class UnreadableInput(ClientregError):
+    """A file cannot be read at all (missing, not the format it claims, over a limit)."""
+
+    code = "unreadable-file"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem located in an input file, as reports and rejects files show it."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: Any
+    code: str
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "code": self.code,
+            "message": self.message,
+        }
