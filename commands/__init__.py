@@ -1,0 +1,1 @@
+"""The command-line layer of clientreg: the Typer app, the wizard and rendering."""

@@ -1,0 +1,1 @@
+"""Input adapters of clientreg: file readers and the pydantic models of import rows."""
