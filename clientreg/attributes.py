@@ -1,0 +1,225 @@
+"""Custom attributes declared on company types and categories, and the check of their values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from clientreg import rules
+from clientreg.errors import InvalidValue
+
+ATTRIBUTE_TYPES = ("text", "memo", "number", "currency", "date", "time", "list")
+_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
+_TIME_RE = re.compile(r"\d{2}:\d{2}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class AttributeDef:
+    """One custom field: its key, label, type and the limits its values must respect."""
+
+    key: str
+    label: str
+    type: str = "text"
+    required: bool = False
+    values: tuple[str, ...] = ()
+    min: Decimal | None = None
+    max: Decimal | None = None
+    decimals: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The attribute in the seed document's shape (only the keys that are set)."""
+        out: dict[str, Any] = {"key": self.key, "label": self.label, "type": self.type}
+        if self.required:
+            out["required"] = True
+        if self.values:
+            out["values"] = list(self.values)
+        for name in ("min", "max"):
+            limit = getattr(self, name)
+            if limit is not None:
+                out[name] = int(limit) if limit == limit.to_integral_value() else float(limit)
+        if self.decimals is not None:
+            out["decimals"] = self.decimals
+        return out
+
+
+def _decimal_or_none(value: object, *, field: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidValue("must be a number", field=field, value=value,
+                           code="invalid-number") from None
+    if not number.is_finite():
+        raise InvalidValue("must be a finite number", field=field, value=value,
+                           code="invalid-number")
+    return number
+
+
+def define(raw: dict[str, Any], *, field: str = "attributes") -> AttributeDef:
+    """Check one attribute declaration (from a seed file or the command line)."""
+    where = f"{field}.{raw.get('key', '?')}"
+    key = rules.required_text(raw.get("key"), field=f"{where}.key", max_length=50)
+    if not _KEY_RE.fullmatch(key):
+        raise InvalidValue(
+            "must start with a lower-case letter and hold only a-z, 0-9 and _",
+            field=f"{where}.key", value=key, code="invalid-attribute-key",
+        )
+    kind = (rules.clean_text(raw.get("type"), field=f"{where}.type") or "text").lower()
+    if kind not in ATTRIBUTE_TYPES:
+        raise InvalidValue(
+            f"must be one of {', '.join(ATTRIBUTE_TYPES)}",
+            field=f"{where}.type", value=kind, code="invalid-attribute-type",
+        )
+    values = tuple(
+        v for v in (rules.clean_text(x, field=f"{where}.values") for x in raw.get("values") or ())
+        if v is not None
+    )
+    if kind == "list" and not values:
+        raise InvalidValue("a list attribute needs its allowed values", field=f"{where}.values",
+                           value=None, code="missing-value")
+    decimals = raw.get("decimals")
+    if decimals is not None:
+        try:
+            decimals = int(decimals)
+        except (TypeError, ValueError):
+            decimals = -1
+        if not 0 <= decimals <= 10:
+            raise InvalidValue("must be a whole number from 0 to 10", field=f"{where}.decimals",
+                               value=raw.get("decimals"), code="invalid-number")
+    elif kind == "currency":
+        decimals = 2
+    minimum = _decimal_or_none(raw.get("min"), field=f"{where}.min")
+    maximum = _decimal_or_none(raw.get("max"), field=f"{where}.max")
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise InvalidValue("min is greater than max", field=f"{where}.min", value=minimum,
+                           code="invalid-range")
+    label = rules.clean_text(raw.get("label"), field=f"{where}.label") or key.replace("_", " ")
+    return AttributeDef(
+        key=key, label=label, type=kind, required=rules.flag(raw.get("required"),
+                                                              field=f"{where}.required"),
+        values=values, min=minimum, max=maximum, decimals=decimals,
+    )
+
+
+def check_value(definition: AttributeDef, value: object, *, field: str) -> str | None:
+    """Normalise one attribute value to the text stored for it; None when blank.
+
+    Numbers use a dot decimal and respect min, max and decimals; dates are YYYY-MM-DD; times HH:MM;
+    list values must be one of the allowed values (matched ignoring case, stored as declared).
+    """
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    elif isinstance(value, dt.date):
+        value = value.isoformat()
+    multiline = definition.type == "memo"
+    text = rules.clean_text(value, field=field, max_length=rules.MEMO_MAX if multiline else
+                            rules.NAME_MAX, multiline=multiline)
+    if text is None:
+        if definition.required:
+            raise InvalidValue(f"is required ({definition.label})", field=field, value=value,
+                               code="missing-value")
+        return None
+    check = _CHECKS.get(definition.type)
+    return check(definition, text, field) if check else text
+
+
+def _check_number(definition: AttributeDef, text: str, field: str) -> str:
+    if "," in text or not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        raise InvalidValue("must be a number with a dot decimal, such as 1250.50", field=field,
+                           value=text, code="invalid-attribute")
+    number = Decimal(text)
+    if definition.min is not None and number < definition.min:
+        raise InvalidValue(f"must be at least {definition.min}", field=field, value=text,
+                           code="invalid-attribute")
+    if definition.max is not None and number > definition.max:
+        raise InvalidValue(f"must be at most {definition.max}", field=field, value=text,
+                           code="invalid-attribute")
+    if definition.decimals is not None:
+        places = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
+        if places > definition.decimals:
+            raise InvalidValue(f"may have at most {definition.decimals} decimal(s)", field=field,
+                               value=text, code="invalid-attribute")
+        return f"{number:.{definition.decimals}f}"
+    return str(number.normalize()) if "." in text else text.lstrip("0") or "0"
+
+
+def _check_date(definition: AttributeDef, text: str, field: str) -> str:
+    try:
+        if not _DATE_RE.fullmatch(text):
+            raise ValueError
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue("must be a date written YYYY-MM-DD", field=field, value=text,
+                           code="invalid-attribute") from None
+    return text
+
+
+def _check_time(definition: AttributeDef, text: str, field: str) -> str:
+    try:
+        if not _TIME_RE.fullmatch(text):
+            raise ValueError
+        dt.time.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue("must be a time written HH:MM", field=field, value=text,
+                           code="invalid-attribute") from None
+    return text
+
+
+def _check_list(definition: AttributeDef, text: str, field: str) -> str:
+    for allowed in definition.values:
+        if allowed.casefold() == text.casefold():
+            return allowed
+    raise InvalidValue(f"must be one of: {', '.join(definition.values)}", field=field, value=text,
+                       code="invalid-attribute")
+
+
+_CHECKS = {
+    "number": _check_number,
+    "currency": _check_number,
+    "date": _check_date,
+    "time": _check_time,
+    "list": _check_list,
+}
+
+
+def check_values(
+    definitions: tuple[AttributeDef, ...], values: dict[str, Any], *, prefix: str
+) -> tuple[dict[str, str], list[InvalidValue]]:
+    """Check a set of attribute values against their declarations.
+
+    Returns the values to store and every problem found (unknown keys included), so one call
+    reports everything wrong with the set.
+    """
+    known = {d.key: d for d in definitions}
+    stored: dict[str, str] = {}
+    problems: list[InvalidValue] = []
+    for key in values:
+        if key not in known:
+            allowed = ", ".join(known) or "none"
+            problems.append(InvalidValue(f"is not an attribute here (known: {allowed})",
+                                         field=f"{prefix}.{key}", value=values[key],
+                                         code="unknown-attribute"))
+    for definition in definitions:
+        try:
+            text = check_value(definition, values.get(definition.key),
+                               field=f"{prefix}.{definition.key}")
+        except InvalidValue as exc:
+            problems.append(exc)
+            continue
+        if text is not None:
+            stored[definition.key] = text
+    return stored, problems
+
+
+def typed(definition: AttributeDef | None, text: str) -> Any:
+    """A stored value as it should appear in JSON/YAML output: numbers as numbers."""
+    if definition is not None and definition.type in ("number", "currency"):
+        number = Decimal(text)
+        return int(number) if number == number.to_integral_value() and "." not in text else float(
+            number)
+    return text

@@ -1,0 +1,131 @@
+"""The shapes the core works with: catalogue entries, registration drafts and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from clientreg.attributes import AttributeDef
+
+COMPANY_FIELDS = (
+    "trade_name", "tax_id", "email", "phone", "website",
+    "street", "city", "region", "postal_code", "country",
+)  # fmt: skip
+CONTACT_FIELDS = ("name", "email", "phone", "position", "department", "language", "default")
+
+
+class Step(StrEnum):
+    """The steps of a registration, in the order the wizard shows them."""
+
+    START = "start"
+    COMPANY_ATTRIBUTES = "company_attributes"
+    CLIENT_ATTRIBUTES = "client_attributes"
+    COMPANY_DATA = "company_data"
+    CONTACTS = "contacts"
+    REVIEW = "review"
+
+
+class Action(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    SKIPPED = "skipped"
+    UNCHANGED = "unchanged"
+
+
+class OnConflict(StrEnum):
+    """What to do when a client's identifier is already registered."""
+
+    ERROR = "error"
+    SKIP = "skip"
+    UPDATE = "update"
+
+
+@dataclass(frozen=True)
+class CompanyType:
+    id: int
+    code: str
+    name: str
+    active: bool = True
+    parent: str | None = None
+    id_mask: str | None = None
+    allow_id_change: bool = False
+    attributes: tuple[AttributeDef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    code: str
+    name: str
+    active: bool = True
+    parent: str | None = None
+    attributes: tuple[AttributeDef, ...] = ()
+
+
+@dataclass
+class ContactDraft:
+    """A contact as typed or read from a file; becomes (or links to) an external user."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    position: str | None = None
+    department: str | None = None
+    language: str | None = None
+    default: Any = False
+
+
+@dataclass
+class ClientDraft:
+    """Everything one registration needs, as raw values; the core checks and normalises it.
+
+    ``from_company`` names an existing company to register as a client; the company fields are
+    then ignored. ``origin`` is opaque to the core: the import uses it to locate problems.
+    """
+
+    category: str | None = None
+    company_type: str | None = None
+    identifier: str | None = None
+    name: str | None = None
+    from_company: str | None = None
+    trade_name: str | None = None
+    tax_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    company_attributes: dict[str, Any] = field(default_factory=dict)
+    client_attributes: dict[str, Any] = field(default_factory=dict)
+    contacts: list[ContactDraft] = field(default_factory=list)
+    origin: Any = None
+
+
+@dataclass
+class Outcome:
+    """What one registration did."""
+
+    action: Action
+    identifier: str
+    origin: Any = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BatchReport:
+    """What a batch of registrations did, or why it wrote nothing."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[tuple[Any, Exception]] = field(default_factory=list)
+    written: bool = False
+
+    def count(self, action: Action) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

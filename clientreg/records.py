@@ -1,0 +1,170 @@
+"""Reading registered data back, in the import's own shape so that what comes out can go back in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from clientreg import attributes as attrs
+from clientreg.catalogue import Catalogue
+from clientreg.errors import NotFound
+from clientreg.model import COMPANY_FIELDS
+from clientreg.rules import email_key, identifier_key
+from clientreg.storage import Store
+from clientreg.storage import read_sql as sql
+
+_CONTACT_KEYS = ("name", "email", "phone", "position", "department", "language")
+
+
+def fts_query(text: str) -> str:
+    """A user's search words as an FTS5 query: every word must match as a prefix."""
+    words = [word.replace('"', '""') for word in text.split()]
+    return " ".join(f'"{word}"*' for word in words if word)
+
+
+def _typed(values: dict[str, str], definitions: tuple[attrs.AttributeDef, ...]) -> dict[str, Any]:
+    known = {d.key: d for d in definitions}
+    return {key: attrs.typed(known.get(key), value) for key, value in values.items()}
+
+
+def client_document(row: dict[str, Any], contacts: list[dict[str, Any]],
+                    catalogue: Catalogue) -> dict[str, Any]:
+    """One client in the seed document's shape (the shape import reads)."""
+    company_type = catalogue.types.get(row["company_type"])
+    category = catalogue.categories.get(row["category"])
+    out: dict[str, Any] = {"identifier": row["identifier"], "name": row["name"],
+                           "company_type": row["company_type"], "category": row["category"]}
+    for name in COMPANY_FIELDS:
+        if row.get(name) is not None:
+            out[name] = row[name]
+    if row["company_attributes"]:
+        out["company_attributes"] = _typed(row["company_attributes"],
+                                           company_type.attributes if company_type else ())
+    if row["client_attributes"]:
+        out["client_attributes"] = _typed(row["client_attributes"],
+                                          category.attributes if category else ())
+    if contacts:
+        out["contacts"] = [_contact_document(contact) for contact in contacts]
+    if not row["client_active"]:
+        out["active"] = False
+    return out
+
+
+def _contact_document(contact: dict[str, Any]) -> dict[str, Any]:
+    out = {key: contact[key] for key in _CONTACT_KEYS if contact.get(key) is not None}
+    if contact.get("default"):
+        out["default"] = True
+    return out
+
+
+def client_data(store: Store, identifier: str, *, with_history: bool = True) -> dict[str, Any]:
+    """The client's data: company, category, attributes, contacts and history."""
+    row = sql.company_by_key(store.conn, identifier_key(identifier))
+    if row is None or row["client_id"] is None:
+        hint = " (it is a company, not a client)" if row else ""
+        raise NotFound(f"no client has the identifier {identifier!r}{hint}", field="identifier",
+                       value=identifier, code="unknown-client")
+    contacts = sql.contacts_of(store.conn, row["client_id"])
+    document = client_document(row, contacts, Catalogue.load(store))
+    document["active"] = bool(row["client_active"])
+    document["created_at"] = row["client_created_at"]
+    document["updated_at"] = max(row["client_updated_at"], row["updated_at"])
+    if with_history:
+        keys = [("company", row["identifier"]), ("client", row["identifier"])]
+        keys += [("external_user", contact["email_key"]) for contact in contacts]
+        document["history"] = [_history_entry(entry) for entry in sql.history_of(store.conn, keys)]
+    return document
+
+
+def _history_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    changes = {field: {"old": pair[0], "new": pair[1]} for field, pair in entry["changes"].items()}
+    return {"at": entry["at"], "entity": entry["entity"], "key": entry["entity_key"],
+            "action": entry["action"], "source": entry["source"], "changes": changes}
+
+
+def iter_clients(store: Store, *, category: str | None = None, company_type: str | None = None,
+                 search: str | None = None, include_inactive: bool = False,
+                 limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """Client summary rows (identifier, name, type, category, city, country, e-mail, active)."""
+    query = fts_query(search) if search else None
+    if search and not query:
+        return
+    for row in sql.iter_companies(store.conn, category=category, company_type=company_type,
+                                  search=query, include_inactive=include_inactive, limit=limit):
+        yield {"identifier": row["identifier"], "name": row["name"],
+               "company_type": row["company_type"], "category": row["category"],
+               "city": row["city"], "country": row["country"], "email": row["email"],
+               "active": bool(row["client_active"])}
+
+
+def iter_client_documents(store: Store, **filters: Any) -> Iterator[dict[str, Any]]:
+    """Every client (matching the filters) in the import's shape, streamed in batches."""
+    catalogue = Catalogue.load(store)
+    search = filters.pop("search", None)
+    query = fts_query(search) if search else None
+    rows = sql.iter_companies(store.conn, search=query, **filters)
+    while True:
+        batch = [row for _, row in zip(range(500), rows, strict=False)]
+        if not batch:
+            return
+        contacts = sql.contacts_by_client(store.conn, [row["client_id"] for row in batch])
+        for row in batch:
+            yield client_document(row, contacts[row["client_id"]], catalogue)
+
+
+def iter_companies(store: Store, *, include_inactive: bool = False,
+                   search: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every company, client or not (the AD009 view)."""
+    query = fts_query(search) if search else None
+    for row in sql.iter_companies(store.conn, search=query, include_inactive=include_inactive,
+                                  clients_only=False):
+        yield {"identifier": row["identifier"], "name": row["name"],
+               "company_type": row["company_type"], "tax_id": row["tax_id"],
+               "city": row["city"], "country": row["country"],
+               "client": row["category"] is not None, "active": bool(row["active"])}
+
+
+def company_data(store: Store, identifier: str) -> dict[str, Any]:
+    row = sql.company_by_key(store.conn, identifier_key(identifier))
+    if row is None:
+        raise NotFound(f"no company has the identifier {identifier!r}", field="identifier",
+                       value=identifier, code="unknown-company")
+    catalogue = Catalogue.load(store)
+    company_type = catalogue.types.get(row["company_type"])
+    out: dict[str, Any] = {"identifier": row["identifier"], "name": row["name"],
+                           "company_type": row["company_type"]}
+    out.update({name: row[name] for name in COMPANY_FIELDS if row.get(name) is not None})
+    if row["company_attributes"]:
+        out["company_attributes"] = _typed(row["company_attributes"],
+                                           company_type.attributes if company_type else ())
+    out["client"] = row["category"] is not None
+    out["category"] = row["category"]
+    out["active"] = bool(row["active"])
+    out["created_at"], out["updated_at"] = row["created_at"], row["updated_at"]
+    out["history"] = [_history_entry(e) for e in
+                      sql.history_of(store.conn, [("company", row["identifier"])])]
+    return out
+
+
+def iter_external_users(store: Store, *, include_inactive: bool = False,
+                        search: str | None = None) -> Iterator[dict[str, Any]]:
+    for row in sql.iter_external_users(store.conn, include_inactive=include_inactive,
+                                       search=search):
+        row["active"] = bool(row["active"])
+        yield row
+
+
+def external_user_data(store: Store, email: str) -> dict[str, Any]:
+    row = sql.external_user(store.conn, email_key(email.strip()))
+    if row is None:
+        raise NotFound(f"no external user has the e-mail {email!r}", field="email", value=email,
+                       code="unknown-external-user")
+    row["active"] = bool(row["active"])
+    row["history"] = [_history_entry(e) for e in
+                      sql.history_of(store.conn, [("external_user", email_key(row["email"]))])]
+    return row
+
+
+def companies_without_client(store: Store) -> list[dict[str, Any]]:
+    """Active companies that are not clients yet: what 'from an existing company' offers."""
+    return [row for row in iter_companies(store) if not row["client"]]

@@ -1,0 +1,142 @@
+"""SQL of companies, clients, external users and their links: batch look-ups and writes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+COMPANY_COLUMNS = (
+    "identifier", "name", "trade_name", "company_type_id", "tax_id", "email", "phone",
+    "website", "street", "city", "region", "postal_code", "country",
+)  # fmt: skip
+USER_COLUMNS = ("email", "name", "phone", "position", "department", "language")
+_CHUNK = 500  # keys per IN (...) query, far below SQLite's variable limit
+
+
+@dataclass
+class CompanyRow:
+    id: int
+    identifier: str
+    company_type_id: int
+    tax_id: str | None
+    client_id: int | None
+    active: bool
+
+
+@dataclass
+class UserRow:
+    id: int
+    email: str
+    company_id: int | None
+    company_identifier: str | None
+    active: bool
+
+
+def _in_chunks(keys: Iterable[str]) -> Iterable[list[str]]:
+    batch: list[str] = []
+    for key in keys:
+        batch.append(key)
+        if len(batch) == _CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def companies_by_key(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, CompanyRow]:
+    found: dict[str, CompanyRow] = {}
+    for batch in _in_chunks(set(keys)):
+        marks = ",".join("?" * len(batch))
+        for key, *values in conn.execute(
+            "SELECT co.identifier_key, co.id, co.identifier, co.company_type_id, co.tax_id, "
+            f"cl.id, co.active FROM companies co LEFT JOIN clients cl ON cl.company_id = co.id "
+            f"WHERE co.identifier_key IN ({marks})", batch,
+        ):
+            values[-1] = bool(values[-1])
+            found[key] = CompanyRow(*values)
+    return found
+
+
+def tax_id_owners(conn: sqlite3.Connection, tax_ids: Iterable[str]) -> dict[str, str]:
+    """Tax id -> identifier of the company holding it, inactive companies included."""
+    found: dict[str, str] = {}
+    for batch in _in_chunks(set(tax_ids)):
+        marks = ",".join("?" * len(batch))
+        found.update(conn.execute(
+            f"SELECT tax_id, identifier FROM companies WHERE tax_id IN ({marks})", batch))
+    return found
+
+
+def users_by_email(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, UserRow]:
+    found: dict[str, UserRow] = {}
+    for batch in _in_chunks(set(keys)):
+        marks = ",".join("?" * len(batch))
+        for key, id_, email, company_id, company, active in conn.execute(
+            "SELECT u.email_key, u.id, u.email, u.company_id, c.identifier, u.active "
+            "FROM external_users u LEFT JOIN companies c ON c.id = u.company_id "
+            f"WHERE u.email_key IN ({marks})", batch,
+        ):
+            found[key] = UserRow(id_, email, company_id, company, bool(active))
+    return found
+
+
+def identifier_taken(conn: sqlite3.Connection, key: str) -> bool:
+    row = conn.execute("SELECT 1 FROM companies WHERE identifier_key = ?", [key]).fetchone()
+    return row is not None
+
+
+def next_ids(conn: sqlite3.Connection) -> dict[str, int]:
+    """The next free primary key of each table written by registrations (under the write lock)."""
+    return {
+        table: int(conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
+        for table in ("companies", "clients", "external_users")
+    }
+
+
+@dataclass
+class PendingWrites:
+    """Rows of one chunk of registrations, written together with executemany."""
+
+    companies: list[Sequence[Any]]
+    clients: list[Sequence[Any]]
+    users: list[Sequence[Any]]
+    links: list[Sequence[Any]]
+    user_bindings: list[Sequence[Any]]
+    history: list[Sequence[Any]]
+
+    @classmethod
+    def empty(cls) -> PendingWrites:
+        return cls([], [], [], [], [], [])
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        company_columns = ("id", "identifier_key", *COMPANY_COLUMNS, "attributes", "active",
+                           "created_at", "updated_at")
+        _insert_many(conn, "companies", company_columns, self.companies)
+        _insert_many(conn, "clients", ("id", "company_id", "category_id", "attributes", "active",
+                                       "created_at", "updated_at"), self.clients)
+        _insert_many(conn, "external_users", ("id", "email_key", *USER_COLUMNS, "company_id",
+                                              "active", "created_at", "updated_at"), self.users)
+        if self.user_bindings:
+            conn.executemany("UPDATE external_users SET company_id = ?, updated_at = ? "
+                             "WHERE id = ? AND company_id IS NULL", self.user_bindings)
+        _insert_many(conn, "client_contacts", ("client_id", "external_user_id", "position",
+                                               "is_default"), self.links)
+        _insert_many(conn, "history", ("entity", "entity_key", "action", "changes", "source",
+                                       "at"), self.history)
+        for rows in (self.companies, self.clients, self.users, self.links, self.user_bindings,
+                     self.history):
+            rows.clear()
+
+
+def _insert_many(conn: sqlite3.Connection, table: str, columns: Sequence[str],
+                 rows: list[Sequence[Any]]) -> None:
+    if rows:
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

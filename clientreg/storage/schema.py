@@ -1,0 +1,170 @@
+"""The database schema, as versioned migrations applied when a database is opened."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "clientreg"
+migrations = Migrations(MIGRATION_SET)
+
+# Tables are written as SQL so that the UNIQUE, CHECK and FOREIGN KEY constraints live in the
+# schema itself, where any other program writing to the file meets them too.
+_SCHEMA_V1 = """
+CREATE TABLE company_types (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    parent_id INTEGER REFERENCES company_types(id),
+    id_mask TEXT,
+    allow_id_change INTEGER NOT NULL DEFAULT 0 CHECK (allow_id_change IN (0, 1)),
+    next_seq INTEGER NOT NULL DEFAULT 1,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE categories (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    parent_id INTEGER REFERENCES categories(id),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE attributes (
+    id INTEGER PRIMARY KEY,
+    company_type_id INTEGER REFERENCES company_types(id),
+    category_id INTEGER REFERENCES categories(id),
+    position INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    type TEXT NOT NULL
+        CHECK (type IN ('text', 'memo', 'number', 'currency', 'date', 'time', 'list')),
+    required INTEGER NOT NULL DEFAULT 0 CHECK (required IN (0, 1)),
+    allowed_values TEXT,
+    min TEXT,
+    max TEXT,
+    decimals INTEGER,
+    CHECK ((company_type_id IS NULL) <> (category_id IS NULL))
+);
+CREATE UNIQUE INDEX attributes_type_key ON attributes(company_type_id, key)
+    WHERE company_type_id IS NOT NULL;
+CREATE UNIQUE INDEX attributes_category_key ON attributes(category_id, key)
+    WHERE category_id IS NOT NULL;
+CREATE TABLE companies (
+    id INTEGER PRIMARY KEY,
+    identifier TEXT NOT NULL,
+    identifier_key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
+    trade_name TEXT,
+    company_type_id INTEGER NOT NULL REFERENCES company_types(id),
+    tax_id TEXT UNIQUE,
+    email TEXT,
+    phone TEXT,
+    website TEXT,
+    street TEXT,
+    city TEXT,
+    region TEXT,
+    postal_code TEXT,
+    country TEXT CHECK (country IS NULL OR length(country) = 2),
+    attributes TEXT NOT NULL DEFAULT '{}',
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (length(identifier) BETWEEN 1 AND 50)
+);
+CREATE TABLE clients (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL UNIQUE REFERENCES companies(id),
+    category_id INTEGER NOT NULL REFERENCES categories(id),
+    attributes TEXT NOT NULL DEFAULT '{}',
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE external_users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    phone TEXT,
+    position TEXT,
+    department TEXT,
+    language TEXT,
+    company_id INTEGER REFERENCES companies(id),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX external_users_company ON external_users(company_id);
+CREATE TABLE client_contacts (
+    client_id INTEGER NOT NULL REFERENCES clients(id),
+    external_user_id INTEGER NOT NULL REFERENCES external_users(id),
+    position INTEGER NOT NULL,
+    is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+    PRIMARY KEY (client_id, external_user_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX client_contacts_one_default ON client_contacts(client_id)
+    WHERE is_default = 1;
+CREATE INDEX client_contacts_user ON client_contacts(external_user_id);
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL,
+    entity_key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    changes TEXT NOT NULL DEFAULT '{}',
+    source TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX history_entity ON history(entity, entity_key);
+CREATE INDEX companies_type ON companies(company_type_id);
+CREATE INDEX clients_category ON clients(category_id);
+"""
+
+# Full-text search over what people look clients up by. External content keeps one copy of the
+# text; triggers keep the index in step with the companies table.
+_SEARCH_V1 = """
+CREATE VIRTUAL TABLE companies_fts USING fts5(
+    name, trade_name, identifier, email, tax_id,
+    content='companies', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER companies_fts_insert AFTER INSERT ON companies BEGIN
+    INSERT INTO companies_fts(rowid, name, trade_name, identifier, email, tax_id)
+    VALUES (new.id, new.name, new.trade_name, new.identifier, new.email, new.tax_id);
+END;
+CREATE TRIGGER companies_fts_delete AFTER DELETE ON companies BEGIN
+    INSERT INTO companies_fts(companies_fts, rowid, name, trade_name, identifier, email, tax_id)
+    VALUES ('delete', old.id, old.name, old.trade_name, old.identifier, old.email, old.tax_id);
+END;
+CREATE TRIGGER companies_fts_update AFTER UPDATE ON companies BEGIN
+    INSERT INTO companies_fts(companies_fts, rowid, name, trade_name, identifier, email, tax_id)
+    VALUES ('delete', old.id, old.name, old.trade_name, old.identifier, old.email, old.tax_id);
+    INSERT INTO companies_fts(rowid, name, trade_name, identifier, email, tax_id)
+    VALUES (new.id, new.name, new.trade_name, new.identifier, new.email, new.tax_id);
+END;
+"""
+
+
+def _run_script(db: Database, script: str) -> None:
+    """Run statements one by one: executescript() would commit the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.conn.execute(statement)
+            statement = ""
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    _run_script(db, _SCHEMA_V1)
+
+
+@migrations(name="0002_search")
+def _search(db: Database) -> None:
+    _run_script(db, _SEARCH_V1)
+
+
+KNOWN_MIGRATIONS = frozenset(m.name for m in migrations._migrations)

@@ -1,0 +1,69 @@
+"""The clientreg command line: the root Typer app, its global options and its command groups."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clientreg import __version__
+from clientreg.commands.context import ENV_DB, Settings, default_database_path
+from clientreg.commands.i18n import _
+
+app = typer.Typer(
+    name="clientreg",
+    help=_("Register clients, their companies and contacts in SQLite: interactively with "
+           "'clientreg new', in bulk with 'clientreg import'."),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+)
+
+# Each module adds its commands with register(app). Heavy libraries (pydantic, questionary,
+# phonenumbers, the XLSX reader) are imported inside the commands, so --help and --version stay fast.
+COMMAND_MODULES = (
+    "clientreg.commands.clients",
+    "clientreg.commands.catalogue",
+    "clientreg.commands.directory",
+    "clientreg.commands.importing",
+    "clientreg.commands.exporting",
+    "clientreg.commands.wizard_command",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"clientreg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", envvar=ENV_DB, help=_("The database file. Default: a file in the "
+                                                   "user's data directory."),
+                     dir_okay=False, show_default=False),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help=_("Show the version and exit."))
+    ] = False,
+) -> None:
+    """Register clients, their companies and contacts in SQLite."""
+    ctx.obj = Settings(db_path=db or default_database_path())
+
+
+for _module in COMMAND_MODULES:
+    try:
+        importlib.import_module(_module).register(app)
+    except ModuleNotFoundError as exc:
+        if exc.name != _module:
+            raise
+
+
+def main() -> None:
+    app()

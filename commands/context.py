@@ -1,0 +1,51 @@
+"""Global options, resolved once into a frozen context that commands receive."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+ENV_DB = "CLIENTREG_DB"
+
+
+def default_database_path() -> Path:
+    """A file in the user's data directory (platformdirs), e.g. ~/.local/share/clientreg/."""
+    from platformdirs import user_data_path
+
+    return user_data_path("clientreg", appauthor=False) / "clientreg.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+
+
+def settings(ctx: typer.Context) -> Settings:
+    root = ctx.find_root()
+    found = root.obj if isinstance(root.obj, Settings) else None
+    if found is None:
+        env = os.environ.get(ENV_DB)
+        found = Settings(Path(env) if env else default_database_path())
+    return found
+
+
+@contextlib.contextmanager
+def open_store(ctx: typer.Context) -> Iterator[object]:
+    """Open the database of this invocation; closes it when the command ends."""
+    from clientreg.commands.boundary import print_error
+    from clientreg.commands.i18n import _
+    from clientreg.storage import open_database
+
+    store = open_database(settings(ctx).db_path)
+    if store.backup_path is not None:
+        print_error(_("The database was upgraded; a copy of the previous version is at {path}")
+                    .format(path=store.backup_path))
+    try:
+        yield store
+    finally:
+        store.close()

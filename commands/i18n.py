@@ -1,0 +1,13 @@
+"""The one translation function every message and prompt goes through (English is the source)."""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+_LOCALE_DIR = Path(__file__).parent / "locale"
+_translation = gettext.translation("clientreg", localedir=_LOCALE_DIR, fallback=True)
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)

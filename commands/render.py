@@ -1,0 +1,51 @@
+"""Rendering of results: JSON, YAML, CSV and rich tables on stdout; nothing else goes there."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_yaml(data: Any) -> None:
+    import yaml
+
+    sys.stdout.write(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+
+
+def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str],
+                titles: Sequence[str] | None = None, *, title: str | None = None) -> int:
+    """A rich table of the rows; returns how many were shown."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for heading in titles or columns:
+        table.add_column(heading, overflow="fold")
+    count = 0
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+        count += 1
+    Console().print(table)
+    return count
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
