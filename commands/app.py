@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 # Each module adds its commands with register(app). Heavy libraries (pydantic, questionary,
-# phonenumbers, the XLSX reader) are imported inside the commands, so --help and --version stay fast.
+# phonenumbers, the XLSX reader) are imported inside commands, so --help and --version stay fast.
 COMMAND_MODULES = (
     "clientreg.commands.clients",
     "clientreg.commands.catalogue",
