@@ -188,9 +188,10 @@ def country(value: object, *, field: str = "country") -> str | None:
 
 
 _EU_VAT_PREFIXES = {
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GB", "HR", "HU",
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
     "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI",
 }  # fmt: skip
+# GB left the EU VAT system: "GB..." numbers are checked by stdnum.gb.vat through the country.
 
 
 def _tax_module(compact: str, country_code: str | None):
@@ -198,8 +199,12 @@ def _tax_module(compact: str, country_code: str | None):
     from stdnum import get_cc_module
     from stdnum.eu import vat as eu_vat
 
-    if compact[:2] in _EU_VAT_PREFIXES and not compact[:2].isdigit():
+    if compact[:2] in _EU_VAT_PREFIXES:
         return eu_vat
+    if compact[:2] == "GB":
+        from stdnum.gb import vat as gb_vat
+
+        return gb_vat
     if country_code == "BR":
         from stdnum.br import cnpj, cpf
 
