@@ -89,6 +89,11 @@ class _Batch:
         self.users: dict[str, UserRow] = {}
 
     def apply_chunk(self, drafts: list[ClientDraft], report: BatchReport) -> None:
+        # What earlier chunks wrote is in the database now (inside this transaction), so the
+        # look-up caches start afresh: memory stays flat however many chunks a file has.
+        self.companies.clear()
+        self.tax_owners.clear()
+        self.users.clear()
         checked: list[CheckedClient] = []
         for draft in drafts:
             try:
