@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from clientreg.errors import DatabaseBusy, StorageError
+from clientreg.errors import Conflict, DatabaseBusy, StorageError
 from clientreg.storage.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 
 BUSY_TIMEOUT_SECONDS = float(os.environ.get("CLIENTREG_BUSY_TIMEOUT", "10"))
@@ -71,6 +71,10 @@ def translate_errors(path: Path) -> Iterator[None]:
     """Turn SQLite's locking and file errors into clientreg's storage errors."""
     try:
         yield
+    except sqlite3.IntegrityError as exc:
+        # The schema's own constraints are the last line: Python checks should have caught it.
+        raise Conflict(f"the database refused the change ({exc}); nothing was written",
+                       code="constraint") from None
     except sqlite3.OperationalError as exc:
         text = str(exc)
         if "locked" in text or "busy" in text:
