@@ -168,3 +168,23 @@ def external_user_data(store: Store, email: str) -> dict[str, Any]:
 def companies_without_client(store: Store) -> list[dict[str, Any]]:
     """Active companies that are not clients yet: what 'from an existing company' offers."""
     return [row for row in iter_companies(store) if not row["client"]]
+
+
+def find_company(store: Store, identifier: str) -> dict[str, Any] | None:
+    """The company holding an identifier (compared as the core compares them), or None.
+
+    What an interactive registration asks before it lets a typed identifier through.
+    """
+    row = sql.company_by_key(store.conn, identifier_key(identifier))
+    if row is None:
+        return None
+    return {"identifier": row["identifier"], "name": row["name"],
+            "client": row["client_id"] is not None, "active": bool(row["active"])}
+
+
+def find_external_user(store: Store, email: str) -> dict[str, Any] | None:
+    """The external user whose login is this e-mail (any case), or None."""
+    row = sql.external_user(store.conn, email_key(email.strip()))
+    if row is not None:
+        row["active"] = bool(row["active"])
+    return row

@@ -10,7 +10,7 @@ from clientreg.catalogue import Catalogue, format_mask, mask_sequence
 from clientreg.checks import CheckedClient, CheckedContact, check_client
 from clientreg.clock import now
 from clientreg.errors import ClientregError, Conflict, MissingPrerequisite, Rejected
-from clientreg.model import Action, BatchReport, ClientDraft, OnConflict, Outcome
+from clientreg.model import Action, BatchReport, ClientDraft, CompanyType, OnConflict, Outcome
 from clientreg.rules import identifier_key
 from clientreg.storage import Store, catalogue_sql, translate_errors
 from clientreg.storage import client_sql as sql
@@ -67,6 +67,21 @@ def register_many(
         return report
     report.written = True
     return report
+
+
+def next_identifier(store: Store, company_type: CompanyType) -> str | None:
+    """The identifier the type's mask would generate now, or None for a type without a mask.
+
+    A preview only: registering leaves the identifier blank so the core generates it then.
+    """
+    if not company_type.id_mask:
+        return None
+    seq = catalogue_sql.next_sequence(store.conn, company_type.id)
+    while True:
+        candidate = format_mask(company_type.id_mask, seq)
+        if not sql.identifier_taken(store.conn, identifier_key(candidate)):
+            return candidate
+        seq += 1
 
 
 class _Batch:
