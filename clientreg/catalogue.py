@@ -97,6 +97,7 @@ def _entry_row(kind: str, raw: dict[str, Any], catalogue: Catalogue) -> dict[str
         "code": rules.code(raw.get("code")),
         "name": rules.required_text(raw.get("name"), field="name"),
         "active": int(rules.flag(raw.get("active", True), field="active")),
+        "parent_id": None,
     }
     parent = rules.clean_text(raw.get("parent"), field="parent")
     if parent is not None:
@@ -167,6 +168,7 @@ def edit_entry(store: Store, kind: str, code: str, raw: dict[str, Any], *, sourc
         current = find_entry(catalogue, kind, code)
         merged = {**describe_entry(current), **raw, "code": current.code}
         row = _entry_row(kind, merged, catalogue)
+        _check_ancestry(catalogue, kind, current, row.get("parent_id"))
         old = _entry_row(kind, describe_entry(current), catalogue)
         changes = {k: {"old": old.get(k), "new": v} for k, v in row.items() if old.get(k) != v}
         if "attributes" in raw:
@@ -186,6 +188,20 @@ def edit_entry(store: Store, kind: str, code: str, raw: dict[str, Any], *, sourc
         sql.update_entry(conn, kind, current.id, {**plain, "updated_at": stamp})
         sql.insert_history(conn, [(kind, current.code, "edited", _dumps(changes), source, stamp)])
         return True
+
+
+def _check_ancestry(catalogue: Catalogue, kind: str, entry: CompanyType | Category,
+                    parent_id: int | None) -> None:
+    """A parent may not be the entry itself or one of its descendants: no loops."""
+    by_id = {e.id: e for e in catalogue.entries(kind).values()}
+    seen: set[int] = set()
+    current = by_id.get(parent_id) if parent_id is not None else None
+    while current is not None and current.id not in seen:
+        if current.id == entry.id:
+            raise InvalidValue(f"would make {_LABELS[kind]} {entry.code} its own ancestor",
+                               field="parent", value=by_id[parent_id].code, code="parent-loop")
+        seen.add(current.id)
+        current = catalogue.entries(kind).get(current.parent) if current.parent else None
 
 
 def set_entry_active(store: Store, kind: str, code: str, active: bool, *, source: str) -> bool:
