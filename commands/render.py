@@ -34,7 +34,7 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str],
 
     table = Table(title=title, show_lines=False)
     for heading in titles or columns:
-        table.add_column(heading, overflow="fold")
+        table.add_column(_cell(heading), overflow="fold")
     count = 0
     for row in rows:
         table.add_row(*[_cell(row.get(c)) for c in columns])
@@ -43,9 +43,12 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str],
     return count
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
+    """A cell as plain rich Text: brackets in a client's name are data, never markup."""
+    from rich.text import Text
+
     if value is None:
-        return ""
+        return Text("")
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+        return Text("yes" if value else "no")
+    return Text(str(value))
