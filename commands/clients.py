@@ -1,0 +1,249 @@
+"""Client commands: show a client's data, list clients, edit, deactivate and activate them."""
+
+import importlib
+import itertools
+import json
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from clientreg.commands import render
+from clientreg.commands.boundary import EXIT_USAGE, print_error, user_errors
+from clientreg.commands.context import open_store
+from clientreg.commands.i18n import _
+
+LIST_COLUMNS = ("identifier", "name", "company_type", "category", "city", "country", "email",
+                "active")
+_INTERACTIVE_EDITOR = ("clientreg.commands.wizard_command", "edit_interactively")
+
+
+class ShowFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    YAML = "yaml"
+
+
+class ListFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+IdentifierArgument = Annotated[str, typer.Argument(help=_("The client's identifier (any case)."),
+                                                   show_default=False)]
+
+
+def show(
+    ctx: typer.Context,
+    identifier: IdentifierArgument,
+    output: Annotated[ShowFormat, typer.Option(
+        "--format", help=_("text: a readable view; json or yaml: the import's own shape, "
+                           "history included."))] = ShowFormat.TEXT,
+) -> None:
+    """Show a client's data: company, category, attributes, contacts and history."""
+    from clientreg.catalogue import Catalogue
+    from clientreg.commands.text_views import print_client
+    from clientreg.records import client_data
+
+    with user_errors(), open_store(ctx) as store:
+        document = client_data(store, identifier)
+        catalogue = Catalogue.load(store)
+    if output is ShowFormat.JSON:
+        render.print_json(document)
+    elif output is ShowFormat.YAML:
+        render.print_yaml(document)
+    else:
+        print_client(document, catalogue)
+
+
+def list_clients(
+    ctx: typer.Context,
+    category: Annotated[str | None, typer.Option(
+        "--category", help=_("Only clients of this category (its code)."),
+        show_default=False)] = None,
+    company_type: Annotated[str | None, typer.Option(
+        "--type", help=_("Only clients whose company is of this type (its code)."),
+        show_default=False)] = None,
+    search: Annotated[str | None, typer.Option(
+        "--search", help=_("Words to find in the name, trade name, identifier, e-mail or tax "
+                           "id (each word as a prefix)."), show_default=False)] = None,
+    include_inactive: Annotated[bool, typer.Option(
+        "--all", help=_("Include inactive clients."))] = False,
+    output: Annotated[ListFormat, typer.Option(
+        "--format", help=_("table for people; json or csv for programs (stdout holds only "
+                           "the data)."))] = ListFormat.TABLE,
+) -> None:
+    """Find clients: filter by category, type or words; table, JSON or CSV."""
+    from clientreg.catalogue import Catalogue, find_entry
+    from clientreg.records import iter_clients
+
+    with user_errors(), open_store(ctx) as store:
+        catalogue = Catalogue.load(store)
+        if category:
+            category = find_entry(catalogue, "category", category).code
+        if company_type:
+            company_type = find_entry(catalogue, "company_type", company_type).code
+        rows = iter_clients(store, category=category, company_type=company_type, search=search,
+                            include_inactive=include_inactive)
+        if output is ListFormat.JSON:
+            render.print_json(list(rows))
+        elif output is ListFormat.CSV:
+            render.print_csv(rows, LIST_COLUMNS)
+        else:
+            first = next(rows, None)
+            if first is None:
+                hidden = not include_inactive and next(iter_clients(
+                    store, category=category, company_type=company_type, search=search,
+                    include_inactive=True, limit=1), None) is not None
+                _explain_no_rows(filtered=bool(category or company_type or search),
+                                 hidden=hidden)
+            else:
+                _print_client_table(itertools.chain([first], rows))
+
+
+def _explain_no_rows(*, filtered: bool, hidden: bool) -> None:
+    if hidden:
+        print_error(_("No active clients to show; add --all to include the inactive ones."))
+    elif filtered:
+        print_error(_("No clients match these filters."))
+    else:
+        print_error(_("No clients yet. Register one with 'clientreg new', or load a file "
+                      "with 'clientreg import FILE' (see 'clientreg template')."))
+
+
+def _print_client_table(rows: Any) -> None:
+    titles = (_("Identifier"), _("Name"), _("Type"), _("Category"), _("City"), _("Country"),
+              _("E-mail"), _("Active"))
+    count = render.print_table(rows, LIST_COLUMNS, titles)
+    print_error(_("1 client") if count == 1 else _("{count} clients").format(count=count))
+
+
+def edit(
+    ctx: typer.Context,
+    identifier: IdentifierArgument,
+    settings: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="FIELD=VALUE",
+        help=_("A change, repeatable: name, a company field (email, phone, city, ...), "
+               "company_attr.KEY or client_attr.KEY. An empty VALUE clears the field."),
+        show_default=False)] = None,
+) -> None:
+    """Change a client through the same checks as a registration; history keeps old values."""
+    if not settings:
+        editor = _interactive_editor()
+        if editor is None:
+            print_error(_("Say what to change with --set FIELD=VALUE, for example: clientreg "
+                          "edit {identifier} --set city=Sevilla").format(identifier=identifier))
+            raise typer.Exit(EXIT_USAGE)
+        editor(ctx, identifier)
+        return
+    from clientreg.editing import edit_client
+    from clientreg.model import Action
+
+    changes = _parse_settings(settings)
+    with user_errors(), open_store(ctx) as store:
+        outcome = edit_client(store, identifier, settings=changes, source="edit")
+    if outcome.action is Action.UNCHANGED:
+        print(_("Client {identifier} already has these values; nothing changed.")
+              .format(identifier=outcome.identifier))
+        return
+    print(_("Updated client {identifier}.").format(identifier=outcome.identifier))
+    for line in describe_changes(outcome.changes):
+        print(f"  {line}")
+
+
+def _interactive_editor() -> Callable[[typer.Context, str], Any] | None:
+    """The wizard's editor when it is installed; edits work with --set without it."""
+    module_name, function_name = _INTERACTIVE_EDITOR
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+    return getattr(module, function_name, None)
+
+
+def _parse_settings(settings: list[str]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for setting in settings:
+        field, sep, value = setting.partition("=")
+        field = field.strip()
+        if not sep or not field:
+            raise typer.BadParameter(
+                _("{setting!r} is not FIELD=VALUE, as in --set city=Sevilla").format(
+                    setting=setting), param_hint="--set")
+        if field.lower() in parsed:
+            raise typer.BadParameter(_("{field} is given twice").format(field=field),
+                                     param_hint="--set")
+        parsed[field.lower()] = value
+    return parsed
+
+
+def describe_changes(changes: dict[str, list[Any]]) -> list[str]:
+    """One line per changed field: old value -> new value (attributes key by key)."""
+    lines = []
+    for field, (old, new) in changes.items():
+        if isinstance(old, dict) or isinstance(new, dict):
+            prefix = "client_attr" if field == "client_attributes" else "company_attr"
+            old, new = old or {}, new or {}
+            for key in sorted(set(old) | set(new)):
+                if old.get(key) != new.get(key):
+                    lines.append(f"{prefix}.{key}: {_shown(old.get(key))} -> "
+                                 f"{_shown(new.get(key))}")
+        else:
+            lines.append(f"{field}: {_shown(old)} -> {_shown(new)}")
+    return lines
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return _("(empty)")
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def deactivate(ctx: typer.Context, identifier: IdentifierArgument) -> None:
+    """Deactivate a client: its data stays, lists hide it, 'activate' brings it back."""
+    _set_active(ctx, identifier, active=False)
+
+
+def activate(ctx: typer.Context, identifier: IdentifierArgument) -> None:
+    """Activate a client that was deactivated."""
+    _set_active(ctx, identifier, active=True)
+
+
+def _set_active(ctx: typer.Context, identifier: str, *, active: bool) -> None:
+    from clientreg.editing import set_client_active
+    from clientreg.records import client_data
+
+    with user_errors(), open_store(ctx) as store:
+        stored = client_data(store, identifier, with_history=False)["identifier"]
+        changed = set_client_active(store, stored, active, source="command line")
+    if not changed:
+        message = (_("Client {identifier} is already active.") if active else
+                   _("Client {identifier} is already inactive."))
+    elif active:
+        message = _("Activated client {identifier}.")
+    else:
+        message = _("Deactivated client {identifier}: its data is kept; 'clientreg activate "
+                    "{identifier}' brings it back.")
+    print(message.format(identifier=stored))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the client commands to the root app."""
+    panel = _("Clients")
+    app.command("show", help=_("Show a client's data: company, category, attributes, contacts "
+                               "and history."), rich_help_panel=panel)(show)
+    app.command("list", help=_("Find clients: filter by category, type or words; table, JSON "
+                               "or CSV."), rich_help_panel=panel)(list_clients)
+    app.command("edit", help=_("Change a client with --set FIELD=VALUE; the same checks as a "
+                               "registration, old values kept in history."),
+                rich_help_panel=panel)(edit)
+    app.command("deactivate", help=_("Deactivate a client (nothing is deleted)."),
+                rich_help_panel=panel)(deactivate)
+    app.command("activate", help=_("Activate a deactivated client."),
+                rich_help_panel=panel)(activate)

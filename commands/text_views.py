@@ -1,0 +1,205 @@
+"""Readable text views of a client, a company, an external user and a catalogue entry."""
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from clientreg.commands.i18n import _
+
+# Labels of the company fields, in the order a record shows them.
+FIELD_LABELS = (
+    ("trade_name", "Trade name"), ("tax_id", "Tax id"), ("email", "E-mail"), ("phone", "Phone"),
+    ("website", "Website"), ("street", "Street"), ("city", "City"), ("region", "Region"),
+    ("postal_code", "Postal code"), ("country", "Country"),
+)  # fmt: skip
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _text(value: Any) -> Any:
+    """User data as plain rich Text, so brackets in a name are never read as markup."""
+    from rich.text import Text
+
+    if isinstance(value, bool):
+        value = _("yes") if value else _("no")
+    return Text("" if value is None else str(value))
+
+
+def print_fields(rows: Iterable[tuple[str, Any]], *, title: str | None = None) -> None:
+    """A two-column grid of label and value; rows without a value are left out."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    shown = 0
+    for label, value in rows:
+        if value is None or value == "" or value == {}:
+            continue
+        grid.add_row(_text(label), _text(value))
+        shown += 1
+    if shown:
+        console = _console()
+        if title:
+            console.print()
+            console.print(_text(title), style="bold underline")
+        console.print(grid)
+
+
+def _heading(identifier: str, name: str, active: bool) -> None:
+    from rich.text import Text
+
+    state = (_("active"), "green") if active else (_("inactive"), "red")
+    _console().print(Text.assemble((identifier, "bold"), "  ", name, "  (", state, ")"))
+
+
+def _entry_label(code: str | None, entries: dict[str, Any]) -> str | None:
+    if code is None:
+        return None
+    entry = entries.get(code)
+    return f"{code} ({entry.name})" if entry is not None else code
+
+
+def _attribute_rows(values: dict[str, Any], entry: Any) -> list[tuple[str, Any]]:
+    labels = {d.key: d.label for d in entry.attributes} if entry is not None else {}
+    return [(labels.get(key, key), value) for key, value in values.items()]
+
+
+def print_client(document: dict[str, Any], catalogue: Any) -> None:
+    """The client's data as a person reads it: company, attributes, contacts, history."""
+    _heading(document["identifier"], document["name"], document["active"])
+    print_fields([
+        (_("Company type"), _entry_label(document["company_type"], catalogue.types)),
+        (_("Category"), _entry_label(document["category"], catalogue.categories)),
+        *((_(label), document.get(name)) for name, label in FIELD_LABELS),
+        (_("Registered"), document.get("created_at")),
+        (_("Last changed"), document.get("updated_at")),
+    ])
+    company_type = catalogue.types.get(document["company_type"])
+    category = catalogue.categories.get(document["category"])
+    print_fields(_attribute_rows(document.get("company_attributes") or {}, company_type),
+                 title=_("Company attributes"))
+    print_fields(_attribute_rows(document.get("client_attributes") or {}, category),
+                 title=_("Client attributes"))
+    print_contacts(document.get("contacts") or [])
+    print_history(document.get("history") or [])
+
+
+def print_contacts(contacts: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    console.print()
+    if not contacts:
+        console.print(_text(_("No contacts.")))
+        return
+    table = Table(title=_("Contacts"), title_justify="left", title_style="bold underline")
+    for heading in (_("Default"), _("Name"), _("E-mail"), _("Phone"), _("Position"),
+                    _("Department"), _("Language")):
+        table.add_column(heading, overflow="fold")
+    for contact in contacts:
+        table.add_row(_text("*" if contact.get("default") else ""),
+                      *(_text(contact.get(key)) for key in
+                        ("name", "email", "phone", "position", "department", "language")))
+    console.print(table)
+    console.print(_text(_("* = the company's default contact")), style="dim")
+
+
+def print_history(history: list[dict[str, Any]]) -> None:
+    """History entries, oldest first and newest last, each with what it changed."""
+    from rich.table import Table
+
+    if not history:
+        return
+    table = Table(title=_("History"), title_justify="left", title_style="bold underline")
+    for heading in (_("When"), _("What"), _("Action"), _("Source"), _("Changes")):
+        table.add_column(heading, overflow="fold")
+    for entry in history:
+        what = f"{entry['entity'].replace('_', ' ')} {entry['key']}"
+        table.add_row(_text(entry["at"]), _text(what), _text(entry["action"]),
+                      _text(entry["source"]), _text(_summary(entry)))
+    _console().print()
+    _console().print(table)
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    changes = entry.get("changes") or {}
+    if entry["action"] == "created":
+        return ", ".join(changes)
+    return "; ".join(f"{field}: {_brief(change.get('old'))} -> {_brief(change.get('new'))}"
+                     for field, change in changes.items())
+
+
+def _brief(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def print_company(document: dict[str, Any], catalogue: Any) -> None:
+    """A company (client or not) with its attributes and history."""
+    _heading(document["identifier"], document["name"], document["active"])
+    print_fields([
+        (_("Company type"), _entry_label(document["company_type"], catalogue.types)),
+        (_("Client"), _entry_label(document.get("category"), catalogue.categories)
+         if document.get("client") else _("no")),
+        *((_(label), document.get(name)) for name, label in FIELD_LABELS),
+        (_("Created"), document.get("created_at")),
+        (_("Last changed"), document.get("updated_at")),
+    ])
+    print_fields(_attribute_rows(document.get("company_attributes") or {},
+                                 catalogue.types.get(document["company_type"])),
+                 title=_("Company attributes"))
+    print_history(document.get("history") or [])
+
+
+def print_external_user(document: dict[str, Any]) -> None:
+    """An external user: who they are, their company and the clients they are a contact of."""
+    _heading(document["email"], document["name"], document["active"])
+    print_fields([
+        (_("Company"), document.get("company")),
+        (_("Contact of"), ", ".join(document.get("clients") or []) or None),
+        (_("Phone"), document.get("phone")),
+        (_("Position"), document.get("position")),
+        (_("Department"), document.get("department")),
+        (_("Language"), document.get("language")),
+        (_("Created"), document.get("created_at")),
+        (_("Last changed"), document.get("updated_at")),
+    ])
+    print_history(document.get("history") or [])
+
+
+def print_entry(entry: dict[str, Any], kind_label: str) -> None:
+    """A company type or category: its settings and its attribute declarations."""
+    from rich.table import Table
+
+    _heading(entry["code"], entry["name"], entry.get("active", True))
+    print_fields([
+        (_("Kind"), kind_label),
+        (_("Parent"), entry.get("parent")),
+        (_("Identifier mask"), entry.get("id_mask")),
+        (_("Identifier may be typed over"), entry.get("allow_id_change")
+         if entry.get("id_mask") else None),
+    ])
+    console = _console()
+    console.print()
+    attributes = entry.get("attributes") or []
+    if not attributes:
+        console.print(_text(_("No attributes.")))
+        return
+    table = Table(title=_("Attributes"), title_justify="left", title_style="bold underline")
+    for heading in (_("Key"), _("Label"), _("Type"), _("Required"), _("Allowed values"),
+                    _("Min"), _("Max"), _("Decimals")):
+        table.add_column(heading, overflow="fold")
+    for attribute in attributes:
+        table.add_row(*(_text(v) for v in (
+            attribute["key"], attribute["label"], attribute["type"],
+            attribute.get("required", False), ", ".join(attribute.get("values") or []),
+            attribute.get("min"), attribute.get("max"), attribute.get("decimals"))))
+    console.print(table)
