@@ -17,6 +17,7 @@ from clientreg.storage import catalogue_sql as sql
 
 KINDS = ("company_type", "category")
 _LABELS = {"company_type": "company type", "category": "category"}
+_NONE_YET = {"company_type": "no-company-types", "category": "no-categories"}
 _MASK_FIELD_RE = re.compile(r"\{seq(?::0?(\d+)d?)?\}")
 
 
@@ -43,7 +44,7 @@ class Catalogue:
             raise MissingPrerequisite(
                 f"no {label} exists yet: create one with 'clientreg {command} add' or import a "
                 "seed file with company_types: and categories:",
-                field=field, value=value, code=f"no-{kind.replace('_', '-')}s",
+                field=field, value=value, code=_NONE_YET[kind],
             )
         text = rules.clean_text(value, field=field, max_length=rules.IDENTIFIER_MAX)
         if text is None:
