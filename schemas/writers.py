@@ -1,0 +1,282 @@
+"""Writing clients in the import's own formats: CSV/TSV rows, XLSX, and YAML/JSON seed documents.
+
+Formula neutralisation. A spreadsheet program runs a cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return as a formula ("CSV injection"; OWASP's advice is to put an
+apostrophe in front). Export does that, with one exception and one difference per format:
+
+- A cell that is a plain number (``+34954123456``, ``-5``, ``1250.50``) is left alone. A
+  spreadsheet reads it as a number, never as a formula, so nothing can run; an apostrophe would
+  only corrupt E.164 phone numbers and negative attribute values for every other reader of the
+  file. (Excel still shows such a phone as the number 34954123456 when it opens a CSV, as it
+  drops leading zeros; the XLSX export stores every cell as text, so use it for Excel.)
+- CSV/TSV: the cell is written with a leading apostrophe. ``restore_cell`` removes it again and
+  the import calls it on every CSV/TSV cell, so what export writes reads back unchanged. The pair
+  is exact: a value that already starts with apostrophes before a formula character gets one
+  more, so ``restore_cell(neutralise_cell(text)) == text`` for every text.
+- XLSX: every cell is a string cell (never a formula), and a cell that would be neutralised also
+  gets the ``quotePrefix`` style: the form Excel itself stores for text typed after an
+  apostrophe. The cell shows its text, editing it keeps it text, and the value in the file is
+  the data itself, so XLSX cells need no restoring.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from clientreg.attributes import AttributeDef
+from clientreg.catalogue import Catalogue, describe_entry
+from clientreg.model import COMPANY_FIELDS, Category, CompanyType
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet program takes as the start of a formula."""
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+CLIENT_COLUMNS = ("identifier", "name", "company_type", "category", *COMPANY_FIELDS)
+CONTACT_COLUMNS = (
+    "contact_name", "contact_email", "contact_phone", "contact_position",
+    "contact_department", "contact_language", "contact_default",
+)  # fmt: skip
+COMPANY_ATTR = "company_attr."
+CLIENT_ATTR = "client_attr."
+
+
+def needs_neutralising(text: str) -> bool:
+    """Whether a spreadsheet would run this text as a formula (after any leading apostrophes)."""
+    rest = text.lstrip("'")
+    return rest.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(rest)
+
+
+def neutralise_cell(text: str) -> str:
+    """The text as written in a CSV/TSV cell: an apostrophe in front of a would-be formula."""
+    return "'" + text if needs_neutralising(text) else text
+
+
+def restore_cell(text: str) -> str:
+    """Undo ``neutralise_cell``: drop the one apostrophe export put in front of a formula start.
+
+    The import applies this to every CSV/TSV cell, so ``'=SUM(A1)`` reads as ``=SUM(A1)`` and
+    ``'+34 954 123 456`` (a phone a user protected from Excel) as ``+34 954 123 456``.
+    """
+    if text.startswith("'") and needs_neutralising(text[1:]):
+        return text[1:]
+    return text
+
+
+def table_columns(catalogue: Catalogue, *, company_types: Iterable[CompanyType] | None = None,
+                  categories: Iterable[Category] | None = None) -> list[str]:
+    """The columns of a CSV/TSV/XLSX file: client fields, attributes, then contact fields.
+
+    Attribute columns are those of the given types and categories, by default of every one in
+    the catalogue; a key declared by two types is one column.
+    """
+    types = catalogue.types.values() if company_types is None else company_types
+    cats = catalogue.categories.values() if categories is None else categories
+    company_keys = dict.fromkeys(d.key for entry in types for d in entry.attributes)
+    client_keys = dict.fromkeys(d.key for entry in cats for d in entry.attributes)
+    return [*CLIENT_COLUMNS, *(COMPANY_ATTR + key for key in company_keys),
+            *(CLIENT_ATTR + key for key in client_keys), *CONTACT_COLUMNS]
+
+
+def attribute_text(value: Any, definition: AttributeDef | None) -> str:
+    """An attribute value of a client document as cell text (numbers as the import reads them)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        number = Decimal(repr(value))
+        if definition is not None and definition.decimals is not None:
+            return f"{number:.{definition.decimals}f}"
+        return format(number, "f")
+    return str(value)
+
+
+def _definitions(entry: CompanyType | Category | None) -> dict[str, AttributeDef]:
+    return {d.key: d for d in entry.attributes} if entry is not None else {}
+
+
+def client_rows(document: dict[str, Any], columns: list[str],
+                catalogue: Catalogue) -> Iterator[list[str]]:
+    """The rows of one client: one per contact, the client's fields repeated on each."""
+    cells: dict[str, str] = {}
+    for name in CLIENT_COLUMNS:
+        value = document.get(name)
+        cells[name] = "" if value is None else str(value)
+    for prefix, key, entry in (
+        (COMPANY_ATTR, "company_attributes", catalogue.types.get(document.get("company_type"))),
+        (CLIENT_ATTR, "client_attributes", catalogue.categories.get(document.get("category"))),
+    ):
+        known = _definitions(entry)
+        for name, value in (document.get(key) or {}).items():
+            cells[prefix + name] = attribute_text(value, known.get(name))
+    for contact in document.get("contacts") or [None]:
+        row = dict(cells)
+        if contact is not None:
+            for column in CONTACT_COLUMNS:
+                value = contact.get(column.removeprefix("contact_"))
+                row[column] = "" if value is None else str(value)
+            row["contact_default"] = "true" if contact.get("default") else ""
+        yield [row.get(column, "") for column in columns]
+
+
+def write_csv(stream: TextIO, columns: list[str], rows: Iterable[list[str]], *,
+              delimiter: str = ",") -> None:
+    """CSV (or TSV) with CRLF line ends as spreadsheet programs write it, cells neutralised."""
+    import csv
+
+    writer = csv.writer(stream, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([neutralise_cell(cell) for cell in row])
+
+
+def write_xlsx(path: Path, columns: list[str], rows: Iterable[list[str]], *,
+               sheet: str = "clients") -> None:
+    """A one-sheet workbook, streamed (openpyxl write-only); every cell is text, never a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    worksheet.freeze_panes = "A2"
+
+    def cell(text: str) -> Any:
+        if not text:
+            return None
+        if not needs_neutralising(text):
+            return text
+        protected = WriteOnlyCell(worksheet, value=text)
+        protected.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+        protected.quotePrefix = True
+        return protected
+
+    worksheet.append([cell(name) for name in columns])
+    for row in rows:
+        worksheet.append([cell(text) for text in row])
+    workbook.save(path)
+
+
+def catalogue_documents(catalogue: Catalogue, kind: str) -> list[dict[str, Any]]:
+    """The company types or categories in the seed document's shape, parents before children."""
+    entries = list(catalogue.entries(kind).values())
+    placed: set[str] = set()
+    ordered: list[dict[str, Any]] = []
+    while entries:
+        ready = [e for e in entries if not e.parent or e.parent in placed
+                 or e.parent not in catalogue.entries(kind)]
+        if not ready:  # a cycle cannot be stored, but never loop forever on one
+            ready = entries
+        for entry in ready:
+            ordered.append(describe_entry(entry))
+            placed.add(entry.code)
+        entries = [e for e in entries if e.code not in placed]
+    return ordered
+
+
+def _sections(catalogue: Catalogue,
+              clients: Iterable[dict[str, Any]]) -> list[tuple[str, Iterable[dict[str, Any]]]]:
+    return [("company_types", catalogue_documents(catalogue, "company_type")),
+            ("categories", catalogue_documents(catalogue, "category")),
+            ("clients", clients)]
+
+
+def write_yaml_document(stream: TextIO, catalogue: Catalogue,
+                        clients: Iterable[dict[str, Any]]) -> None:
+    """A seed document {company_types, categories, clients}, one list item at a time."""
+    import yaml
+
+    for key, items in _sections(catalogue, clients):
+        empty = True
+        for item in items:
+            if empty:
+                stream.write(f"{key}:\n")
+                empty = False
+            stream.write(yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=100))
+        if empty:
+            stream.write(f"{key}: []\n")
+
+
+def write_json_document(stream: TextIO, catalogue: Catalogue,
+                        clients: Iterable[dict[str, Any]]) -> None:
+    """The seed document as JSON, streamed; the same text json.dumps(..., indent=2) gives."""
+    stream.write("{")
+    for number, (key, items) in enumerate(_sections(catalogue, clients)):
+        stream.write(("," if number else "") + f"\n  {json.dumps(key)}: [")
+        empty = True
+        for item in items:
+            text = json.dumps(item, ensure_ascii=False, indent=2)
+            stream.write(("\n    " if empty else ",\n    ") + text.replace("\n", "\n    "))
+            empty = False
+        stream.write("]" if empty else "\n  ]")
+    stream.write("\n}\n")
+
+
+def write_list(stream: TextIO, clients: Iterable[dict[str, Any]], *, as_json: bool) -> None:
+    """A plain list of clients in YAML or JSON (the import's other document shape)."""
+    import yaml
+
+    if as_json:
+        stream.write(json.dumps(list(clients), ensure_ascii=False, indent=2) + "\n")
+        return
+    for item in clients:
+        stream.write(yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=100))
+
+
+EXAMPLE_DATE = "2025-01-15"
+EXAMPLE_TIME = "09:00"
+
+
+def example_attribute(definition: AttributeDef) -> Any:
+    """A value that passes the declaration: the first allowed value, the minimum, a date, 09:00."""
+    from clientreg.attributes import typed
+
+    if definition.type == "list":
+        return definition.values[0]
+    if definition.type == "date":
+        return EXAMPLE_DATE
+    if definition.type == "time":
+        return EXAMPLE_TIME
+    if definition.type in ("number", "currency"):
+        number = definition.min
+        if number is None:
+            below_zero = definition.max is not None and definition.max < 0
+            number = definition.max if below_zero else Decimal(0)
+        if definition.decimals is not None:
+            step = Decimal(1).scaleb(-definition.decimals)
+            text = f"{number.quantize(step, rounding=ROUND_CEILING):.{definition.decimals}f}"
+        else:
+            text = format(number.normalize(), "f")
+        return typed(definition, text)
+    if definition.type == "memo":
+        return f"Notes: {definition.label}"
+    return f"Example {definition.label.lower()}"
+
+
+def example_client(company_type: CompanyType | None, category: Category | None) -> dict[str, Any]:
+    """One client in the seed shape that registers cleanly under this type and category."""
+    example: dict[str, Any] = {}
+    if company_type is None or not company_type.id_mask:
+        example["identifier"] = "EXAMPLE-0001"  # a type with an id mask generates it instead
+    example.update({
+        "name": "Comercial Ejemplo S.L.",
+        "company_type": company_type.code if company_type else "LEGAL",
+        "category": category.code if category else "RETAIL",
+        "trade_name": "Ejemplo", "tax_id": "ESB12345674", "email": "info@ejemplo.example",
+        "phone": "954 123 456", "website": "https://ejemplo.example",
+        "street": "Calle Mayor 1", "city": "Sevilla", "region": "ES-SE",
+        "postal_code": "41001", "country": "ES",
+    })
+    for key, entry in (("company_attributes", company_type), ("client_attributes", category)):
+        if entry is not None and entry.attributes:
+            example[key] = {d.key: example_attribute(d) for d in entry.attributes}
+    example["contacts"] = [{
+        "name": "María López", "email": "maria.lopez@ejemplo.example", "phone": "600 123 456",
+        "position": "Compras", "department": "Compras", "language": "es", "default": True,
+    }]
+    return example
