@@ -1,0 +1,231 @@
+"""The export and template commands: clients, or an empty example, in the import's own formats."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clientreg.commands.boundary import EXIT_ENVIRONMENT, print_error, user_errors
+from clientreg.commands.context import open_store
+from clientreg.commands.i18n import _
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    TSV = "tsv"
+    YAML = "yaml"
+    JSON = "json"
+    XLSX = "xlsx"
+
+
+_SUFFIXES = {".csv": FileFormat.CSV, ".tsv": FileFormat.TSV, ".tab": FileFormat.TSV,
+             ".yaml": FileFormat.YAML, ".yml": FileFormat.YAML, ".json": FileFormat.JSON,
+             ".xlsx": FileFormat.XLSX}
+_TABLES = (FileFormat.CSV, FileFormat.TSV, FileFormat.XLSX)
+
+FormatOption = Annotated[FileFormat | None, typer.Option(
+    "--format", "-f", show_default=False,
+    help=_("csv, tsv, yaml, json or xlsx. Default: from the -o file's extension, else the "
+           "command's default."))]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", dir_okay=False, show_default=False,
+    help=_("The file to write; standard output when not given or '-' (xlsx needs a file)."))]
+
+
+def _chosen_format(given: FileFormat | None, output: Path | None,
+                   default: FileFormat) -> FileFormat:
+    if given is not None:
+        return given
+    if output is not None:
+        return _SUFFIXES.get(output.suffix.lower(), default)
+    return default
+
+
+def _to_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == "-"
+
+
+@contextlib.contextmanager
+def _destination(output: Path | None, *, binary_path: bool = False,
+                 bom: bool = False) -> Iterator[Any]:
+    """Where a command writes: stdout, or a temporary file that replaces FILE only on success.
+
+    So a failed export never leaves half a file where a good one was. With ``binary_path`` the
+    body gets the temporary path (XLSX is saved by openpyxl); otherwise an open text stream.
+    """
+    if _to_stdout(output):
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    assert output is not None
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        if binary_path:
+            yield partial
+        else:
+            with partial.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as stream:
+                yield stream
+        os.replace(partial, output)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+
+
+def _counted(items: Iterable[dict[str, Any]], counter: list[int]) -> Iterator[dict[str, Any]]:
+    for item in items:
+        counter[0] += 1
+        yield item
+
+
+def write_clients(output: Path | None, file_format: FileFormat, catalogue: Any,
+                  clients: Iterable[dict[str, Any]], *, columns: list[str] | None = None,
+                  seed_document: bool = True) -> None:
+    """Write client documents in a format; tables get one row per contact."""
+    from clientreg.schemas import writers
+
+    if file_format in _TABLES:
+        columns = columns or writers.table_columns(catalogue)
+        rows = (row for document in clients
+                for row in writers.client_rows(document, columns, catalogue))
+        if file_format is FileFormat.XLSX:
+            with _destination(output, binary_path=True) as path:
+                writers.write_xlsx(path, columns, rows)
+            return
+        delimiter = "\t" if file_format is FileFormat.TSV else ","
+        # A byte-order mark in files, so Excel reads accented names as UTF-8.
+        with _destination(output, bom=True) as stream:
+            writers.write_csv(stream, columns, rows, delimiter=delimiter)
+        return
+    with _destination(output) as stream:
+        if not seed_document:
+            writers.write_list(stream, clients, as_json=file_format is FileFormat.JSON)
+        elif file_format is FileFormat.JSON:
+            writers.write_json_document(stream, catalogue, clients)
+        else:
+            writers.write_yaml_document(stream, catalogue, clients)
+
+
+def _check_output(file_format: FileFormat, output: Path | None) -> None:
+    if file_format is FileFormat.XLSX and _to_stdout(output):
+        raise typer.BadParameter(_("an XLSX workbook cannot go to standard output; give a file "
+                                   "with -o FILE.xlsx"), param_hint="'--output'")
+
+
+@contextlib.contextmanager
+def _writing(output: Path | None) -> Iterator[None]:
+    """A file that cannot be written is an environment problem (exit 3), told plainly."""
+    try:
+        yield
+    except BrokenPipeError:
+        # The reader went away (| head): stop quietly, and keep Python from complaining later.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        print_error(_("Error: cannot write {file}: {reason}").format(
+            file=output or "-", reason=exc.strerror or exc))
+        raise typer.Exit(EXIT_ENVIRONMENT) from None
+
+
+def export(
+    ctx: typer.Context,
+    file_format: FormatOption = None,
+    output: OutputOption = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", help=_("Only clients of this category (its code)."),
+        show_default=False)] = None,
+    company_type: Annotated[str | None, typer.Option(
+        "--type", help=_("Only clients whose company is of this type (its code)."),
+        show_default=False)] = None,
+    search: Annotated[str | None, typer.Option(
+        "--search", help=_("Only clients matching these words (as in 'clientreg list')."),
+        show_default=False)] = None,
+    include_inactive: Annotated[bool, typer.Option(
+        "--all", help=_("Include inactive clients."))] = False,
+) -> None:
+    """Export clients in the import's own format (default YAML: catalogue and clients).
+
+    Export, then import into an empty database, gives the same data. CSV, TSV and XLSX hold
+    one row per contact; YAML and JSON are a seed document with the company types and
+    categories. Cells a spreadsheet would run as a formula are neutralised.
+    """
+    from clientreg.catalogue import Catalogue, find_entry
+    from clientreg.records import iter_client_documents
+
+    chosen = _chosen_format(file_format, output, FileFormat.YAML)
+    _check_output(chosen, output)
+    counter = [0]
+    with user_errors(), _writing(output), open_store(ctx) as store:
+        catalogue = Catalogue.load(store)
+        if category:
+            category = find_entry(catalogue, "category", category).code
+        if company_type:
+            company_type = find_entry(catalogue, "company_type", company_type).code
+        documents = iter_client_documents(store, category=category, company_type=company_type,
+                                          search=search, include_inactive=include_inactive)
+        write_clients(output, chosen, catalogue, _counted(documents, counter))
+    where = "-" if _to_stdout(output) else str(output)
+    print_error(_("Exported {count} client(s) as {format} to {file}.").format(
+        count=counter[0], format=chosen.value, file=where))
+
+
+def template(
+    ctx: typer.Context,
+    file_format: FormatOption = None,
+    output: OutputOption = None,
+    company_type: Annotated[str | None, typer.Option(
+        "--type", help=_("The company type of the example; only its attribute columns."),
+        show_default=False)] = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", help=_("The category of the example; only its attribute columns."),
+        show_default=False)] = None,
+) -> None:
+    """An import file with the right columns and one example row to fill in (default CSV)."""
+    from clientreg.catalogue import Catalogue, find_entry
+    from clientreg.schemas import writers
+
+    chosen = _chosen_format(file_format, output, FileFormat.CSV)
+    _check_output(chosen, output)
+    with user_errors(), _writing(output), open_store(ctx) as store:
+        catalogue = Catalogue.load(store)
+        chosen_type = find_entry(catalogue, "company_type", company_type) if company_type else None
+        chosen_category = find_entry(catalogue, "category", category) if category else None
+        example_type = chosen_type or _first_active(catalogue.types.values())
+        example_category = chosen_category or _first_active(catalogue.categories.values())
+        if example_type is None or example_category is None:
+            print_error(_("Note: no company type or category exists yet; the example uses "
+                          "placeholder codes. Create them with 'clientreg company-type add' and "
+                          "'clientreg category add'."))
+        columns = writers.table_columns(
+            catalogue,
+            company_types=[chosen_type] if chosen_type else None,
+            categories=[chosen_category] if chosen_category else None)
+        example = writers.example_client(example_type, example_category)
+        write_clients(output, chosen, catalogue, [example], columns=columns,
+                      seed_document=False)
+    if not _to_stdout(output):
+        print_error(_("Wrote a {format} template to {file}.").format(format=chosen.value,
+                                                                     file=output))
+
+
+def _first_active(entries: Iterable[Any]) -> Any:
+    return next((entry for entry in entries if entry.active), None)
+
+
+def register(app: typer.Typer) -> None:
+    """Add export and template to the root app."""
+    panel = _("Import and export")
+    app.command("export", rich_help_panel=panel, help=_(
+        "Export clients in the import's own format: YAML (default) or JSON seed documents with "
+        "the catalogue, or CSV, TSV, XLSX rows (one per contact). Import gives the same data "
+        "back."))(export)
+    app.command("template", rich_help_panel=panel, help=_(
+        "An import file (default CSV) with the columns of a type and category and one example "
+        "row that imports as it is."))(template)
+
