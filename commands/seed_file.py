@@ -1,0 +1,147 @@
+"""Appending a registered client to a YAML seed file, in the shape 'clientreg import' replays.
+
+The file keeps what it had, comments included: the new client is inserted as text after the last
+entry of its ``clients:`` list (the list is created when missing). Only shapes that cannot be
+edited as text (a flow-style ``clients: [...]`` with entries, a flow-style document) are rewritten
+from their data, which drops comments. Writes go to a temporary file that replaces the original,
+so an interrupted write never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from clientreg.errors import UnreadableInput
+
+# client_data() fields that describe the record rather than the registration.
+_NOT_REPLAYED = ("active", "created_at", "updated_at", "history")
+
+
+def seed_entry(document: dict[str, Any]) -> dict[str, Any]:
+    """A client's data (records.client_data) reduced to what an import registers."""
+    return {key: value for key, value in document.items() if key not in _NOT_REPLAYED}
+
+
+def check_seed_file(path: Path) -> None:
+    """Fail before registering anything if FILE could not take the client afterwards."""
+    _parse(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UnreadableInput(f"the folder of {path} does not exist", field="--save-as",
+                              value=str(path), code="unwritable-file")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UnreadableInput(f"{path} cannot be written", field="--save-as", value=str(path),
+                              code="unwritable-file")
+
+
+def append_client(path: Path, document: dict[str, Any]) -> None:
+    """Add one client (seed shape) at the end of FILE's clients: list, creating what is missing."""
+    import yaml
+
+    text, root = _parse(path)
+    item = yaml.safe_dump([seed_entry(document)], allow_unicode=True, sort_keys=False)
+    _write_atomically(path, _with_client(text, root, item))
+
+
+def _parse(path: Path) -> tuple[str, Any]:
+    """The file's text and its YAML node tree (None when missing, empty or only comments)."""
+    import yaml
+
+    if not path.exists():
+        return "", None
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UnreadableInput(f"{path} cannot be read as a YAML seed file: {exc}",
+                              field="--save-as", value=str(path)) from None
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        raise UnreadableInput(f"{path} is not a seed document (a mapping with a clients: list)",
+                              field="--save-as", value=str(path))
+    clients = _clients_node(root)
+    if clients is not None and not isinstance(clients, yaml.SequenceNode) and not (
+            isinstance(clients, yaml.ScalarNode) and clients.tag.endswith(":null")):
+        raise UnreadableInput(f"{path}: clients: is not a list", field="--save-as",
+                              value=str(path))
+    return text, root
+
+
+def _clients_node(root: Any) -> Any:
+    if root is None:
+        return None
+    for key, value in root.value:
+        if getattr(key, "value", None) == "clients":
+            return value
+    return None
+
+
+def _with_client(text: str, root: Any, item: str) -> str:
+    import yaml
+
+    clients = _clients_node(root)
+    if root is not None and root.flow_style or (
+            isinstance(clients, yaml.SequenceNode) and clients.flow_style and clients.value):
+        return _rewritten(text, item)
+    if clients is None:
+        prefix = text if not text or text.endswith("\n") else text + "\n"
+        return prefix + "clients:\n" + item
+    if isinstance(clients, yaml.ScalarNode) or not clients.value:  # clients: / ~ / []
+        start, end = clients.start_mark.index, clients.end_mark.index
+        return text[:start].rstrip(" ") + "\n" + item + text[end:].lstrip(" ").lstrip("\n")
+    last = clients.value[-1]
+    at = _end_of_content(text, last.end_mark.index)
+    indent = " " * _dash_column(text, clients.value[0])
+    block = "".join(indent + line if line.strip() else line
+                    for line in item.splitlines(keepends=True))
+    head = text[:at] if text[:at].endswith("\n") else text[:at] + "\n"
+    return head + block + text[at:]
+
+
+def _end_of_content(text: str, end: int) -> int:
+    """Where the last entry's own lines end: before the blank and comment lines PyYAML counts
+    into it."""
+    lines = text[:end].splitlines(keepends=True)
+    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+        lines.pop()
+    return sum(len(line) for line in lines)
+
+
+def _dash_column(text: str, first_item: Any) -> int:
+    line_start = text.rfind("\n", 0, first_item.start_mark.index) + 1
+    column = text[line_start:first_item.start_mark.index].rfind("-")
+    return column if column >= 0 else max(first_item.start_mark.column - 2, 0)
+
+
+def _rewritten(text: str, item: str) -> str:
+    import yaml
+
+    data = yaml.safe_load(text) or {}
+    data.setdefault("clients", [])
+    data["clients"] = list(data["clients"] or []) + yaml.safe_load(item)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+    else:  # what open() would have given a new file: mkstemp's own 0600 is too strict
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,267 @@
+"""`clientreg new`: the registration wizard, its --no-input form, and the interactive edit."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clientreg.commands.boundary import EXIT_CANCELLED, EXIT_USAGE, print_error, user_errors
+from clientreg.commands.context import open_store
+from clientreg.commands.i18n import _
+
+# A testing aid: the wizard's tests type keys through prompt_toolkit pipe input, where standard
+# input is not a terminal. CLIENTREG_FORCE_INTERACTIVE=1 lets the prompts run anyway.
+FORCE_INTERACTIVE_ENV = "CLIENTREG_FORCE_INTERACTIVE"
+WIZARD_SOURCE = "wizard"
+NO_INPUT_SOURCE = "new --no-input"
+_CONTACT_KEYS = ("name", "email", "phone", "position", "department", "language", "default")
+_NAME_EMAIL_RE = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*")
+_KEY_SPLIT_RE = re.compile(r",\s*(?=(?:" + "|".join(_CONTACT_KEYS) + r")\s*=)", re.IGNORECASE)
+
+_COMPANY = "Company (a new company)"
+_ADDRESS = "Address"
+
+
+def _option(flag: str, help_text: str, panel: str = _COMPANY) -> Any:
+    return typer.Option(flag, help=_(help_text), show_default=False, rich_help_panel=_(panel))
+
+
+def new(
+    ctx: typer.Context,
+    from_company: Annotated[str | None, typer.Option(
+        "--from-company", metavar="ID", show_default=False,
+        help=_("Register an existing company (one that is not a client yet) as a client."))] = None,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help=_("Ask nothing: register from the options below (for scripts and CI). "
+                             "Prints the client's identifier on stdout."))] = False,
+    save_as: Annotated[Path | None, typer.Option(
+        "--save-as", metavar="FILE.yaml", dir_okay=False, show_default=False,
+        help=_("After registering, append the client to this YAML file (created if missing) "
+               "in the shape 'clientreg import' replays."))] = None,
+    company_type: Annotated[str | None, _option("--type", "Company type (its code).")] = None,
+    category: Annotated[str | None, _option("--category", "Client category (its code).",
+                                            "Client")] = None,
+    identifier: Annotated[str | None, _option(
+        "--identifier", "Identifier; leave out to have the type's mask generate it.")] = None,
+    name: Annotated[str | None, _option("--name", "Company name.")] = None,
+    trade_name: Annotated[str | None, _option("--trade-name", "Trade name.")] = None,
+    tax_id: Annotated[str | None, _option("--tax-id", "Tax id (checked per country).")] = None,
+    email: Annotated[str | None, _option("--email", "Company e-mail.")] = None,
+    phone: Annotated[str | None, _option("--phone", "Company phone.")] = None,
+    website: Annotated[str | None, _option("--website", "Website.")] = None,
+    street: Annotated[str | None, _option("--street", "Street.", _ADDRESS)] = None,
+    city: Annotated[str | None, _option("--city", "City.", _ADDRESS)] = None,
+    region: Annotated[str | None, _option("--region", "Region.", _ADDRESS)] = None,
+    postal_code: Annotated[str | None, _option("--postal-code", "Postal code.", _ADDRESS)] = None,
+    country: Annotated[str | None, _option("--country", "Country (ISO code or English name).",
+                                           _ADDRESS)] = None,
+    company_attr: Annotated[list[str] | None, typer.Option(
+        "--company-attr", metavar="KEY=VALUE", show_default=False, rich_help_panel=_(_COMPANY),
+        help=_("A company attribute of the type, repeatable."))] = None,
+    client_attr: Annotated[list[str] | None, typer.Option(
+        "--client-attr", metavar="KEY=VALUE", show_default=False, rich_help_panel=_("Client"),
+        help=_("A client attribute of the category, repeatable."))] = None,
+    contact: Annotated[list[str] | None, typer.Option(
+        "--contact", metavar="CONTACT", show_default=False, rich_help_panel=_("Client"),
+        help=_("A contact, repeatable: \"Name <email>\", or "
+               "\"name=...,email=...,phone=...,position=...,default=true\"."))] = None,
+) -> None:
+    """Register a client: a step-by-step wizard, or with --no-input from options.
+
+    Without --no-input the options pre-fill the wizard's answers.
+    """
+    from clientreg.model import ClientDraft
+
+    draft = ClientDraft(
+        category=category, company_type=company_type, identifier=identifier, name=name,
+        from_company=from_company, trade_name=trade_name, tax_id=tax_id, email=email,
+        phone=phone, website=website, street=street, city=city, region=region,
+        postal_code=postal_code, country=country,
+        company_attributes=_pairs(company_attr, "--company-attr"),
+        client_attributes=_pairs(client_attr, "--client-attr"),
+        contacts=[parse_contact(text) for text in contact or ()],
+        origin="command line",
+    )
+    if not no_input:
+        require_terminal()
+    with user_errors():
+        if save_as is not None:
+            from clientreg.commands.seed_file import check_seed_file
+
+            check_seed_file(save_as)
+        with open_store(ctx) as store:
+            if no_input:
+                identifier = _register_without_prompts(store, draft)
+            else:
+                identifier = _register_with_wizard(store, draft)
+            if save_as is not None:
+                _save_as(store, identifier, save_as)
+
+
+def require_terminal() -> None:
+    """Prompts need a person at a terminal; say what to use instead (exit 2)."""
+    if sys.stdin.isatty() or os.environ.get(FORCE_INTERACTIVE_ENV) == "1":
+        return
+    print_error(_("clientreg new asks questions, but standard input is not a terminal. Use "
+                  "'clientreg new --no-input' with options (see --help), or 'clientreg import "
+                  "FILE' for files."))
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(_("{item!r} is not KEY=VALUE").format(item=item),
+                                     param_hint=flag)
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def parse_contact(text: str) -> Any:
+    """A --contact value: "Name <email>" or name=...,email=...,phone=...,default=true."""
+    from clientreg.model import ContactDraft
+
+    found = _NAME_EMAIL_RE.fullmatch(text)
+    if found:
+        return ContactDraft(name=found["name"] or None, email=found["email"].strip() or None)
+    if "=" not in text:
+        raise typer.BadParameter(
+            _("{text!r} is neither \"Name <email>\" nor name=...,email=...").format(text=text),
+            param_hint="--contact")
+    values: dict[str, str] = {}
+    for part in _KEY_SPLIT_RE.split(text):
+        key, sep, value = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in _CONTACT_KEYS:
+            raise typer.BadParameter(
+                _("{part!r}: a contact takes {keys}").format(part=part,
+                                                              keys=", ".join(_CONTACT_KEYS)),
+                param_hint="--contact")
+        values[key] = value.strip()
+    return ContactDraft(**values)
+
+
+def _register_without_prompts(store: Any, draft: Any) -> str:
+    from clientreg.registration import register
+
+    outcome = register(store, draft, source=NO_INPUT_SOURCE)
+    print_error(_("Registered client {identifier}.").format(identifier=outcome.identifier))
+    print(outcome.identifier)
+    return outcome.identifier
+
+
+def _register_with_wizard(store: Any, draft: Any) -> str:
+    from clientreg.catalogue import Catalogue
+    from clientreg.commands.wizard_prompts import QuestionaryPrompter
+    from clientreg.commands.wizard_steps import Wizard
+    from clientreg.registration import register
+
+    catalogue = Catalogue.load(store)
+    _check_ready(store, catalogue, draft)
+    wizard = Wizard(store, QuestionaryPrompter(), draft=draft, catalogue=catalogue)
+    outcome = _until_done(wizard, lambda ready: register(store, ready, source=WIZARD_SOURCE))
+    print(_("Registered client {identifier}.").format(identifier=outcome.identifier))
+    show_client(store, outcome.identifier)
+    return outcome.identifier
+
+
+def _until_done(wizard: Any, finish: Any) -> Any:
+    """Run the wizard; Cancel, Ctrl-C and Ctrl-D end it with nothing saved (exit 130)."""
+    from clientreg.commands.wizard_steps import Cancelled
+
+    try:
+        return wizard.run(finish)
+    except (Cancelled, KeyboardInterrupt, EOFError):
+        print_error(_("Cancelled: nothing was saved."))
+        raise typer.Exit(EXIT_CANCELLED) from None
+
+
+def _check_ready(store: Any, catalogue: Any, draft: Any) -> None:
+    """Stop before the first question when the registration could not be completed."""
+    from clientreg.errors import Conflict, MissingPrerequisite, NotFound
+    from clientreg.records import companies_without_client, find_company
+
+    if draft.from_company is not None:
+        company = find_company(store, draft.from_company)
+        if company is None:
+            raise NotFound("is not a known company identifier", field="from_company",
+                           value=draft.from_company, code="unknown-company")
+        if company["client"]:
+            raise Conflict(f"company {company['identifier']} is already a client",
+                           field="from_company", value=draft.from_company,
+                           code="already-a-client")
+        draft.from_company = company["identifier"]
+    has_type = any(t.active for t in catalogue.types.values())
+    has_category = any(c.active for c in catalogue.categories.values())
+    if has_category and (has_type or draft.from_company or companies_without_client(store)):
+        return
+    missing = [what for what, ok in ((_("company type"), has_type),
+                                     (_("category"), has_category)) if not ok]
+    raise MissingPrerequisite(_(
+        "a registration needs an active company type and an active category, and there is no "
+        "active {missing} yet. Create them with 'clientreg company-type add' and 'clientreg "
+        "category add', or load a seed file with company_types: and categories: using "
+        "'clientreg import FILE.yaml'").format(missing=_(" or ").join(missing)),
+        code="empty-catalogue")
+
+
+def show_client(store: Any, identifier: str) -> None:
+    """The client's data as 'clientreg show' prints it."""
+    from clientreg.catalogue import Catalogue
+    from clientreg.records import client_data
+
+    document = client_data(store, identifier)
+    try:
+        from clientreg.commands.text_views import print_client
+    except ImportError:
+        from clientreg.commands.render import print_yaml
+
+        print_yaml(document)
+        return
+    print_client(document, Catalogue.load(store))
+
+
+def _save_as(store: Any, identifier: str, path: Path) -> None:
+    from clientreg.commands.seed_file import append_client
+    from clientreg.records import client_data
+
+    append_client(path, client_data(store, identifier, with_history=False))
+    print_error(_("Appended client {identifier} to {path}.").format(identifier=identifier,
+                                                                   path=path))
+
+
+def edit_interactively(ctx: typer.Context, identifier: str) -> None:
+    """`clientreg edit ID` without --set: the wizard's steps pre-filled with the client's data;
+    type and category are shown but locked."""
+    require_terminal()
+    from clientreg.commands.wizard_prompts import QuestionaryPrompter
+    from clientreg.commands.wizard_steps import Wizard
+    from clientreg.editing import draft_of, edit_client
+    from clientreg.model import Action
+    from clientreg.records import client_data
+
+    with user_errors(), open_store(ctx) as store:
+        document = client_data(store, identifier, with_history=False)
+        current = document["identifier"]
+        wizard = Wizard(store, QuestionaryPrompter(), draft=draft_of(document), editing=current)
+        wizard.prompt.say(_("Editing client {identifier}: company type {type} and category "
+                            "{category} cannot change after registration.").format(
+            identifier=current, type=document["company_type"], category=document["category"]))
+        outcome = _until_done(wizard, lambda ready: edit_client(
+            store, current, draft=ready, source=WIZARD_SOURCE))
+        if outcome.action is Action.UNCHANGED:
+            print(_("Nothing changed for client {identifier}.").format(identifier=current))
+        else:
+            print(_("Saved the changes to client {identifier}.").format(identifier=current))
+        show_client(store, current)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("new")(new)
