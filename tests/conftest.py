@@ -72,6 +72,9 @@ def cli(runner: CliRunner, db_path: Path) -> Callable[..., object]:
     from clientreg.commands.app import app
 
     def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None):
-        return runner.invoke(app, ["--db", str(db_path), *args], input=input, env=env)
+        # rich's tables read COLUMNS; set only while the command runs, so pytest's own
+        # output keeps the terminal's width.
+        return runner.invoke(app, ["--db", str(db_path), *args], input=input,
+                             env={"COLUMNS": "3000", **(env or {})})
 
     return invoke
