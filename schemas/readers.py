@@ -1,0 +1,203 @@
+"""Opening import files: the format from the name, tables streamed row by row, whole documents.
+
+Tables (CSV, TSV, XLSX) are read lazily and yield ``SourceRow`` values holding each cell's raw
+text; YAML and JSON documents are parsed whole. Every file that cannot be read raises
+``UnreadableInput`` naming it; a problem confined to one row is recorded in
+``TableReader.problems`` and that row is skipped.
+
+CSV encoding is not guessed: a byte-order mark decides, else UTF-8 if every byte is valid UTF-8,
+else cp1252 (latin-1 when a byte is undefined in cp1252). ``TableReader.encoding`` says which.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import PurePath
+from typing import Any, BinaryIO
+
+from clientreg.errors import UnreadableInput
+from clientreg.schemas.readers_csv import MAX_LINE_CHARS, open_csv
+from clientreg.schemas.readers_document import (
+    MAX_DOCUMENT_BYTES,
+    MAX_NESTING,
+    MAX_YAML_ALIAS_NODES,
+    MAX_YAML_ALIASES,
+    parse_json,
+    parse_yaml,
+    read_document_bytes,
+)
+from clientreg.schemas.readers_table import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    SourceRow,
+    TableReader,
+    canonical_header,
+)
+from clientreg.schemas.readers_text import DELIMITERS
+from clientreg.schemas.readers_xlsx import MAX_XLSX_UNPACKED_BYTES, open_xlsx
+
+__all__ = [
+    "DELIMITERS",
+    "FORMATS",
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_LINE_CHARS",
+    "MAX_NESTING",
+    "MAX_XLSX_UNPACKED_BYTES",
+    "MAX_YAML_ALIASES",
+    "MAX_YAML_ALIAS_NODES",
+    "SourceRow",
+    "TableReader",
+    "canonical_header",
+    "detect_format",
+    "load_document",
+    "open_table",
+]
+
+FORMATS = ("csv", "tsv", "xlsx", "yaml", "json")
+TABLE_FORMATS = ("csv", "tsv", "xlsx")
+DOCUMENT_FORMATS = ("yaml", "json")
+
+EXTENSIONS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+}
+
+STDIN_NAME = "<stdin>"
+
+SPOOL_MEMORY_BYTES = 16 * 1024 * 1024
+"""Standard input is kept in memory up to this size, then in a temporary file."""
+
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
+
+
+def display_name(path: str) -> str:
+    """The name a file goes by in messages: the path as given, or ``<stdin>`` for ``-``."""
+    return STDIN_NAME if path == "-" else path
+
+
+def detect_format(path: str, input_format: str | None = None) -> str:
+    """The file's format: ``input_format`` when given, else from the extension.
+
+    Returns one of ``FORMATS``. Standard input (``-``) has no extension, so needs
+    ``input_format``.
+    """
+    name = display_name(path)
+    if input_format is not None:
+        chosen = input_format.strip().lower()
+        if chosen not in FORMATS:
+            raise UnreadableInput(
+                f"{name}: unknown format {input_format!r}; the formats are {', '.join(FORMATS)}",
+                value=name,
+            )
+        return chosen
+    if path == "-":
+        raise UnreadableInput(
+            f"{name}: the format of standard input must be given ({', '.join(FORMATS)})",
+            value=name,
+        )
+    suffix = PurePath(path).suffix.lower()
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    known = " ".join(EXTENSIONS)
+    hint = "; save old .xls workbooks as .xlsx" if suffix == ".xls" else ""
+    raise UnreadableInput(
+        f"{name}: cannot tell the format from the name; supported: {known}{hint}", value=name
+    )
+
+
+def open_table(
+    path: str,
+    *,
+    input_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    stdin: BinaryIO | None = None,
+) -> TableReader:
+    """Open a CSV, TSV or XLSX file and read its header; iterate the result for its rows.
+
+    ``delimiter`` and ``encoding`` override detection (CSV and TSV), ``sheet`` picks a sheet
+    (XLSX). ``path`` ``-`` reads ``stdin`` (standard input when not given). Use the reader as a
+    context manager, or close it.
+    """
+    name = display_name(path)
+    format = detect_format(path, input_format)
+    if format not in TABLE_FORMATS:
+        raise UnreadableInput(
+            f"{name}: a {format.upper()} document is not a table; tables are CSV, TSV and XLSX",
+            value=name,
+        )
+    delimiter = _checked_delimiter(delimiter, file=name)
+    binary = _spooled_stdin(stdin) if path == "-" else _open_file(path)
+    if format == "xlsx":
+        return open_xlsx(binary, file=name, sheet=sheet)
+    return open_csv(binary, file=name, format=format, delimiter=delimiter, encoding=encoding)
+
+
+def load_document(
+    path: str, *, input_format: str | None = None, stdin: BinaryIO | None = None
+) -> Any:
+    """The parsed YAML or JSON document: lists, mappings, text, numbers, booleans and null.
+
+    YAML is read with a safe loader narrowed to JSON's values (see ``DocumentLoader``).
+    """
+    name = display_name(path)
+    format = detect_format(path, input_format)
+    if format not in DOCUMENT_FORMATS:
+        raise UnreadableInput(
+            f"{name}: a {format.upper()} table is not a YAML or JSON document", value=name
+        )
+    if path == "-":
+        data = read_document_bytes(stdin or sys.stdin.buffer, file=name)
+    else:
+        with _open_file(path) as binary:
+            data = read_document_bytes(binary, file=name)
+    if format == "yaml":
+        return parse_yaml(data, file=name)
+    return parse_json(data, file=name)
+
+
+def _checked_delimiter(delimiter: str | None, *, file: str) -> str | None:
+    if delimiter is None:
+        return None
+    delimiter = _DELIMITER_NAMES.get(delimiter.lower(), delimiter)
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise UnreadableInput(
+            f"{file}: the delimiter must be one character other than a quote or a line break,"
+            f" not {delimiter!r}",
+            value=file,
+        )
+    return delimiter
+
+
+def _open_file(path: str) -> BinaryIO:
+    try:
+        return open(path, "rb")  # noqa: SIM115 - the reader it goes into closes it
+    except FileNotFoundError:
+        reason = "no such file"
+    except IsADirectoryError:
+        reason = "is a directory, not a file"
+    except PermissionError:
+        reason = "permission denied"
+    except OSError as err:
+        reason = err.strerror or str(err)
+    raise UnreadableInput(f"{path}: {reason}", value=path)
+
+
+def _spooled_stdin(stdin: BinaryIO | None) -> BinaryIO:
+    """Standard input copied aside, since detection reads a table twice."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
+    shutil.copyfileobj(stdin or sys.stdin.buffer, spool)
+    spool.seek(0)
+    return spool  # type: ignore[return-value]

@@ -1,0 +1,199 @@
+"""CSV and TSV tables: records streamed one at a time, numbered as a spreadsheet numbers rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from clientreg.errors import RowError, UnreadableInput
+from clientreg.schemas.readers_table import (
+    MAX_CELL_CHARS,
+    SourceRow,
+    TableReader,
+    checked_headers,
+    column_name,
+    is_blank,
+    row_values,
+    shorten,
+)
+from clientreg.schemas.readers_text import choose_delimiter, choose_encoding, undecodable
+
+MAX_LINE_CHARS = 4 * 1024 * 1024
+"""Longest physical line read at once. A longer line is a ``cell-too-large`` row problem and is
+skipped without being held in memory (it cannot be a row of cells within ``MAX_CELL_CHARS``
+unless it has more than 40 of them at the limit)."""
+
+_UNTERMINATED = (
+    "a quoted cell starting in this row is never closed, so the rest of the file was read as"
+    ' part of it; add the closing quote (") or remove the opening one'
+)
+
+
+class _LineTooLong(Exception):
+    """A physical line over MAX_LINE_CHARS was skipped."""
+
+
+class PhysicalLines:
+    """The text one physical line at a time, as csv.reader consumes it.
+
+    Counts the quotes read since the record began, so that after a broken record the reader can
+    tell whether it stopped inside a quoted cell, and notes when the text has ended.
+    """
+
+    __slots__ = ("_readline", "quotes", "ended", "line")
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self._readline = text.readline
+        self.quotes = 0
+        self.ended = False
+        self.line = ""
+
+    def __iter__(self) -> PhysicalLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._readline(MAX_LINE_CHARS)
+        if not line:
+            self.ended = True
+            raise StopIteration
+        self.quotes += line.count('"')
+        self.line = line
+        if len(line) == MAX_LINE_CHARS and line[-1] not in "\r\n":
+            self._skip_rest_of_line()
+            raise _LineTooLong
+        return line
+
+    def _skip_rest_of_line(self) -> None:
+        while True:
+            piece = self._readline(MAX_LINE_CHARS)
+            self.quotes += piece.count('"')
+            if not piece or piece[-1] in "\r\n":
+                return
+
+    def skip_rest_of_record(self) -> bool:
+        """Read on to the end of a broken record; False when the text ends inside a quote."""
+        while self.quotes % 2:
+            try:
+                next(self)
+            except StopIteration:
+                return False
+            except _LineTooLong:
+                continue
+        return True
+
+
+class CsvRecords:
+    """The records of a CSV text with their row numbers, one per record however many lines it
+    spans. A record that cannot be used goes to ``problems`` instead of being yielded."""
+
+    def __init__(self, binary: BinaryIO, *, file: str, encoding: str, delimiter: str) -> None:
+        self.binary = binary
+        self.file = file
+        self.encoding = encoding
+        self.text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+        self.lines = PhysicalLines(self.text)
+        # The limit is process-wide; set it on each open so a cell over MAX_CELL_CHARS stops
+        # the csv module before it is held whole, and becomes a row problem.
+        csv.field_size_limit(MAX_CELL_CHARS)
+        self.reader = csv.reader(self.lines, delimiter=delimiter, quotechar='"', doublequote=True)
+        self.headers: list[str] = []
+        self.problems: list[RowError] = []
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        reader, lines = self.reader, self.lines
+        row = 0
+        while True:
+            row += 1
+            lines.quotes = 0
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, _LineTooLong) as err:
+                if not self._skip_broken(row, err):
+                    return
+                continue
+            except UnicodeDecodeError:
+                raise undecodable(self.binary, file=self.file, encoding=self.encoding) from None
+            if lines.ended:
+                # Only a quoted cell left open keeps a record going until the text runs out.
+                self._report(row, "unterminated-quote", _UNTERMINATED, cells[-1], len(cells) - 1)
+                return
+            yield row, cells
+
+    def _skip_broken(self, row: int, err: Exception) -> bool:
+        """Report a record the csv module gave up on and read past it; False at the end."""
+        where = self.lines.line
+        if not self.lines.skip_rest_of_record():
+            self._report(row, "unterminated-quote", _UNTERMINATED, None, None)
+            return False
+        if isinstance(err, _LineTooLong) or "field larger" in str(err):
+            message = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
+            self._report(row, "cell-too-large", message, where, None)
+        else:
+            self._report(row, "malformed-row", f"the row is not valid CSV: {err}", where, None)
+        return True
+
+    def _report(self, row: int, code: str, message: str, value: str | None, at: int | None) -> None:
+        column = None if at is None else column_name(self.headers, at)
+        self.problems.append(RowError(self.file, row, column, shorten(value), code, message))
+
+
+def open_csv(
+    binary: BinaryIO,
+    *,
+    file: str,
+    format: str,
+    delimiter: str | None,
+    encoding: str | None,
+) -> TableReader:
+    """The table of a CSV or TSV file, its header read; ``binary`` is closed with the reader."""
+    try:
+        encoding = choose_encoding(binary, file=file, encoding=encoding)
+        if delimiter is None:
+            delimiter = "\t" if format == "tsv" else choose_delimiter(binary, encoding)
+        source = CsvRecords(binary, file=file, encoding=encoding, delimiter=delimiter)
+        numbered = iter(source)
+        header_cells = next((cells for _, cells in numbered if not is_blank(cells)), None)
+        if source.problems:
+            first = source.problems[0]
+            raise UnreadableInput(f"{file}: row {first.row}: {first.message}", value=file)
+        if header_cells is None:
+            raise UnreadableInput(f"{file}: the file has no header row", value=file)
+        raw_headers, headers = checked_headers(header_cells, file=file)
+        source.headers.extend(headers)
+    except BaseException:
+        binary.close()
+        raise
+    return TableReader(
+        file=file,
+        format=format,
+        headers=headers,
+        raw_headers=raw_headers,
+        encoding=encoding,
+        delimiter=delimiter,
+        problems=source.problems,
+        _rows=_source_rows(numbered, headers, file=file, problems=source.problems),
+        _release=source.text.close,
+    )
+
+
+def _source_rows(
+    numbered: Iterator[tuple[int, list[str]]],
+    headers: list[str],
+    *,
+    file: str,
+    problems: list[RowError],
+) -> Iterator[SourceRow]:
+    width = len(headers)
+    for row, cells in numbered:
+        if is_blank(cells):
+            continue
+        if len(cells) == width:
+            yield SourceRow(file, row, dict(zip(headers, cells, strict=False)))
+            continue
+        values = row_values(cells, headers, file=file, row=row, problems=problems)
+        if values is not None:
+            yield SourceRow(file, row, values)
