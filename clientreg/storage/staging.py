@@ -1,0 +1,83 @@
+"""Temporary tables that hold an import's rows, so the rows of one client meet wherever they are.
+
+A file may give a client's contacts on rows far apart. Rather than keep the file in memory, its
+rows go to a TEMP table of the import's own connection (SQLite keeps it in a temporary file with
+a small page cache) and come back grouped: the rows of a group together, groups in the order of
+their first row. Nothing here touches the main database, so staging takes no write lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+
+# Cells of a row are stored as one text joined by NUL, which no cell can hold (CSV readers refuse
+# NUL bytes and XML, the text of XLSX, cannot carry them): one column is far cheaper than many.
+_SEPARATOR = "\x00"
+_names = itertools.count(1)
+
+
+@contextlib.contextmanager
+def staging_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Many staged rows in one transaction of the temporary database (no lock on the main one)."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class StagedTable:
+    """The rows of one table file: a group key, the row number and the cells in header order."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.name = f"staged_rows_{next(_names)}"
+        conn.execute(f"CREATE TEMP TABLE {self.name} (seq INTEGER PRIMARY KEY, grp TEXT, "
+                     "row INTEGER NOT NULL, cells TEXT NOT NULL)")
+        self._indexed = False
+
+    def put(self, rows: Iterable[tuple[str | None, int, Sequence[str]]]) -> None:
+        """Add rows given as (group key or None, row number, cells)."""
+        self.conn.executemany(
+            f"INSERT INTO temp.{self.name} (grp, row, cells) VALUES (?, ?, ?)",
+            ((group, row, _SEPARATOR.join(cells)) for group, row, cells in rows))
+
+    def _index(self) -> None:
+        if not self._indexed:
+            self.conn.execute(f"CREATE INDEX temp.{self.name}_grp ON {self.name} (grp, seq)")
+            self._indexed = True
+
+    def grouped(self) -> Iterator[tuple[str | None, int, list[str]]]:
+        """(group key, row number, cells) with each group's rows together, in file order.
+
+        Groups come in the order of their first row; a row without a group key is a group of its
+        own, in its place. Most files keep a client's rows together, so the table is read in file
+        order and only the groups whose rows are scattered are fetched whole, at their first row.
+        """
+        self._index()
+        table = f"temp.{self.name}"
+        scattered = (
+            f"SELECT grp, min(seq) AS first FROM {table} WHERE grp IS NOT NULL GROUP BY grp "
+            "HAVING max(seq) - min(seq) + 1 != count(*)")
+        if self.conn.execute(f"SELECT EXISTS ({scattered})").fetchone()[0]:
+            query = (f"SELECT s.grp, s.row, s.cells, g.first IS NOT NULL FROM {table} s "
+                     f"LEFT JOIN ({scattered}) g ON g.grp = s.grp "
+                     "WHERE g.first IS NULL OR g.first = s.seq ORDER BY s.seq")
+        else:
+            query = f"SELECT grp, row, cells, 0 FROM {table} ORDER BY seq"
+        for group, row, cells, whole_group in self.conn.execute(query):
+            if not whole_group:
+                yield group, row, cells.split(_SEPARATOR)
+                continue
+            members = self.conn.execute(
+                f"SELECT row, cells FROM {table} WHERE grp = ? ORDER BY seq", [group]).fetchall()
+            for member_row, member_cells in members:
+                yield group, member_row, member_cells.split(_SEPARATOR)
+
+    def drop(self) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS temp.{self.name}")
