@@ -67,7 +67,7 @@ def test_no_relative_imports_across_the_mapped_folders():
     assert relative == []
 
 
-def test_help_does_not_load_the_heavy_libraries():
+def test_help_does_not_load_the_heavy_libraries(tmp_path):
     probe = (
         "import json, sys\n"
         "from typer.testing import CliRunner\n"
@@ -77,6 +77,6 @@ def test_help_does_not_load_the_heavy_libraries():
         f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+                          timeout=120, cwd=tmp_path)  # the installed package, not ./clientreg
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []

@@ -99,7 +99,7 @@ def test_a_writer_waits_for_the_busy_timeout_then_exits_3(db_path):
         done = subprocess.run(
             [sys.executable, "-c", "from clientreg.commands.app import main; main()",
              "category", "add", "RETAIL", "--name", "Retail"],
-            env=env, capture_output=True, text=True, timeout=60)
+            env=env, capture_output=True, text=True, timeout=60, cwd=db_path.parent)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
