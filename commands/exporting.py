@@ -79,8 +79,10 @@ def _destination(output: Path | None, *, binary_path: bool = False,
 
 
 def _counted(items: Iterable[dict[str, Any]], counter: list[int]) -> Iterator[dict[str, Any]]:
+    """Pass the documents on, counting them and the inactive ones among them."""
     for item in items:
         counter[0] += 1
+        counter[1] += item.get("active") is False
         yield item
 
 
@@ -160,7 +162,7 @@ def export(
 
     chosen = _chosen_format(file_format, output, FileFormat.YAML)
     _check_output(chosen, output)
-    counter = [0]
+    counter = [0, 0]
     with user_errors(), _writing(output), open_store(ctx) as store:
         catalogue = Catalogue.load(store)
         if category:
@@ -173,6 +175,10 @@ def export(
     where = "-" if _to_stdout(output) else str(output)
     print_error(_("Exported {count} client(s) as {format} to {file}.").format(
         count=counter[0], format=chosen.value, file=where))
+    if counter[1] and chosen in _TABLES:
+        print_error(_("Note: {count} of them are inactive; a {format} file has no 'active' "
+                      "column, so they would import as active. YAML and JSON keep the "
+                      "state.").format(count=counter[1], format=chosen.value))
 
 
 def template(
