@@ -1,0 +1,86 @@
+"""Running one command as a separate process and measuring its wall time and peak memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Run:
+    """What one process took: wall seconds and peak resident memory in MB."""
+
+    wall: float
+    peak_mb: float
+    returncode: int
+    stderr: str
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants, from /proc (Linux)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                queue += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class _TreeSampler(threading.Thread):
+    """Samples the summed RSS of a process tree, so worker processes count towards the peak.
+
+    getrusage reports the largest single process of a tree, not the sum; a command that
+    validates in worker processes must be charged for all of them at once.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_kb = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            pids = _tree(self.pid)
+            if len(pids) > 1:
+                self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in pids))
+            self.done.wait(self.interval)
+
+
+def run(argv: list[str], *, env: dict[str, str] | None = None, stdin: Path | None = None) -> Run:
+    """Run argv to completion; wall time includes interpreter start-up, as a user sees it."""
+    stdin_handle = stdin.open("rb") if stdin else subprocess.DEVNULL
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=stdin_handle, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+    sampler = _TreeSampler(process.pid)
+    sampler.start()
+    assert process.stderr is not None
+    stderr = process.stderr.read()  # drained while it runs: a full pipe would stall the child
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    sampler.done.set()
+    sampler.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if stdin:
+        stdin_handle.close()
+    peak_kb = max(usage.ru_maxrss, sampler.peak_kb)  # ru_maxrss is in kB on Linux
+    return Run(wall, peak_kb / 1024, process.returncode, stderr.decode(errors="replace"))
