@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from clientreg.catalogue import Catalogue, format_mask, mask_sequence
@@ -42,19 +42,24 @@ def register_many(
     max_problems: int | None = None,
     catalogue: Catalogue | None = None,
     replace: bool = False,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> BatchReport:
     """Register many clients in one transaction: all of them land, or none.
 
     Every draft is checked, even after a problem, so the report lists all of them (up to
     ``max_problems``); problems carry each draft's ``origin``. A dry run does the same work,
     the database's own constraints included, then rolls back. With ``replace`` (an edit), blank
-    values of an existing client clear the stored ones; otherwise they leave them alone.
+    values of an existing client clear the stored ones; otherwise they leave them alone. With
+    ``on_outcome``, each outcome is handed to it instead of kept in the report, so a batch of any
+    size holds only its problems.
     """
     report = BatchReport()
     try:
         with translate_errors(store.path), store.transaction():
             batch = _Batch(store, catalogue or Catalogue.load(store), source=source,
                            on_conflict=OnConflict(on_conflict), replace=replace)
+            if on_outcome is not None:
+                batch.on_outcome = on_outcome
             drafts_iter = iter(drafts)
             while chunk := list(itertools.islice(drafts_iter, CHUNK_SIZE)):
                 batch.apply_chunk(chunk, report)
@@ -102,6 +107,7 @@ class _Batch:
         self.companies: dict[str, CompanyRow] = {}
         self.tax_owners: dict[str, str] = {}
         self.users: dict[str, UserRow] = {}
+        self.on_outcome: Callable[[Outcome], None] | None = None
 
     def apply_chunk(self, drafts: list[ClientDraft], report: BatchReport) -> None:
         # What earlier chunks wrote is in the database now (inside this transaction), so the
@@ -118,7 +124,11 @@ class _Batch:
         self._look_up(checked)
         for client in checked:
             try:
-                report.outcomes.append(self._apply(client))
+                outcome = self._apply(client)
+                if self.on_outcome is None:
+                    report.outcomes.append(outcome)
+                else:
+                    self.on_outcome(outcome)
             except Rejected as exc:
                 report.problems.extend((client.origin, p) for p in exc.problems)
             except ClientregError as exc:
