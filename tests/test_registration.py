@@ -4,6 +4,7 @@ import pytest
 
 from clientreg.catalogue import Catalogue, add_entry, set_entry_active
 from clientreg.checks import step_plan
+from clientreg.companies import register_companies
 from clientreg.editing import edit_client, set_client_active
 from clientreg.errors import Rejected
 from clientreg.model import Action, ClientDraft, ContactDraft, OnConflict, Step
@@ -40,18 +41,11 @@ def problems_of(store, *drafts, **options) -> dict[str, str]:
 
 
 def add_company_only(store, identifier: str, type_code: str = "PERSON") -> None:
-    """A company that is not a client, as the companies register (AD009) holds them.
-
-    The core registers companies together with their client; companies of their own come from
-    elsewhere (a seed file's companies:), so this test writes the row the way those do.
-    """
-    type_id = Catalogue.load(store).types[type_code].id
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO companies (identifier, identifier_key, name, company_type_id, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, '2026-01-01T00:00:00Z', "
-            "'2026-01-01T00:00:00Z')", [identifier, identifier.casefold(), f"{identifier} Ltd",
-                                        type_id])
+    """A company that is not a client, as a seed file's companies: registers it."""
+    report = register_companies(store, [ClientDraft(identifier=identifier,
+                                                    name=f"{identifier} Ltd",
+                                                    company_type=type_code)], source="test")
+    assert report.written, report.problems
 
 
 # --- prerequisites ----------------------------------------------------------------------
