@@ -21,7 +21,9 @@ WIZARD_SOURCE = "wizard"
 NO_INPUT_SOURCE = "new --no-input"
 _CONTACT_KEYS = ("name", "email", "phone", "position", "department", "language", "default")
 _NAME_EMAIL_RE = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*")
-_KEY_SPLIT_RE = re.compile(r",\s*(?=(?:" + "|".join(_CONTACT_KEYS) + r")\s*=)", re.IGNORECASE)
+# A comma starts a new KEY= only when a word and "=" follow, so "position=Head, Sales" keeps its
+# comma and a misspelt key is reported rather than swallowed into the previous value.
+_KEY_SPLIT_RE = re.compile(r",\s*(?=\w+\s*=)")
 
 _COMPANY = "Company (a new company)"
 _ADDRESS = "Address"

@@ -1,0 +1,76 @@
+"""One registration typed into `clientreg new` in a real pseudo-terminal (pexpect)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "clientreg"
+DOWN = "\x1b[B"
+
+
+def spawn(*args: str):
+    if not CONSOLE_SCRIPT.exists():
+        pytest.skip(f"the clientreg console script is not installed at {CONSOLE_SCRIPT}")
+    # No cursor-position requests: pexpect does not answer them, and each would wait.
+    env = {**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env.pop("CLIENTREG_DB", None)
+    try:
+        return pexpect.spawn(str(CONSOLE_SCRIPT), list(args), env=env, encoding="utf-8",
+                             timeout=20, dimensions=(40, 120))
+    except (pexpect.ExceptionPexpect, OSError) as exc:
+        pytest.skip(f"pexpect cannot spawn a pseudo-terminal here: {exc}")
+
+
+def answer(child, prompt: str, keys: str) -> None:
+    child.expect_exact(prompt)
+    child.send(keys)
+
+
+def test_new_in_a_terminal_registers_a_client_that_show_then_finds(catalogue, db_path):
+    child = spawn("--db", str(db_path), "new")
+    answer(child, "Company type", DOWN + "\r")              # PERSON
+    answer(child, "Client category", DOWN + "\r")           # WHOLESALE
+    answer(child, "Identifier", "P-100\r")
+    answer(child, "Name", "Terminal Test S.L.\r")
+    for label in ("Trade name", "Country", "Tax id", "E-mail", "Phone", "Website", "Street",
+                  "City", "Region", "Postal code"):
+        answer(child, label, "ES\r" if label == "Country" else "\r")
+    answer(child, "Company contacts", "\r")                 # add a contact
+    answer(child, "Contact e-mail", "eva@terminal.example\r")
+    answer(child, "Contact name", "Eva\r")
+    for label in ("phone", "position", "department", "language"):
+        answer(child, f"Contact {label}", "\r")
+    answer(child, "default contact", "\r")                  # yes
+    answer(child, "Company contacts (1)", "\r")             # continue to the review
+    answer(child, "Finish", "\r")
+    child.expect_exact("Registered client P-100.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    shown = subprocess.run([str(CONSOLE_SCRIPT), "--db", str(db_path), "show", "P-100"],
+                           capture_output=True, text=True, timeout=30,
+                           env={**os.environ, "COLUMNS": "200"})
+    assert shown.returncode == 0, shown.stderr
+    assert "Terminal Test S.L." in shown.stdout
+    assert "eva@terminal.example" in shown.stdout
+
+
+def test_ctrl_c_in_a_terminal_saves_nothing(catalogue, db_path):
+    before = list(catalogue.conn.iterdump())
+    child = spawn("--db", str(db_path), "new")
+    answer(child, "Company type", "\r")
+    answer(child, "Client category", "\r")
+    answer(child, "Number of employees", "\x03")
+    child.expect_exact("Cancelled: nothing was saved.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert list(catalogue.conn.iterdump()) == before
