@@ -10,6 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from clientreg.catalogue import Catalogue, add_entry, describe_entry
+from clientreg.companies import register_companies
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.records import client_data
 from clientreg.registration import register
@@ -84,6 +85,17 @@ def test_from_an_existing_client_company_is_a_conflict(cli, catalogue):
     result = cli("new", "--no-input", "--from-company", "P-1", "--category", "WHOLESALE")
     assert result.exit_code == 1
     assert "already-a-client" in result.stderr
+
+
+def test_from_an_existing_company_reuses_it(cli, catalogue):
+    register_companies(catalogue, [ClientDraft(company_type="LEGAL", identifier="ACME",
+                                               name="ACME Ltd", city="Leeds")], source="test")
+    result = cli("new", "--no-input", "--from-company", "acme", "--category", "RETAIL",
+                 "--client-attr", "region=south")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "ACME\n"
+    client = client_data(catalogue, "ACME")
+    assert (client["city"], client["category"]) == ("Leeds", "RETAIL")
 
 
 def fresh_database(tmp_path, source):

@@ -10,6 +10,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from clientreg.commands.wizard_command import FORCE_INTERACTIVE_ENV
+from clientreg.companies import register_companies
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.registration import register
 
@@ -200,3 +201,30 @@ def test_save_as_in_the_wizard_appends_the_registered_client(cli, catalogue, tmp
     assert yaml.safe_load(seed.read_text(encoding="utf-8")) == {"clients": [
         {"identifier": "P-1", "name": "Ana", "company_type": "PERSON",
          "category": "WHOLESALE"}]}
+
+
+def test_from_an_existing_company_chosen_in_the_first_step(cli, catalogue):
+    register_companies(catalogue, [ClientDraft(company_type="LEGAL", identifier="ACME",
+                                               name="ACME Ltd", country="GB")], source="test")
+    result = keys(
+        cli,
+        DOWN, ENTER,                 # from: an existing company
+        ENTER,                       # company: ACME, the only one that is not a client
+        ENTER,                       # category: RETAIL
+        ENTER,                       # sales region: north
+        ENTER,                       # review: finish
+    )
+    assert result.exit_code == 0, result.stderr
+    client = shown(cli, "ACME")
+    assert (client["name"], client["company_type"], client["category"]) == (
+        "ACME Ltd", "LEGAL", "RETAIL")
+    assert client["client_attributes"] == {"region": "north"}
+    assert catalogue.conn.execute("SELECT count(*) FROM companies").fetchone()[0] == 1
+
+
+def test_from_company_option_skips_the_choice_of_company(cli, catalogue):
+    register_companies(catalogue, [ClientDraft(company_type="PERSON", identifier="ANA",
+                                               name="Ana Ruiz")], source="test")
+    result = keys(cli, DOWN, ENTER, ENTER, args=("new", "--from-company", "ana"))
+    assert result.exit_code == 0, result.stderr
+    assert shown(cli, "ANA")["category"] == "WHOLESALE"

@@ -9,6 +9,7 @@ import pytest
 
 from clientreg.catalogue import add_entry
 from clientreg.commands.wizard_steps import BACK, CANCEL, FINISH, Cancelled, Wizard
+from clientreg.companies import register_companies
 from clientreg.editing import draft_of, edit_client
 from clientreg.errors import NotFound
 from clientreg.model import ClientDraft, ContactDraft, Step
@@ -355,10 +356,8 @@ def test_cancel_in_the_middle_writes_nothing(store):
 def test_from_an_existing_company_asks_only_category_attributes_and_review(store):
     register(store, ClientDraft(company_type="PERSON", category="WHOLESALE", identifier="TAKEN",
                                 name="Already a client"), source="test")
-    store.conn.execute(
-        "INSERT INTO companies (identifier, identifier_key, name, company_type_id, attributes, "
-        "active, created_at, updated_at) SELECT 'ACME', 'acme', 'ACME Ltd', id, '{}', 1, "
-        "'2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z' FROM company_types WHERE code = 'LEGAL'")
+    assert register_companies(store, [ClientDraft(company_type="LEGAL", identifier="ACME",
+                                                  name="ACME Ltd")], source="test").written
     script = Script("existing", "ACME", "RETAIL", "north", "", FINISH)
     wizard, outcome = run(store, script)
     assert script.question("Company")["values"] == ["ACME"]  # TAKEN is a client already
