@@ -1,0 +1,117 @@
+"""The columns of a table import file, and the check of a file's header against them."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from clientreg.errors import RowError
+from clientreg.model import COMPANY_FIELDS, CONTACT_FIELDS
+
+CLIENT_COLUMNS = ("identifier", "name", "company_type", "category", "from_company",
+                  *COMPANY_FIELDS)
+CONTACT_COLUMNS = tuple(f"contact_{field}" for field in CONTACT_FIELDS)
+COMPANY_ATTRIBUTE_PREFIX = "company_attr."
+CLIENT_ATTRIBUTE_PREFIX = "client_attr."
+ERROR_COLUMNS = ("error_code", "error_message")
+"""Written by ``--errors`` beside the rejected rows; ignored on import, so a fixed file loads."""
+
+KNOWN_COLUMNS = (*CLIENT_COLUMNS, *CONTACT_COLUMNS)
+HEADER_ROW = 1
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """Where each part of a client sits in the rows of one file (cell positions)."""
+
+    headers: tuple[str, ...]
+    client: tuple[tuple[str, int], ...]
+    contact: tuple[tuple[str, int], ...]
+    company_attributes: tuple[tuple[str, int], ...]
+    client_attributes: tuple[tuple[str, int], ...]
+
+    def position(self, column: str) -> int | None:
+        try:
+            return self.headers.index(column)
+        except ValueError:
+            return None
+
+    @property
+    def identifier_at(self) -> int | None:
+        return self.position("identifier")
+
+    @property
+    def from_company_at(self) -> int | None:
+        return self.position("from_company")
+
+
+def _suggestion(word: str, candidates: Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _unknown_column(file: str, raw: str, header: str, attribute_keys: dict[str, set[str]],
+                    ) -> RowError:
+    for prefix, keys in attribute_keys.items():
+        if header.startswith(prefix):
+            owner = "company type" if prefix == COMPANY_ATTRIBUTE_PREFIX else "category"
+            key = header.removeprefix(prefix)
+            near = _suggestion(key, keys)
+            hint = (f"; did you mean '{prefix}{near}'?" if near else
+                    f" (declared: {', '.join(sorted(keys)) or 'none'})")
+            return RowError(file, HEADER_ROW, raw, raw, "unknown-attribute",
+                            f"no {owner} declares the attribute '{key}'{hint}")
+    candidates = [*KNOWN_COLUMNS, *(p + k for p, keys in attribute_keys.items() for k in keys)]
+    near = _suggestion(header, candidates)
+    hint = f"; did you mean '{near}'?" if near else " (see 'clientreg template' for the columns)"
+    return RowError(file, HEADER_ROW, raw, raw, "unknown-column",
+                    f"is not a column clientreg knows{hint}")
+
+
+def _missing_columns(file: str, headers: Sequence[str]) -> list[RowError]:
+    present = set(headers)
+    needed = ["category"]
+    if "from_company" not in present:
+        needed += ["name", "company_type"]
+    return [
+        RowError(file, HEADER_ROW, column, None, "missing-column",
+                 f"the header has no '{column}' column, which every client needs"
+                 + ("" if column == "category" else " (or give 'from_company')"))
+        for column in needed if column not in present
+    ]
+
+
+def plan_columns(
+    raw_headers: Sequence[str], headers: Sequence[str], *, file: str,
+    company_attribute_keys: set[str], client_attribute_keys: set[str],
+) -> tuple[ColumnPlan, list[RowError], bool]:
+    """Match a header with the known columns.
+
+    Returns the plan, the header's problems (an unknown column names the nearest known one) and
+    whether the rows can be read at all (False when a column every client needs is missing).
+    Unknown columns are reported and left out of the plan, so the rows are still checked.
+    """
+    attribute_keys = {COMPANY_ATTRIBUTE_PREFIX: company_attribute_keys,
+                      CLIENT_ATTRIBUTE_PREFIX: client_attribute_keys}
+    client, contact, company_attrs, client_attrs = [], [], [], []
+    problems: list[RowError] = []
+    for position, (raw, header) in enumerate(zip(raw_headers, headers, strict=True)):
+        if header in CLIENT_COLUMNS:
+            client.append((header, position))
+        elif header in CONTACT_COLUMNS:
+            contact.append((header.removeprefix("contact_"), position))
+        elif header in ERROR_COLUMNS:
+            continue
+        elif (header.startswith(COMPANY_ATTRIBUTE_PREFIX)
+              and header.removeprefix(COMPANY_ATTRIBUTE_PREFIX) in company_attribute_keys):
+            company_attrs.append((header.removeprefix(COMPANY_ATTRIBUTE_PREFIX), position))
+        elif (header.startswith(CLIENT_ATTRIBUTE_PREFIX)
+              and header.removeprefix(CLIENT_ATTRIBUTE_PREFIX) in client_attribute_keys):
+            client_attrs.append((header.removeprefix(CLIENT_ATTRIBUTE_PREFIX), position))
+        else:
+            problems.append(_unknown_column(file, raw.strip(), header, attribute_keys))
+    missing = _missing_columns(file, headers)
+    plan = ColumnPlan(tuple(headers), tuple(client), tuple(contact), tuple(company_attrs),
+                      tuple(client_attrs))
+    return plan, problems + missing, not missing

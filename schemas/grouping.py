@@ -1,0 +1,144 @@
+"""From table rows to clients: the rows of one identifier form one client with several contacts.
+
+Rows arrive grouped (see ``clientreg.storage.staging``). The client's values come from its first
+row; a later row may leave them blank or repeat them, and a different value is a problem at that
+row and column. Each row with any contact cell filled adds a contact. Rows are checked by the
+pydantic row model in chunks, and each client goes to the core even when its rows had problems,
+so one run reports everything wrong with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+
+from clientreg.errors import RowError
+from clientreg.model import ClientDraft, ContactDraft
+from clientreg.rules import identifier_key
+from clientreg.schemas.columns import (
+    CLIENT_ATTRIBUTE_PREFIX,
+    COMPANY_ATTRIBUTE_PREFIX,
+    ColumnPlan,
+)
+from clientreg.schemas.report import Problems, TableOrigin
+from clientreg.schemas.rows import table_row_problems
+
+CHUNK_ROWS = 2000
+CHECKED_COLUMNS = ("identifier", "email", "website", "country", "contact_email",
+                   "contact_language", "contact_default")
+"""Columns whose rule needs only the cell, so the row model checks them."""
+
+GroupedRow = tuple[str | None, int, list[str]]
+_Row = tuple[int, list[str], list[RowError]]
+
+
+def group_key(identifier: str, from_company: str) -> str | None:
+    """The key that joins rows into one client; None for a row that is a client on its own."""
+    if identifier.strip():
+        return "i:" + identifier_key(identifier)
+    if from_company.strip():
+        return "f:" + identifier_key(from_company)
+    return None
+
+
+class TableClients:
+    """The clients of one table file, as drafts for the core."""
+
+    def __init__(self, plan: ColumnPlan, *, file_index: int, file: str,
+                 problems: Problems) -> None:
+        self.plan = plan
+        self.file_index = file_index
+        self.file = file
+        self.problems = problems
+        self.checked = tuple((c, p) for c in CHECKED_COLUMNS
+                             if (p := plan.position(c)) is not None)
+
+    def drafts(self, rows: Iterable[GroupedRow]) -> Iterator[ClientDraft]:
+        """One draft per group of rows, in the order of each group's first row."""
+        group: list[_Row] = []
+        key: str | None = None
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, CHUNK_ROWS)):
+            found = self._row_problems(chunk)
+            for row_key, row, cells in chunk:
+                if group and (row_key is None or row_key != key):
+                    yield self._client(group)
+                    group = []
+                key = row_key
+                group.append((row, cells, found.get(row, [])))
+        if group:
+            yield self._client(group)
+
+    def _row_problems(self, chunk: list[GroupedRow]) -> dict[int, list[RowError]]:
+        checked = self.checked
+        values = [{column: cells[at] for column, at in checked if cells[at]}
+                  for _, _, cells in chunk]
+        found: dict[int, list[RowError]] = {}
+        for position, column, code, message in table_row_problems(values):
+            row = chunk[position][1]
+            found.setdefault(row, []).append(
+                RowError(self.file, row, column, values[position].get(column), code, message))
+        return found
+
+    def _client(self, rows: list[_Row]) -> ClientDraft:
+        plan = self.plan
+        first_row, cells, _ = rows[0]
+        values = {name: cells[at] or None for name, at in plan.client}
+        company_attributes = {k: cells[p] for k, p in plan.company_attributes if cells[p].strip()}
+        client_attributes = {k: cells[p] for k, p in plan.client_attributes if cells[p].strip()}
+        contacts: list[ContactDraft] = []
+        contact_rows: list[int] = []
+        origin = TableOrigin(self.file_index, self.file, tuple(row for row, _, _ in rows))
+        conflicts: list[RowError] = []
+        for row, row_cells, _ in rows:
+            if row != first_row:
+                conflicts += self._merge(origin, row, row_cells, values,
+                                         (company_attributes, client_attributes))
+            contact = self._contact(row_cells)
+            if contact is not None:
+                contacts.append(contact)
+                contact_rows.append(row)
+        origin.contact_rows = tuple(contact_rows)
+        for problem in (*(p for _, _, found in rows for p in found), *conflicts):
+            self.problems.before_core(origin, problem)
+        return ClientDraft(**values, company_attributes=company_attributes,
+                           client_attributes=client_attributes, contacts=contacts, origin=origin)
+
+    def _contact(self, cells: list[str]) -> ContactDraft | None:
+        found = {name: cells[at] for name, at in self.plan.contact if cells[at].strip()}
+        if not found:
+            return None
+        found.setdefault("default", False)
+        return ContactDraft(**found)
+
+    def _merge(self, origin: TableOrigin, row: int, cells: list[str], values: dict[str, str | None],
+               attributes: tuple[dict[str, str], dict[str, str]]) -> list[RowError]:
+        """Take a later row's client values; a value differing from an earlier one is a problem."""
+        conflicts: list[RowError] = []
+        plan = self.plan
+        places = [(name, at, values, name) for name, at in plan.client]
+        places += [(COMPANY_ATTRIBUTE_PREFIX + key, at, attributes[0], key)
+                   for key, at in plan.company_attributes]
+        places += [(CLIENT_ATTRIBUTE_PREFIX + key, at, attributes[1], key)
+                   for key, at in plan.client_attributes]
+        for column, at, target, name in places:
+            new = cells[at].strip()
+            if not new:
+                continue
+            old = target.get(name)
+            if old is None or not old.strip():
+                target[name] = cells[at]
+                origin.later = {**(origin.later or {}), column: row}
+            elif not _same(column, old, new):
+                earlier = (origin.later or {}).get(column, origin.rows[0])
+                conflicts.append(RowError(
+                    self.file, row, column, cells[at], "conflicting-value",
+                    f"differs from {old.strip()!r} on row {earlier}, a row of the same client; "
+                    "leave it blank or repeat the value"))
+        return conflicts
+
+
+def _same(column: str, old: str, new: str) -> bool:
+    if column in ("identifier", "from_company"):
+        return identifier_key(old) == identifier_key(new)
+    return old.strip() == new

@@ -1,0 +1,193 @@
+"""What an import did: counts, files read, and every problem located at its file, row and column."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from clientreg.errors import ClientregError, RowError
+
+_CONTACT_FIELD = re.compile(r"contacts\[(\d+)\]\.(\w+)")
+ENTITIES = ("clients", "company_types", "categories", "companies")
+SECTION_ORDER = {"company_types": 0, "categories": 1, "companies": 2}
+
+
+@dataclass(slots=True)
+class TableOrigin:
+    """Where a client of a table came from: its rows, the row of each contact, and of any value
+    first given on a later row (the rest come from the client's first row)."""
+
+    file_index: int
+    file: str
+    rows: tuple[int, ...]
+    contact_rows: tuple[int, ...] = ()
+    later: dict[str, int] | None = None
+    reported: set[tuple[int | None, str | None]] | None = None
+
+    def locate(self, where: str | None) -> tuple[int, str | None]:
+        """The row and column of a core error's field (``email``, ``contacts[1].phone``)."""
+        if where is None:
+            return self.rows[0], None
+        match = _CONTACT_FIELD.fullmatch(where)
+        if match:
+            index = int(match.group(1))
+            row = self.contact_rows[index] if index < len(self.contact_rows) else self.rows[0]
+            return row, f"contact_{match.group(2)}"
+        if where == "contacts":
+            return (self.contact_rows or self.rows)[0], "contact_email"
+        return (self.later or {}).get(where, self.rows[0]), where
+
+
+@dataclass(slots=True)
+class DocumentOrigin:
+    """Where an entry of a YAML or JSON document came from: its section and position."""
+
+    file_index: int
+    file: str
+    index: int
+    prefix: str = ""
+    section: str = "clients"
+    reported: set[tuple[int | None, str | None]] | None = None
+    inactive: bool = False
+
+    def locate(self, where: str | None) -> tuple[int, str | None]:
+        """Row = position in the list (from 1); column = the field path (``contacts[1].email``)."""
+        column = f"{self.prefix}{where}" if where else (self.prefix.rstrip(".") or None)
+        return self.index + 1, column
+
+
+Origin = TableOrigin | DocumentOrigin
+
+
+EntryKey = tuple[int, int, str]
+"""(file position, first row or list position, seed section or "" for a table)."""
+
+
+def entry_key(origin: Origin) -> EntryKey:
+    if isinstance(origin, TableOrigin):
+        return origin.file_index, origin.rows[0], ""
+    return origin.file_index, origin.index, origin.section
+
+
+class Problems:
+    """Every problem of an import, each once, and the entries (clients, rows) that have them."""
+
+    def __init__(self) -> None:
+        self.found: list[RowError] = []
+        self.by_entry: dict[EntryKey, list[RowError]] = {}
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def add(self, problem: RowError) -> None:
+        """A problem of the file itself (its header, a row that cannot be read)."""
+        self.found.append(problem)
+
+    def before_core(self, origin: Origin, problem: RowError) -> None:
+        """A problem found while reading the entry, before the core checked it."""
+        if origin.reported is None:
+            origin.reported = set()
+        origin.reported.add((problem.row, problem.column))
+        self._record(origin, problem)
+
+    def from_core(self, origin: Origin, error: Exception) -> None:
+        """A problem the core found; one at a place already reported is the same mistake."""
+        if not isinstance(error, ClientregError):
+            raise error
+        row, column = origin.locate(error.field)
+        if origin.reported and (row, column) in origin.reported:
+            return
+        value = error.value
+        if isinstance(value, dict | list):
+            value = None
+        self._record(origin, RowError(origin.file, row, column, value, error.code, error.reason))
+
+    def _record(self, origin: Origin, problem: RowError) -> None:
+        self.by_entry.setdefault(entry_key(origin), []).append(problem)
+        self.found.append(problem)
+
+    def rejected_clients(self) -> int:
+        return sum(1 for _, _, section in self.by_entry if section in ("", "clients"))
+
+    def ordered(self, file_order: dict[str, int]) -> list[RowError]:
+        """The problems by file, then section of a seed document, then row."""
+
+        def place(problem: RowError) -> tuple[int, int, int]:
+            section = (problem.column or "").split("[", 1)[0]
+            part = SECTION_ORDER.get(section, len(SECTION_ORDER))
+            return file_order.get(problem.file, 0), part, problem.row or 0
+
+        return sorted(self.found, key=place)
+
+
+@dataclass
+class FileSummary:
+    """One file read: its format, what was detected about it, and how many rows or entries."""
+
+    file: str
+    format: str
+    rows: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+
+    @property
+    def detected_encoding(self) -> str | None:
+        """The encoding worth telling the user about: anything but UTF-8."""
+        if self.encoding and self.encoding.lower().replace("_", "-") not in (
+                "utf-8", "utf-8-sig", "utf8"):
+            return self.encoding
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "format": self.format, "rows": self.rows}
+        for name in ("encoding", "delimiter", "sheet"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one ``clientreg import``: written or not, counts, problems, time."""
+
+    files: list[FileSummary] = field(default_factory=list)
+    counts: dict[str, Counter[str]] = field(
+        default_factory=lambda: {entity: Counter() for entity in ENTITIES})
+    problems: list[RowError] = field(default_factory=list)
+    rejected: int = 0
+    dry_run: bool = False
+    written: bool = False
+    truncated: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, action: str, entity: str = "clients") -> int:
+        return self.counts[entity][action]
+
+    @property
+    def changed(self) -> bool:
+        return any(self.count(action, entity) for entity in ENTITIES
+                   for action in ("created", "updated"))
+
+    def as_dict(self) -> dict[str, Any]:
+        actions = ("created", "updated", "skipped", "unchanged")
+        out: dict[str, Any] = {
+            "ok": self.ok,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "files": [summary.as_dict() for summary in self.files],
+            "clients": {**{a: self.count(a) for a in actions}, "rejected": self.rejected},
+        }
+        for entity in ENTITIES[1:]:
+            if self.counts[entity]:
+                out[entity] = {a: self.count(a, entity) for a in actions}
+        out["problems"] = [problem.as_dict() for problem in self.problems]
+        out["problems_truncated"] = self.truncated
+        out["seconds"] = round(self.seconds, 3)
+        return out
