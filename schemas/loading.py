@@ -1,0 +1,266 @@
+"""One run of ``clientreg import``: files read and staged, then applied in one transaction.
+
+Documents (YAML, JSON) are parsed first, so that attribute columns of the tables can be checked
+against the catalogue a seed declares. Tables are streamed into temporary tables of the database
+connection, which bring the rows of each client together. Then one write transaction applies the
+seeds' catalogue and companies and registers every client of every file through the core; any
+problem, or a dry run, rolls all of it back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from clientreg.catalogue import Catalogue
+from clientreg.editing import set_client_active
+from clientreg.model import Action, ClientDraft, OnConflict, Outcome
+from clientreg.registration import register_many
+from clientreg.schemas import readers
+from clientreg.schemas.columns import ColumnPlan, plan_columns
+from clientreg.schemas.documents import document_drafts
+from clientreg.schemas.grouping import TableClients, group_key
+from clientreg.schemas.report import DocumentOrigin, FileSummary, ImportReport, Problems
+from clientreg.schemas.seed import (
+    apply_catalogue,
+    apply_companies,
+    client_sections,
+    declared_attribute_keys,
+    document_kind,
+)
+from clientreg.storage import Store, translate_errors
+from clientreg.storage.staging import StagedTable, staging_transaction
+
+STAGE_CHUNK = 5000
+PROGRESS_EVERY = 500
+
+Progress = Callable[[str, int], None]
+"""Told ("read", rows) as rows are read and ("register", clients) as clients are registered."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    on_conflict: OnConflict = OnConflict.ERROR
+    dry_run: bool = False
+    max_errors: int = 1000
+    input_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+@dataclass
+class TableInput:
+    index: int
+    summary: FileSummary
+    raw_headers: list[str]
+    plan: ColumnPlan
+    staged: StagedTable | None = None
+
+
+@dataclass
+class DocumentInput:
+    index: int
+    summary: FileSummary
+    document: Any
+    kind: str
+
+
+Input = TableInput | DocumentInput
+
+
+def _no_progress(stage: str, count: int) -> None:
+    return None
+
+
+@dataclass
+class ImportRun:
+    """Files of one import, read and staged; ``apply`` registers them, ``close`` drops the rows."""
+
+    store: Store
+    options: ImportOptions
+    stdin: BinaryIO | None = None
+    progress: Progress = _no_progress
+    inputs: list[Input] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+    stopped_early: bool = False
+    _staged: list[StagedTable] = field(default_factory=list)
+
+    def __enter__(self) -> ImportRun:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the staged rows (they would go with the connection anyway)."""
+        while self._staged:
+            self._staged.pop().drop()
+
+    def read(self, paths: Sequence[str]) -> None:
+        """Open every file: parse the documents, then check and stage the tables."""
+        formats = [readers.detect_format(path, self.options.input_format) for path in paths]
+        documents = [i for i, f in enumerate(formats) if f in readers.DOCUMENT_FORMATS]
+        loaded: dict[int, Input] = {i: self._load_document(i, paths[i], formats[i])
+                                    for i in documents}
+        catalogue = Catalogue.load(self.store)
+        company_keys = {a.key for t in catalogue.types.values() for a in t.attributes}
+        client_keys = {a.key for c in catalogue.categories.values() for a in c.attributes}
+        for source in loaded.values():
+            assert isinstance(source, DocumentInput)
+            declared = declared_attribute_keys(source.document)
+            company_keys |= declared[0]
+            client_keys |= declared[1]
+        for index, path in enumerate(paths):
+            if index not in loaded:
+                loaded[index] = self._stage_table(index, path, company_keys, client_keys)
+        self.inputs = [loaded[i] for i in range(len(paths))]
+
+    def _load_document(self, index: int, path: str, format: str) -> DocumentInput:
+        document = readers.load_document(path, input_format=self.options.input_format,
+                                         stdin=self.stdin)
+        name = readers.display_name(path)
+        kind, problems = document_kind(document, file=name)
+        for problem in problems:
+            self.problems.add(problem)
+        return DocumentInput(index, FileSummary(name, format, rows=_entry_count(document)),
+                             document, kind)
+
+    def _stage_table(self, index: int, path: str, company_keys: set[str],
+                     client_keys: set[str]) -> TableInput:
+        options = self.options
+        with readers.open_table(path, input_format=options.input_format,
+                                delimiter=options.delimiter, encoding=options.encoding,
+                                sheet=options.sheet, stdin=self.stdin) as reader:
+            summary = FileSummary(reader.file, reader.format, encoding=reader.encoding,
+                                  delimiter=reader.delimiter, sheet=reader.sheet)
+            plan, header_problems, readable = plan_columns(
+                reader.raw_headers, reader.headers, file=reader.file,
+                company_attribute_keys=company_keys, client_attribute_keys=client_keys)
+            for problem in header_problems:
+                self.problems.add(problem)
+            table = TableInput(index, summary, list(reader.raw_headers), plan)
+            if readable:
+                table.staged = StagedTable(self.store.conn)
+                self._staged.append(table.staged)
+                with staging_transaction(self.store.conn):
+                    summary.rows = self._stage_rows(reader, table.staged, plan)
+            for problem in reader.problems:
+                self.problems.add(problem)
+        return table
+
+    def _stage_rows(self, reader: Any, staged: StagedTable, plan: ColumnPlan) -> int:
+        at_id, at_from = plan.identifier_at, plan.from_company_at
+        total = 0
+        rows = iter(reader)
+        while chunk := list(itertools.islice(rows, STAGE_CHUNK)):
+            staged.put(
+                (group_key(cells[at_id] if at_id is not None else "",
+                           cells[at_from] if at_from is not None else ""), row.row, cells)
+                for row in chunk for cells in (list(row.values.values()),))
+            total += len(chunk)
+            self.progress("read", len(chunk))
+        return total
+
+    @property
+    def source(self) -> str:
+        names = [source.summary.file for source in self.inputs]
+        return "import of " + ", ".join(names)
+
+    def apply(self) -> ImportReport:
+        """Apply every file in one transaction; roll back on any problem or a dry run."""
+        started = time.perf_counter()
+        options = self.options
+        report = ImportReport(files=[source.summary for source in self.inputs],
+                              dry_run=options.dry_run)
+        try:
+            with translate_errors(self.store.path), self.store.transaction():
+                self._apply_seeds(report)
+                inactive: list[Outcome] = []
+                batch = register_many(
+                    self.store, self._counted(self._drafts()), source=self.source,
+                    on_conflict=options.on_conflict, max_problems=options.max_errors,
+                    on_outcome=lambda outcome: self._tally(outcome, report, inactive))
+                for origin, error in batch.problems:
+                    self.problems.from_core(origin, error)
+                self._deactivate(inactive, report)
+                if self.problems.found or options.dry_run:
+                    raise _Rollback
+            report.written = True
+        except _Rollback:
+            pass
+        ordered = self.problems.ordered({s.summary.file: s.index for s in self.inputs})
+        report.truncated = self.stopped_early or len(ordered) > options.max_errors
+        report.problems = ordered[: options.max_errors]
+        report.rejected = self.problems.rejected_clients()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _apply_seeds(self, report: ImportReport) -> None:
+        for source in self.inputs:
+            if isinstance(source, DocumentInput) and source.kind == "seed":
+                where = {"file_index": source.index, "file": source.summary.file,
+                         "on_conflict": self.options.on_conflict, "source": self.source,
+                         "problems": self.problems, "counts": report.counts}
+                apply_catalogue(self.store, source.document, **where)
+                apply_companies(self.store, source.document, **where)
+
+    def _drafts(self) -> Iterator[ClientDraft]:
+        for source in self.inputs:
+            file = source.summary.file
+            if isinstance(source, DocumentInput):
+                for section, entries, prefix in client_sections(source.document, source.kind):
+                    yield from document_drafts(section, entries, file_index=source.index,
+                                               file=file, prefix=prefix, problems=self.problems)
+            elif source.staged is not None:
+                clients = TableClients(source.plan, file_index=source.index, file=file,
+                                       problems=self.problems)
+                yield from clients.drafts(source.staged.grouped())
+
+    def _counted(self, drafts: Iterator[ClientDraft]) -> Iterator[ClientDraft]:
+        """The drafts, told to the progress bar, until the problems reach the limit."""
+        limit = self.options.max_errors
+        count = 0
+        for draft in drafts:
+            if len(self.problems) >= limit:
+                self.stopped_early = True
+                return
+            yield draft
+            count += 1
+            if count % PROGRESS_EVERY == 0:
+                self.progress("register", PROGRESS_EVERY)
+        self.progress("register", count % PROGRESS_EVERY)
+
+    @staticmethod
+    def _tally(outcome: Outcome, report: ImportReport, inactive: list[Outcome]) -> None:
+        origin = outcome.origin
+        if (isinstance(origin, DocumentOrigin) and origin.inactive
+                and outcome.action is not Action.SKIPPED):
+            inactive.append(outcome)
+        report.counts["clients"][outcome.action.value] += 1
+
+    def _deactivate(self, outcomes: list[Outcome], report: ImportReport) -> None:
+        """Entries given with active: false (as export writes them) are deactivated."""
+        counts = report.counts["clients"]
+        for outcome in outcomes:
+            changed = set_client_active(self.store, outcome.identifier, False,
+                                        source=self.source)
+            if changed and outcome.action is Action.UNCHANGED:
+                counts[Action.UNCHANGED.value] -= 1
+                counts[Action.UPDATED.value] += 1
+
+
+def _entry_count(document: Any) -> int:
+    if isinstance(document, list):
+        return len(document)
+    if isinstance(document, dict):
+        return sum(len(v) for v in document.values() if isinstance(v, list))
+    return 0
+
+
+class _Rollback(Exception):
+    """Undoes the whole import: it had problems, or it was a dry run."""
+

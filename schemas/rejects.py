@@ -1,0 +1,173 @@
+"""The rejects file of ``import --errors``: what was rejected, in the input's format and columns.
+
+Each rejected row (every row of a rejected client) or entry comes back as it was read, plus
+``error_code`` and ``error_message``, so it can be fixed and imported again: import ignores those
+two columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clientreg.errors import RowError, UnreadableInput
+from clientreg.schemas import readers
+from clientreg.schemas.columns import ERROR_COLUMNS
+from clientreg.schemas.loading import DocumentInput, ImportRun, TableInput
+from clientreg.schemas.readers import canonical_header
+from clientreg.schemas.rows import SEED_SECTIONS
+
+
+@dataclass
+class RejectsFile:
+    """What was written: the file, its format, how many rows or entries, what could not go in."""
+
+    path: Path
+    format: str
+    count: int = 0
+    left_out: list[str] = field(default_factory=list)
+
+
+def write_rejects(run: ImportRun, path: Path) -> RejectsFile:
+    """Write the rejected rows or entries of ``run`` to ``path`` (even when there are none)."""
+    target = RejectsFile(path, _format_for(path, run))
+    tables = [s for s in run.inputs if isinstance(s, TableInput)]
+    documents = [s for s in run.inputs if isinstance(s, DocumentInput)]
+    kept, dropped = (tables, documents) if target.format in readers.TABLE_FORMATS else (
+        documents, tables)
+    for source in dropped:
+        if any(key[0] == source.index for key in run.problems.by_entry):
+            target.left_out.append(source.summary.file)
+    if target.format in readers.TABLE_FORMATS:
+        target.count = _write_table(run, kept, target)
+    else:
+        target.count = _write_document(run, kept, target)
+    return target
+
+
+def _format_for(path: Path, run: ImportRun) -> str:
+    try:
+        return readers.detect_format(str(path))
+    except UnreadableInput:  # no known extension: the first input's format decides
+        return run.inputs[0].summary.format if run.inputs else "csv"
+
+
+def _summary_of_problems(problems: list[RowError]) -> tuple[str, str]:
+    codes = list(dict.fromkeys(p.code for p in problems))
+    messages = [f"{p.column}: {p.message}" if p.column else p.message for p in problems]
+    return "; ".join(codes), "; ".join(messages)
+
+
+def _table_rows(run: ImportRun, source: TableInput) -> Iterator[tuple[list[str], str, str]]:
+    """Cells of each rejected row with its error code and message, clients' rows together."""
+    rejected = {first: found for (index, first, section), found in run.problems.by_entry.items()
+                if index == source.index and section == ""}
+    if not rejected or source.staged is None:
+        return
+    key: str | None = None
+    first = 0
+    for group, row, cells in source.staged.grouped():
+        if group is None or group != key:
+            first = row
+        key = group
+        found = rejected.get(first)
+        if found is None:
+            continue
+        own = [p for p in found if p.row == row]
+        if own:
+            yield cells, *_summary_of_problems(own)
+        else:
+            rows = sorted({p.row for p in found if p.row is not None})
+            where = ", ".join(str(r) for r in rows)
+            yield cells, found[0].code, f"rejected with its client: see row {where}"
+
+
+def _write_table(run: ImportRun, sources: list[TableInput], target: RejectsFile) -> int:
+    columns: dict[str, str] = {}
+    for source in sources:
+        for raw in source.raw_headers:
+            header = canonical_header(raw)
+            if header not in ERROR_COLUMNS:
+                columns.setdefault(header, raw.strip())
+    headers = [*columns.values(), *ERROR_COLUMNS]
+    rows: list[list[str]] = []
+    for source in sources:
+        positions = [source.plan.headers.index(h) if h in source.plan.headers else None
+                     for h in columns]
+        for cells, code, message in _table_rows(run, source):
+            rows.append([cells[p] if p is not None and p < len(cells) else "" for p in positions]
+                        + [code, message])
+    if target.format == "xlsx":
+        _write_xlsx(target.path, headers, rows)
+    else:
+        _write_csv(target.path, headers, rows, sources, tsv=target.format == "tsv")
+    return len(rows)
+
+
+def _write_csv(path: Path, headers: list[str], rows: list[list[str]],
+               sources: list[TableInput], *, tsv: bool) -> None:
+    first = sources[0].summary if sources else None
+    delimiter = "\t" if tsv else (first.delimiter if first and first.delimiter else ",")
+    # A file that came from a spreadsheet program in a legacy encoding goes back with a UTF-8
+    # byte-order mark, which those programs need to show accents right.
+    legacy = any(s.summary.detected_encoding or s.summary.encoding == "utf-8-sig"
+                 for s in sources)
+    with path.open("w", encoding="utf-8-sig" if legacy else "utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(headers)
+        writer.writerows(rows)
+
+
+def _write_xlsx(path: Path, headers: list[str], rows: list[list[str]]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("rejected")
+    for values in [headers, *rows]:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # text stays text: "08123" and "=1+1" are not numbers or formulas
+            cells.append(cell)
+        sheet.append(cells)
+    workbook.save(path)
+
+
+def _rejected_entries(run: ImportRun, source: DocumentInput) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for (index, at, section), problems in sorted(run.problems.by_entry.items()):
+        if index != source.index:
+            continue
+        entries = source.document if source.kind == "list" else (
+            source.document.get(section) if isinstance(source.document, dict) else None)
+        entry = entries[at] if isinstance(entries, list) and at < len(entries) else None
+        if not isinstance(entry, dict):
+            continue
+        code, message = _summary_of_problems(problems)
+        fixed = {k: v for k, v in entry.items() if k not in ERROR_COLUMNS}
+        found.setdefault(section, []).append({**fixed, "error_code": code,
+                                              "error_message": message})
+    return found
+
+
+def _write_document(run: ImportRun, sources: list[DocumentInput], target: RejectsFile) -> int:
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for source in sources:
+        for section, entries in _rejected_entries(run, source).items():
+            sections.setdefault(section, []).extend(entries)
+    seed = any(s.kind == "seed" for s in sources) and set(sections) - {"clients"}
+    document: Any = ({name: sections[name] for name in SEED_SECTIONS if name in sections}
+                     if seed else sections.get("clients", []))
+    with target.path.open("w", encoding="utf-8") as handle:
+        if target.format == "json":
+            handle.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        else:
+            import yaml
+
+            yaml.safe_dump(document, handle, allow_unicode=True, sort_keys=False)
+    return sum(len(entries) for entries in sections.values())
