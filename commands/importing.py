@@ -1,0 +1,165 @@
+"""The import and schema commands: bulk registration from files; the YAML/JSON JSON Schema."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clientreg.commands import render
+from clientreg.commands.boundary import EXIT_REJECTED, print_error, user_errors
+from clientreg.commands.context import open_store
+from clientreg.commands.i18n import _
+from clientreg.model import OnConflict
+
+
+class ReportFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
+class InputFormat(StrEnum):
+    CSV = "csv"
+    TSV = "tsv"
+    XLSX = "xlsx"
+    YAML = "yaml"
+    JSON = "json"
+
+
+def import_files(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(
+        help=_("CSV, TSV, XLSX, YAML or JSON files; '-' reads standard input (give "
+               "--input-format). All files are one transaction."), show_default=False,
+        metavar="PATH...")],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help=_("Check everything, the database's own constraints included, then "
+                            "roll back: nothing is written."))] = False,
+    on_conflict: Annotated[OnConflict, typer.Option(
+        "--on-conflict", case_sensitive=False,
+        help=_("A client already registered: error rejects the import, skip leaves it alone, "
+               "update applies the file's values (recorded in history)."))] = OnConflict.ERROR,
+    errors: Annotated[Path | None, typer.Option(
+        "--errors", dir_okay=False, show_default=False,
+        help=_("Write the rejected rows to FILE, in the input's format and columns plus "
+               "error_code and error_message, to fix and import again."))] = None,
+    output: Annotated[ReportFormat, typer.Option(
+        "--format", case_sensitive=False,
+        help=_("text for people; json: one object on stdout; github: annotations for GitHub "
+               "Actions."))] = ReportFormat.TEXT,
+    max_errors: Annotated[int, typer.Option(
+        "--max-errors", min=1, help=_("Stop checking after this many problems."))] = 1000,
+    input_format: Annotated[InputFormat | None, typer.Option(
+        "--input-format", case_sensitive=False, show_default=False,
+        help=_("The format of every PATH, instead of the one its extension says."))] = None,
+    delimiter: Annotated[str | None, typer.Option(
+        "--delimiter", show_default=False,
+        help=_("CSV delimiter (',' ';' '|' or 'tab'); detected when not given."))] = None,
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", show_default=False,
+        help=_("CSV encoding (utf-8, cp1252, latin-1...); detected when not given."))] = None,
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", show_default=False,
+        help=_("The XLSX sheet to read; the first one when not given."))] = None,
+) -> None:
+    """Register clients in bulk from files; nothing is written unless every row is valid."""
+    from clientreg.schemas.loading import ImportOptions, ImportRun
+    from clientreg.schemas.rejects import write_rejects
+
+    options = ImportOptions(
+        on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors,
+        input_format=input_format.value if input_format else None, delimiter=delimiter,
+        encoding=encoding, sheet=sheet)
+    rejects = None
+    with (user_errors(), open_store(ctx) as store, _progress(output) as progress,
+          ImportRun(store, options, stdin=sys.stdin.buffer, progress=progress) as run):
+        run.read(paths)
+        report = run.apply()
+        if errors is not None:
+            rejects = write_rejects(run, errors)
+    _render(report, rejects, output)
+    if not report.ok:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+class _Progress:
+    """A rich progress bar on stderr: rows read, then clients registered."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            TextColumn("{task.completed:,}"), TimeElapsedColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, stage: str, count: int) -> None:
+        if stage not in self.tasks:
+            label = _("Reading rows") if stage == "read" else _("Registering clients")
+            self.tasks[stage] = self.bar.add_task(label, total=None)
+        self.bar.advance(self.tasks[stage], count)
+
+    def __enter__(self) -> _Progress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.bar.stop()
+
+
+class _Silent:
+    def __call__(self, stage: str, count: int) -> None:
+        return None
+
+    def __enter__(self) -> _Silent:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _progress(output: ReportFormat) -> _Progress | _Silent:
+    if output is not ReportFormat.JSON and sys.stderr.isatty():
+        return _Progress()
+    return _Silent()
+
+
+def _render(report: Any, rejects: Any, output: ReportFormat) -> None:
+    from clientreg.commands import import_report
+
+    if output is ReportFormat.JSON:
+        data = report.as_dict()
+        if rejects is not None:
+            data["errors_file"] = {"path": str(rejects.path), "format": rejects.format,
+                                   "rows": rejects.count, "left_out": rejects.left_out}
+        render.print_json(data)
+    elif output is ReportFormat.GITHUB:
+        for line in import_report.annotations(report):
+            print(line)
+        for line in import_report.summary_lines(report, rejects):
+            print_error(line)
+    else:
+        for line in import_report.text_lines(report, rejects):
+            print(line)
+
+
+def schema() -> None:
+    """Print the JSON Schema of the YAML/JSON import format, for editors."""
+    from clientreg.schemas.rows import json_schema
+
+    render.print_json(json_schema())
+
+
+def register(app: typer.Typer) -> None:
+    """Add the import and schema commands to the root app."""
+    panel = _("Import and export")
+    app.command("import", help=_("Register clients in bulk from CSV, TSV, XLSX, YAML or JSON "
+                                 "files (seed documents too); all or nothing."),
+                rich_help_panel=panel)(import_files)
+    app.command("schema", help=_("Print the JSON Schema of the YAML/JSON import format, for "
+                                 "editors."), rich_help_panel=panel)(schema)
