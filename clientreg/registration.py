@@ -155,6 +155,10 @@ class _Batch:
         company = client.company
         assert company is not None and client.company_type is not None
         if company["identifier"] is None:
+            known = self._known_by_tax_id(company)
+            if known is not None:
+                company["identifier"] = known.identifier
+                return self._on_existing(client, known)
             company["identifier"] = self._generate_identifier(client)
         identifier = company["identifier"]
         existing = self.companies.get(identifier_key(identifier))
@@ -168,6 +172,17 @@ class _Batch:
         self._write_client(client, company_id, identifier)
         self._write_contacts(client, contacts, company_id, identifier)
         return Outcome(Action.CREATED, identifier, client.origin)
+
+    def _known_by_tax_id(self, company: dict[str, Any]) -> CompanyRow | None:
+        """With skip or update, a client whose identifier the mask would generate is found again
+        by its tax id; otherwise every re-run of the same file would register it once more."""
+        owner = self.tax_owners.get(company["tax_id"]) if company["tax_id"] else None
+        if owner is None or self.on_conflict is OnConflict.ERROR:
+            return None
+        key = identifier_key(owner)
+        if key not in self.companies:
+            self.companies.update(sql.companies_by_key(self.conn, [key]))
+        return self.companies.get(key)
 
     def _on_existing(self, client: CheckedClient, existing: CompanyRow) -> Outcome:
         identifier = client.company["identifier"] if client.company else client.from_company
