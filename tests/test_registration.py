@@ -106,6 +106,21 @@ def test_a_typed_identifier_moves_the_mask_sequence_past_it(catalogue):
     assert after.identifier == "CLI-00008"
 
 
+def test_a_rerun_finds_generated_identifiers_again_by_tax_id(catalogue):
+    drafts = [draft(identifier=None, company_type="LEGAL", tax_id="ESB12345674")]
+    first = register_many(catalogue, drafts, source="test")
+    before = counts(catalogue)
+    again = register_many(catalogue, [draft(identifier=None, company_type="LEGAL",
+                                            tax_id="ESB12345674")],
+                          source="test", on_conflict=OnConflict.SKIP)
+    assert [o.identifier for o in first.outcomes] == ["CLI-00001"]
+    assert [(o.action, o.identifier) for o in again.outcomes] == [(Action.SKIPPED, "CLI-00001")]
+    assert counts(catalogue) == before
+    assert "duplicate-tax-id" in problems_of(catalogue, draft(identifier=None,
+                                                              company_type="LEGAL",
+                                                              tax_id="ESB12345674"))
+
+
 def test_identifier_may_be_typed_over_only_where_the_type_allows_it(catalogue):
     allowed = register(catalogue, draft(identifier="ACME", company_type="LEGAL"), source="test")
     assert allowed.identifier == "ACME"
