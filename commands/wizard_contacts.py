@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from clientreg.commands.wizard_steps import Wizard
 
 _OPTIONAL_DETAILS = (
-    ("phone", "Phone"), ("position", "Position"), ("department", "Department"),
-    ("language", "Language (es, en, pt_BR, ...)"),
+    ("phone", "Contact phone (optional)"), ("position", "Contact position (optional)"),
+    ("department", "Contact department (optional)"),
+    ("language", "Contact language: es, en, pt_BR, ... (optional)"),
 )  # fmt: skip
 
 
@@ -177,8 +178,7 @@ def _ask_detail(wizard: Wizard, work: ContactDraft, name: str, label: str, back:
             return rules.language(text)
         return rules.clean_text(text, field=name, max_length=rules.SHORT_TEXT_MAX)
 
-    answer = wizard.text(_("Contact {what} (optional)").format(what=_(label).lower()),
-                         default=getattr(work, name), back=back,
+    answer = wizard.text(_(label), default=getattr(work, name), back=back,
                          validate=lambda text: reason_of(normalise, text))
     if answer is not BACK:
         setattr(work, name, normalise(answer))

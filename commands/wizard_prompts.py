@@ -70,6 +70,7 @@ def _ask(question: Any, *, back: bool) -> Any:
 
         @bindings.add("c-b", eager=True)
         def _back(event: Any) -> None:
+            event.app.erase_when_done = True  # the abandoned question leaves no answer behind
             event.app.exit(result=BACK)
 
         application = question.application
