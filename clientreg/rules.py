@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from clientreg import plain_email
 from clientreg.errors import InvalidValue
 
 IDENTIFIER_MAX = 50
@@ -108,6 +109,9 @@ def code(value: object, *, field: str = "code") -> str:
 def _validated_email(text: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
+    normalised = plain_email.normalise(text)  # the library's result for plain ASCII addresses
+    if normalised is not None:
+        return normalised
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -1,0 +1,165 @@
+"""Fast paths give exactly the library's answer: checked on generated and on real addresses."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clientreg import plain_email, rules
+from clientreg.errors import InvalidValue
+
+ROOT = Path(__file__).resolve().parent.parent
+ATEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_!#$%&'*+-/=?^`{|}~"
+# Characters that push an address off the fast path or make it invalid.
+AWKWARD = ' ."<>()[]\\,;:@ñéÍ\u00ad\u200b\u0301＠﹫\t'
+SPECIAL_TOP_LEVEL = ["arpa", "invalid", "local", "localhost", "onion", "test", "example", "com"]
+
+
+def library(text: str) -> str | None:
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def assert_same(text: str) -> None:
+    fast = plain_email.normalise(text)
+    if fast is not None:
+        assert fast == library(text), text
+    expected = library(rules.clean_text(text, field="email", max_length=10_000) or "")
+    try:
+        got = rules.email(text)
+    except InvalidValue:
+        got = None
+    if expected is None or len(text.strip()) > rules.EMAIL_MAX:
+        assert got is None, text
+    else:
+        assert got == expected, text
+
+
+_ATEXT_CLASS = "[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]"
+plain_label = st.from_regex(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,12}[A-Za-z0-9])?", fullmatch=True)
+label = st.one_of(
+    plain_label, plain_label, plain_label,
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+            min_size=1, max_size=70),
+    st.sampled_from(["xn--bcher-kva", "ab--cd", "-a", "a-", "A", "9", "a" * 63, "a" * 64]),
+)
+local_part = st.one_of(
+    st.from_regex(rf"{_ATEXT_CLASS}{{1,20}}(?:\.{_ATEXT_CLASS}{{1,10}}){{0,2}}", fullmatch=True),
+    st.from_regex(rf"{_ATEXT_CLASS}{{1,20}}(?:\.{_ATEXT_CLASS}{{1,10}}){{0,2}}", fullmatch=True),
+    st.text(alphabet=ATEXT + ".", min_size=0, max_size=70),
+    st.text(alphabet=ATEXT + AWKWARD, min_size=1, max_size=20),
+    st.sampled_from(["info", "Info", "SALES", "postmaster", "María", "a..b", ".a", "a.",
+                     "a" * 240]),
+)
+top_level = st.one_of(st.sampled_from(SPECIAL_TOP_LEVEL),
+                      st.from_regex(r"[A-Za-z]{2,8}", fullmatch=True),
+                      st.text(alphabet="abcXYZ019-", min_size=1, max_size=6))
+addresses = st.builds(
+    lambda local, labels, top, at: f"{local}{at}{'.'.join([*labels, top])}",
+    local_part, st.lists(label, min_size=0, max_size=4), top_level,
+    st.sampled_from(["@", "@", "@", "@", "@", "@", "@@", "＠", " @"]),
+)
+
+role_name = st.builds(lambda name, upper: "".join(c.upper() if u else c for c, u in
+                                                  zip(name, upper, strict=False)),
+                      st.sampled_from(["info", "sales", "postmaster", "www", "abuse"]),
+                      st.lists(st.booleans(), min_size=10, max_size=10))
+plain_addresses = st.builds(
+    lambda local, labels, top: f"{local}@{'.'.join([*labels, top])}",
+    st.one_of(local_part, role_name), st.lists(plain_label, min_size=1, max_size=3),
+    st.one_of(st.from_regex(r"[A-Za-z]{2,8}", fullmatch=True),
+              st.sampled_from(SPECIAL_TOP_LEVEL)),
+)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(addresses)
+def test_generated_addresses_give_the_library_result(text):
+    assert_same(text)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plain_addresses)
+def test_plain_shaped_addresses_give_the_library_result(text):
+    assert_same(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=ATEXT + AWKWARD + "@", max_size=40))
+def test_arbitrary_text_gives_the_library_result(text):
+    assert_same(text)
+
+
+def _example_addresses() -> list[str]:
+    found: list[str] = []
+    for path in (ROOT / "examples").glob("*.csv"):
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            sample = handle.read(4096)
+            handle.seek(0)
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+            for row in csv.DictReader(handle, dialect=dialect):
+                found += [v for k, v in row.items() if k and "email" in k.lower() and v]
+    for path in (ROOT / "examples").glob("*.yaml"):
+        found += _emails_in(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return found
+
+
+def _emails_in(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "email" and isinstance(v, str)] + [
+            e for v in node.values() for e in _emails_in(v)]
+    if isinstance(node, list):
+        return [e for v in node for e in _emails_in(v)]
+    return []
+
+
+def _benchmark_addresses(count: int = 3000) -> list[str]:
+    spec = importlib.util.spec_from_file_location(
+        "datagen", ROOT / "tests" / "benchmarks" / "datagen.py")
+    assert spec is not None and spec.loader is not None
+    datagen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(datagen)
+    return [row[column] for row in datagen.client_rows(count)
+            for column in ("email", "contact_email") if row[column]]
+
+
+def test_real_addresses_give_the_library_result():
+    addresses = _example_addresses() + _benchmark_addresses()
+    assert len(addresses) > 3000
+    for text in addresses:
+        assert_same(text)
+
+
+def test_most_real_addresses_take_the_fast_path():
+    addresses = _benchmark_addresses(1000)
+    fast = [a for a in addresses if plain_email.normalise(a) is not None]
+    assert len(fast) >= 0.95 * len(addresses)
+
+
+@pytest.mark.parametrize("text", [
+    "josé@correo.example",                  # internationalised local part
+    "ana@xn--bcher-kva.example",            # IDNA label
+    '"ana lopez"@correo.example',           # quoted local part
+    "Ana <ana@correo.example>",             # display name
+    "ana@localhost",                        # no dot
+    "ana@mail.test",                        # special-use domain
+    "ana@ab--cd.example",                   # reserved label shape
+    "ana@example.c0m",                      # top-level domain not letters
+])
+def test_unusual_addresses_go_to_the_library(text):
+    assert plain_email.normalise(text) is None
+
+
+def test_role_names_and_domains_are_lower_cased_as_the_library_does():
+    assert plain_email.normalise("Info@Correo.EXAMPLE") == "info@correo.example"
+    assert plain_email.normalise("Ana.Lopez@Correo.EXAMPLE") == "Ana.Lopez@correo.example"
+    assert library("Info@Correo.EXAMPLE") == "info@correo.example"
