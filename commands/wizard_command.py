@@ -176,7 +176,7 @@ def _register_with_wizard(store: Any, draft: Any) -> str:
 
 def _until_done(wizard: Any, finish: Any) -> Any:
     """Run the wizard; Cancel, Ctrl-C and Ctrl-D end it with nothing saved (exit 130)."""
-    from clientreg.commands.wizard_steps import Cancelled
+    from clientreg.commands.wizard_questions import Cancelled
 
     try:
         return wizard.run(finish)

@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from clientreg import rules
 from clientreg.commands.i18n import _
-from clientreg.commands.wizard_steps import (
+from clientreg.commands.wizard_company import COMPANY_FIELD_LABELS
+from clientreg.commands.wizard_questions import (
     BACK,
-    COMPANY_FIELD_LABELS,
     FINISH,
     NEXT,
-    STEP_TITLES,
     Question,
     Signal,
     reason_of,
     run_questions,
 )
+from clientreg.commands.wizard_steps import STEP_TITLES
 from clientreg.errors import InvalidValue
 from clientreg.model import COMPANY_FIELDS, ContactDraft, Step
 from clientreg.records import find_external_user

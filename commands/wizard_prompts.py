@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from clientreg.commands.i18n import _
-from clientreg.commands.wizard_steps import BACK, CANCEL, Validator
+from clientreg.commands.wizard_questions import BACK, CANCEL, Validator
 
 # Long lists (companies, big catalogues) can be filtered by typing.
 _SEARCH_FROM = 12

@@ -8,96 +8,31 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from clientreg import rules
 from clientreg.attributes import AttributeDef, check_value
 from clientreg.catalogue import Catalogue
-from clientreg.checks import check_identifier, step_plan
+from clientreg.checks import step_plan
 from clientreg.commands.i18n import _
+from clientreg.commands.wizard_questions import (
+    BACK,
+    CANCEL,
+    FINISH,
+    NEXT,
+    Cancelled,
+    Prompter,
+    Question,
+    Signal,
+    Validator,
+    attribute_hint,
+    reason_of,
+    run_questions,
+)
 from clientreg.errors import ClientregError, Rejected, StorageError
 from clientreg.model import Category, ClientDraft, CompanyType, Outcome, Step
-from clientreg.records import companies_without_client, find_company
-from clientreg.registration import next_identifier
-from clientreg.rules import identifier_key
-
-
-class Signal:
-    """A named answer that is not a value: Back, Cancel, or where the machine goes next."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
-
-
-BACK = Signal("back")
-CANCEL = Signal("cancel")
-NEXT = Signal("next")
-FINISH = Signal("finish")
-
-Validator = Callable[[str], "str | None"]
-
-
-class Cancelled(Exception):
-    """The person chose Cancel: nothing is saved."""
-
-
-class Prompter(Protocol):
-    """How the wizard asks. select/text return BACK when offered and chosen; select may return
-    CANCEL; Ctrl-C and Ctrl-D surface as KeyboardInterrupt and EOFError."""
-
-    def select(self, message: str, options: Sequence[tuple[Any, str]], *, default: Any = None,
-               back: bool = True) -> Any: ...
-
-    def text(self, message: str, *, default: str = "", validate: Validator | None = None,
-             back: bool = True) -> Any: ...
-
-    def say(self, message: str) -> None: ...
-
-    def warn(self, message: str) -> None: ...
-
-
-@dataclass
-class Question:
-    """One question of a step; ``ask(back)`` returns BACK or stores its answer."""
-
-    ask: Callable[[bool], Any]
-    applies: Callable[[], bool] = lambda: True
-
-
-def run_questions(questions: Sequence[Question], *, back: bool, from_end: bool = False) -> Signal:
-    """Ask a step's questions in order; Back returns to the previous question, or leaves the step
-    when there is none (and is offered there only if ``back``). A step reached by going back
-    starts at its last question."""
-    index = 0
-    if from_end:
-        applicable = [i for i, question in enumerate(questions) if question.applies()]
-        index = applicable[-1] if applicable else len(questions)
-    while index < len(questions):
-        if not questions[index].applies():
-            index += 1
-            continue
-        earlier = [i for i in range(index) if questions[i].applies()]
-        if questions[index].ask(back or bool(earlier)) is BACK:
-            if not earlier:
-                return BACK
-            index = earlier[-1]
-        else:
-            index += 1
-    return NEXT
-
-
-def reason_of(check: Callable[..., Any], *args: Any, **kwargs: Any) -> str | None:
-    """None when the core's rule accepts the value, else its reason (for validate-as-you-type)."""
-    try:
-        check(*args, **kwargs)
-    except ClientregError as exc:
-        return exc.reason
-    return None
+from clientreg.records import companies_without_client
 
 
 def step_for_field(field: str | None) -> Step:
@@ -124,24 +59,6 @@ STEP_TITLES = {
     Step.REVIEW: "Review",
 }
 
-# (draft field, label, rule) of the company data step, after identifier and name. The country
-# comes first: phone numbers and tax ids are read with it.
-_COMPANY_FIELDS: tuple[tuple[str, str, Callable[..., Any]], ...] = (
-    ("trade_name", "Trade name", partial(rules.clean_text, field="trade_name")),
-    ("country", "Country (ISO code or English name)", rules.country),
-    ("tax_id", "Tax id", rules.tax_id),
-    ("email", "E-mail", rules.email),
-    ("phone", "Phone", rules.phone),
-    ("website", "Website", rules.website),
-    ("street", "Street", partial(rules.clean_text, field="street")),
-    ("city", "City", partial(rules.clean_text, field="city", max_length=rules.SHORT_TEXT_MAX)),
-    ("region", "Region", partial(rules.clean_text, field="region",
-                                 max_length=rules.SHORT_TEXT_MAX)),
-    ("postal_code", "Postal code", partial(rules.clean_text, field="postal_code",
-                                           max_length=rules.POSTAL_CODE_MAX)),
-)
-_NEEDS_COUNTRY = ("tax_id", "phone")
-COMPANY_FIELD_LABELS = {name: label.split(" (")[0] for name, label, _rule in _COMPANY_FIELDS}
 
 
 class Wizard:
@@ -212,13 +129,14 @@ class Wizard:
     def run(self, finish: Callable[[ClientDraft], Outcome]) -> Outcome:
         """Walk the steps until Finish succeeds; a core rejection returns to the step holding the
         field. Raises Cancelled (or KeyboardInterrupt, EOFError) when the person gives up."""
+        from clientreg.commands.wizard_company import company_data_step
         from clientreg.commands.wizard_contacts import contacts_step, review_step
 
         shows: dict[Step, Callable[[bool, bool], Any]] = {
             Step.START: self.start_step,
             Step.COMPANY_ATTRIBUTES: self.company_attributes_step,
             Step.CLIENT_ATTRIBUTES: self.client_attributes_step,
-            Step.COMPANY_DATA: self.company_data_step,
+            Step.COMPANY_DATA: partial(company_data_step, self),
             Step.CONTACTS: partial(contacts_step, self),
             Step.REVIEW: partial(review_step, self),
         }
@@ -357,77 +275,3 @@ class Wizard:
         else:
             values[definition.key] = stored
         return stored
-
-    # -- step D: company data -----------------------------------------------------------------
-
-    def company_data_step(self, back: bool, from_end: bool = False) -> Signal:
-        company_type = self.company_type()
-        preview = next_identifier(self.store, company_type) if company_type else None
-        typed = not self.editing and not (preview and not company_type.allow_id_change)
-        if self.editing:
-            self.prompt.say(_("Identifier: {identifier} (cannot change)").format(
-                identifier=self.editing))
-        elif not typed:
-            self.prompt.say(_("Identifier: generated from the mask {mask} (next: {preview})")
-                            .format(mask=company_type.id_mask, preview=preview))
-        questions = [Question(partial(self._ask_identifier, company_type, preview),
-                              applies=lambda: typed),
-                     Question(self._ask_name)]
-        questions += [Question(partial(self._ask_field, name, label, rule))
-                      for name, label, rule in _COMPANY_FIELDS]
-        return run_questions(questions, back=back, from_end=from_end)
-
-    def _ask_identifier(self, company_type: CompanyType | None, preview: str | None,
-                        back: bool) -> Any:
-        message = _("Identifier") + (_(" (Enter keeps the generated one)") if preview else "")
-        while True:
-            answer = self.text(message, default=self.draft.identifier or preview, back=back,
-                               validate=lambda text: reason_of(check_identifier, text,
-                                                               company_type))
-            if answer is BACK:
-                return BACK
-            text = check_identifier(answer, company_type)
-            if text is None or (preview and identifier_key(text) == identifier_key(preview)):
-                self.draft.identifier = None
-                return preview
-            owner = find_company(self.store, text)
-            if owner is None:
-                self.draft.identifier = text
-                return text
-            self.prompt.warn(_("{identifier} is already the identifier of company {name}{what}; "
-                               "type another one.").format(
-                identifier=owner["identifier"], name=owner["name"],
-                what=_(" (a client)") if owner["client"] else
-                _(" (not a client yet: go back to the first step to register it)")))
-
-    def _ask_name(self, back: bool) -> Any:
-        answer = self.text(_("Name"), default=self.draft.name, back=back,
-                           validate=lambda text: reason_of(rules.required_text, text,
-                                                           field="name"))
-        if answer is not BACK:
-            self.draft.name = rules.required_text(answer, field="name")
-        return answer
-
-    def _ask_field(self, name: str, label: str, rule: Callable[..., Any], back: bool) -> Any:
-        def normalise(text: str) -> Any:
-            if name in _NEEDS_COUNTRY:
-                return rule(text, country=self.country())
-            return rule(text)
-
-        answer = self.text(_(label) + _(" (optional)"), default=getattr(self.draft, name),
-                           back=back, validate=lambda text: reason_of(normalise, text))
-        if answer is not BACK:
-            setattr(self.draft, name, normalise(answer))
-        return answer
-
-
-def attribute_hint(definition: AttributeDef) -> str:
-    """What a value of this attribute must look like, for the prompt."""
-    parts = {"number": [_("a number")], "currency": [_("an amount")],
-             "date": ["YYYY-MM-DD"], "time": ["HH:MM"]}.get(definition.type, [])
-    if definition.min is not None:
-        parts.append(_("at least {value}").format(value=definition.min))
-    if definition.max is not None:
-        parts.append(_("at most {value}").format(value=definition.max))
-    parts.append(_("required") if definition.required else _("optional"))
-    return f"({', '.join(parts)})"

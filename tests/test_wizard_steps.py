@@ -393,3 +393,11 @@ def test_edit_shows_type_and_category_locked_and_saves_through_the_core(store):
     assert any("of this company" in q["message"] for q in script.asked)
     assert [c["email"] for c in client_data(store, "P-1")["contacts"]] == [
         "ana@acme.example", "bo@acme.example"]
+
+
+def test_a_prefilled_identifier_gives_way_to_a_mask_that_forbids_typing(store):
+    script = Script("PUBLIC", "WHOLESALE", "Town hall", *COMPANY_FIELDS_KEPT, *NO_CONTACTS,
+                    FINISH)
+    _wizard, outcome = run(store, script, draft=ClientDraft(identifier="TYPED-1"))
+    assert outcome.identifier == "PUB-001"
+    assert script.question("Company type")["default"] is None
