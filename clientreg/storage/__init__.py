@@ -176,9 +176,14 @@ def _check_applied(path: Path, applied: set[str] | None) -> None:
 
 def _backup(store: Store, version: str) -> Path:
     target = store.path.with_name(f"{store.path.name}.{version}.bak")
+    # The copy is read through a second connection: SQLite refuses a backup whose source
+    # connection holds a write transaction, and Python's backup() retries that forever. The
+    # migration's connection keeps the write lock meanwhile, so the copy is of a still file.
+    source = sqlite3.connect(store.path, timeout=BUSY_TIMEOUT_SECONDS)
     destination = sqlite3.connect(target)
     try:
-        store.conn.backup(destination)
+        source.backup(destination)
     finally:
         destination.close()
+        source.close()
     return target
