@@ -124,7 +124,8 @@ CREATE INDEX clients_category ON clients(category_id);
 """
 
 # Full-text search over what people look clients up by. External content keeps one copy of the
-# text; triggers keep the index in step with the companies table.
+# text; triggers keep the index in step with the companies table. The rebuild indexes the
+# companies a database already held when it is migrated to this schema.
 _SEARCH_V1 = """
 CREATE VIRTUAL TABLE companies_fts USING fts5(
     name, trade_name, identifier, email, tax_id,
@@ -144,6 +145,7 @@ CREATE TRIGGER companies_fts_update AFTER UPDATE ON companies BEGIN
     INSERT INTO companies_fts(rowid, name, trade_name, identifier, email, tax_id)
     VALUES (new.id, new.name, new.trade_name, new.identifier, new.email, new.tax_id);
 END;
+INSERT INTO companies_fts(companies_fts) VALUES ('rebuild');
 """
 
 
