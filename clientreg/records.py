@@ -71,7 +71,11 @@ def client_data(store: Store, identifier: str, *, with_history: bool = True) -> 
     document["updated_at"] = max(row["client_updated_at"], row["updated_at"])
     if with_history:
         keys = [("company", row["identifier"]), ("client", row["identifier"])]
-        keys += [("external_user", contact["email_key"]) for contact in contacts]
+        # A contact taken off the client stays the company's external user: its history, the
+        # unlink included, is part of the client's.
+        users = [contact["email_key"] for contact in contacts]
+        users += sql.user_keys_of_company(store.conn, row["id"])
+        keys += [("external_user", key) for key in dict.fromkeys(users)]
         document["history"] = [_history_entry(entry) for entry in sql.history_of(store.conn, keys)]
     return document
 

@@ -43,6 +43,12 @@ def contacts_of(conn: sqlite3.Connection, client_id: int) -> list[dict[str, Any]
     return [_row(cursor, values) for values in cursor.fetchall()]
 
 
+def user_keys_of_company(conn: sqlite3.Connection, company_id: int) -> list[str]:
+    """E-mail keys of a company's external users, its client's former contacts included."""
+    return [key for (key,) in conn.execute(
+        "SELECT email_key FROM external_users WHERE company_id = ? ORDER BY id", [company_id])]
+
+
 def history_of(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """History rows of several (entity, key) pairs, oldest first."""
     if not keys:
