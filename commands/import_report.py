@@ -36,7 +36,11 @@ def _file_lines(report: Any) -> Iterator[str]:
         if summary.sheet:
             notes.append(_("sheet {sheet!r}").format(sheet=summary.sheet))
         detail = f" ({', '.join(notes)})" if notes else ""
-        unit = _("rows") if summary.format in ("csv", "tsv", "xlsx") else _("entries")
+        table = summary.format in ("csv", "tsv", "xlsx")
+        if summary.rows == 1:
+            unit = _("row") if table else _("entry")
+        else:
+            unit = _("rows") if table else _("entries")
         yield f"{summary.file}: {summary.rows:,} {unit}{detail}"
 
 

@@ -1,0 +1,101 @@
+"""Importing again: skip and update change nothing the second time; dry runs write nothing."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+TABLES = ("companies", "clients", "external_users", "client_contacts", "history")
+HEADER = "identifier,name,company_type,category,city,client_attr.region,contact_name,contact_email"
+ROWS = [
+    "U-1,Uno S.L.,LEGAL,RETAIL,Sevilla,north,Úrsula,ursula@uno.example",
+    "U-2,Dos S.L.,LEGAL,RETAIL,Cádiz,south,,",
+    "U-1,,,,,,Ulises,ulises@uno.example",
+]
+
+
+def counts(db_path: Path) -> dict[str, int]:
+    with sqlite3.connect(db_path) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def write(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_importing_again_is_a_conflict_by_default(cli, catalogue, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", ROWS)
+    assert cli("import", str(path)).exit_code == 0
+    before = counts(db_path)
+    result = cli("import", str(path))
+    assert result.exit_code == 1
+    assert "clients.csv:2: column identifier = 'U-1': client U-1 is already registered " \
+           "[duplicate-identifier]" in result.output
+    assert "clients.csv:3: column identifier = 'U-2'" in result.output
+    assert counts(db_path) == before
+
+
+def test_skip_leaves_registered_clients_alone(cli, catalogue, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", ROWS)
+    assert cli("import", str(path), "--on-conflict", "skip").exit_code == 0
+    before = counts(db_path)
+    result = cli("import", str(path), "--on-conflict", "skip")
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 updated, 2 skipped" in result.output
+    assert "Nothing changed" in result.output
+    assert counts(db_path) == before
+
+
+def test_update_applies_the_files_values_once(cli, catalogue, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", ROWS)
+    assert cli("import", str(path), "--on-conflict", "update").exit_code == 0
+    before = counts(db_path)
+    same = cli("import", str(path), "--on-conflict", "update")
+    assert same.exit_code == 0, same.output
+    assert "0 created, 0 updated, 0 skipped, 2 unchanged" in same.output
+    assert counts(db_path) == before
+
+    changed = write(tmp_path / "changed.csv", [ROWS[0].replace("Sevilla", "Huelva")])
+    result = cli("import", str(changed), "--on-conflict", "update")
+    assert result.exit_code == 0, result.output
+    assert "0 created, 1 updated" in result.output
+    shown = json.loads(cli("show", "U-1", "--format", "json").stdout)
+    assert shown["city"] == "Huelva"
+    assert any(entry["changes"].get("city") == {"old": "Sevilla", "new": "Huelva"}
+               for entry in shown["history"])
+    again = cli("import", str(changed), "--on-conflict", "update")
+    assert "0 created, 0 updated, 0 skipped, 1 unchanged" in again.output
+
+
+def test_a_dry_run_checks_everything_and_writes_nothing(cli, catalogue, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", ROWS)
+    before = counts(db_path)
+    result = cli("import", str(path), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "dry run: nothing was written" in result.output
+    assert "2 created" in result.output
+    assert counts(db_path) == before
+    assert cli("import", str(path)).exit_code == 0
+    clash = cli("import", str(path), "--dry-run")
+    assert clash.exit_code == 1
+    assert "[duplicate-identifier]" in clash.output
+
+
+def test_a_contact_of_another_company_is_named(cli, catalogue, tmp_path):
+    assert cli("import", str(write(tmp_path / "first.csv", ROWS))).exit_code == 0
+    other = write(tmp_path / "other.csv", ["O-1,Otro S.L.,LEGAL,RETAIL,,north,Úrsula,"
+                                           "URSULA@uno.example"])
+    result = cli("import", str(other))
+    assert result.exit_code == 1
+    assert "other.csv:2: column contact_email = 'URSULA@uno.example': URSULA@uno.example is " \
+           "already the external user of company U-1" in result.output
+
+
+def test_several_files_are_one_transaction(cli, catalogue, tmp_path, db_path):
+    good = write(tmp_path / "good.csv", ROWS)
+    bad = write(tmp_path / "bad.csv", ["B-1,Bad S.L.,LEGAL,RETAIL,,west,,"])
+    before = counts(db_path)
+    result = cli("import", str(good), str(bad))
+    assert result.exit_code == 1
+    assert "bad.csv:2: column client_attr.region = 'west'" in result.output
+    assert counts(db_path) == before
