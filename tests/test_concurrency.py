@@ -1,0 +1,228 @@
+"""Several clientreg processes on one database: each writer lands whole or says it was busy."""
+
+import csv
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from clientreg.catalogue import add_entry
+from clientreg.model import ClientDraft
+from clientreg.registration import register
+from clientreg.storage import open_database
+
+CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+BUSY = ("busy", "nothing was written")
+
+
+def write_csv(path: Path, identifiers: list[str], *, tag: str, company_type: str = "PERSON"):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["identifier", "name", "company_type", "category", "email", "city",
+                         "contact_name", "contact_email"])
+        for n, identifier in enumerate(identifiers):
+            writer.writerow([identifier, f"{tag} {n}", company_type, "WHOLESALE",
+                             f"info{n}@{tag}.example", "Sevilla", f"Contact {n}",
+                             f"c{n}@{tag}.example"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    """A database with a catalogue and one client, to be copied by each test."""
+    db = tmp_path_factory.mktemp("seeded") / "base.db"
+    store = open_database(db)
+    add_entry(store, "company_type", {"code": "PERSON", "name": "Individual"}, source="seed")
+    add_entry(store, "company_type", {"code": "LEGAL", "name": "Legal entity",
+                                      "id_mask": "CLI-{seq:05}"}, source="seed")
+    add_entry(store, "category", {"code": "WHOLESALE", "name": "Wholesale"}, source="seed")
+    register(store, ClientDraft(identifier="E-1", name="Existing", company_type="PERSON",
+                                category="WHOLESALE"), source="seed")
+    store.close()
+    return db
+
+
+@pytest.fixture
+def db(seeded, tmp_path) -> Path:
+    copy = tmp_path / "clients.db"
+    shutil.copy(seeded, copy)
+    return copy
+
+
+def launch(db: Path, *args: str, timeout: str | None = None) -> subprocess.Popen:
+    env = {**os.environ, "CLIENTREG_DB": ""}
+    if timeout is not None:
+        env["CLIENTREG_BUSY_TIMEOUT"] = timeout
+    return subprocess.Popen([*CLI, "--db", str(db), *args], cwd=db.parent, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=120)
+    assert "Traceback" not in out + err, err
+    return process.returncode, out, err
+
+
+def count(db: Path, table: str = "clients") -> int:
+    with sqlite3.connect(db) as conn:
+        found = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    conn.close()
+    return found
+
+
+def integrity(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) - count(DISTINCT identifier_key) FROM companies"
+                            ).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) - count(DISTINCT email_key) FROM external_users"
+                            ).fetchone()[0] == 0
+    conn.close()
+
+
+class Reader(threading.Thread):
+    """Lists and shows clients over and over while the writers run; keeps what it saw."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__(daemon=True)
+        self.db, self.stop, self.seen, self.failures = db, threading.Event(), [], []
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for args in (("list", "--format", "json"), ("show", "E-1", "--format", "json")):
+                code, out, err = finish(launch(self.db, *args))
+                if code != 0:
+                    self.failures.append((args, code, err))
+                elif args[0] == "list":
+                    self.seen.append(len(json.loads(out)))
+
+
+def test_disjoint_imports_at_once_all_land_while_others_read(db):
+    sizes = [700, 500, 900, 300]
+    files = [write_csv(db.parent / f"part{i}.csv", [f"P{i}-{n:05d}" for n in range(size)],
+                       tag=f"part{i}") for i, size in enumerate(sizes)]
+    reader = Reader(db)
+    reader.start()
+    writers = [launch(db, "import", str(path)) for path in files]
+    results = [finish(process) for process in writers]
+    reader.stop.set()
+    reader.join(timeout=60)
+    landed = 0
+    for (code, _, err), size in zip(results, sizes, strict=True):
+        assert code in (0, 3), err
+        if code == 3:
+            assert all(word in err for word in BUSY), err
+        else:
+            landed += size
+    assert landed, "no import succeeded"
+    assert count(db) == 1 + landed
+    assert count(db, "external_users") == landed
+    integrity(db)
+    assert reader.failures == []
+    assert reader.seen, "the reader never listed the clients"
+    # A reader sees whole imports only, never part of one.
+    possible = {1 + sum(s for bit, s in enumerate(sizes) if mask >> bit & 1)
+                for mask in range(1 << len(sizes))}
+    assert set(reader.seen) <= possible
+    assert reader.seen == sorted(reader.seen)
+
+
+def holds_the_write_lock(db: Path) -> bool:
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        if probe.in_transaction:
+            probe.execute("ROLLBACK")
+        probe.close()
+    return False
+
+
+def test_a_writer_that_waits_past_the_busy_timeout_exits_3_and_writes_nothing(db):
+    big = write_csv(db.parent / "big.csv", [f"B-{n:05d}" for n in range(6000)], tag="big")
+    small = write_csv(db.parent / "small.csv", ["S-1", "S-2"], tag="small")
+    first = launch(db, "import", str(big))
+    deadline = time.monotonic() + 30
+    while not holds_the_write_lock(db):
+        assert first.poll() is None and time.monotonic() < deadline, "the import never began"
+        time.sleep(0.01)
+    began = time.monotonic()
+    second = launch(db, "import", str(small), timeout="0.3")
+    edit = launch(db, "edit", "E-1", "--set", "city=Cádiz", timeout="0.3")
+    code, out, err = finish(second)
+    waited = time.monotonic() - began
+    assert code == 3, (out, err)
+    assert all(word in err for word in BUSY), err
+    assert "0.3" in err
+    assert waited < 20
+    code, out, err = finish(edit)
+    assert code == 3, (out, err)
+    assert all(word in err for word in BUSY), err
+    assert first.poll() is None, "the first import ended before the others gave up: no test"
+    code, _, err = finish(first)
+    assert code == 0, err
+    assert count(db) == 1 + 6000
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM companies WHERE identifier LIKE 'S-%'"
+                            ).fetchone()[0] == 0
+        assert conn.execute("SELECT city FROM companies WHERE identifier = 'E-1'"
+                            ).fetchone()[0] is None
+    conn.close()
+    integrity(db)
+
+
+def test_two_imports_of_overlapping_identifiers_one_wins_the_other_reports_conflicts(db):
+    shared = [f"O-{n:04d}" for n in range(300)]
+    left = write_csv(db.parent / "left.csv", shared + [f"L-{n:04d}" for n in range(300)],
+                     tag="left")
+    right = write_csv(db.parent / "right.csv", [f"R-{n:04d}" for n in range(300)] + shared,
+                      tag="right")
+    results = [finish(p) for p in [launch(db, "import", str(left)),
+                                   launch(db, "import", str(right))]]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 1], results
+    loser = next(out + err for code, out, err in results if code == 1)
+    assert "duplicate-identifier" in loser
+    assert "O-0000" in loser and "O-0299" in loser
+    assert "nothing was written" in loser
+    assert count(db) == 1 + 600
+    integrity(db)
+    with sqlite3.connect(db) as conn:
+        prefixes = {row[0] for row in conn.execute(
+            "SELECT DISTINCT substr(identifier, 1, 1) FROM companies WHERE identifier <> 'E-1'")}
+    conn.close()
+    assert prefixes in ({"O", "L"}, {"O", "R"})
+
+
+def test_identifiers_generated_by_two_imports_at_once_never_collide(db):
+    files = [write_csv(db.parent / f"gen{i}.csv", [""] * 400, tag=f"gen{i}",
+                       company_type="LEGAL") for i in range(3)]
+    results = [finish(p) for p in [launch(db, "import", str(f)) for f in files]]
+    assert [code for code, _, _ in results] == [0, 0, 0], results
+    with sqlite3.connect(db) as conn:
+        generated = sorted(row[0] for row in conn.execute(
+            "SELECT identifier FROM companies WHERE identifier LIKE 'CLI-%'"))
+    conn.close()
+    assert generated == [f"CLI-{n:05d}" for n in range(1, 1201)]
+    integrity(db)
+
+
+def test_many_processes_opening_a_new_database_at_once_create_it_once(tmp_path):
+    db = tmp_path / "new.db"
+    processes = [launch(db, "company-type", "list") for _ in range(6)]
+    results = [finish(p) for p in processes]
+    assert [code for code, _, _ in results] == [0] * 6, results
+    with sqlite3.connect(db) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY name")]
+    conn.close()
+    assert names == ["0001_initial", "0002_search"]
+    integrity(db)
