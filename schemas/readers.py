@@ -163,9 +163,20 @@ def load_document(
     else:
         with _open_file(path) as binary:
             data = read_document_bytes(binary, file=name)
-    if format == "yaml":
-        return parse_yaml(data, file=name)
-    return parse_json(data, file=name)
+    try:
+        if format == "yaml":
+            return parse_yaml(data, file=name)
+        return parse_json(data, file=name)
+    except ValueError as err:
+        # Python refuses to turn a number of more digits than this into an int, and neither
+        # parser reports it as a mistake in the document: it would escape as a traceback.
+        if "digits" not in str(err):
+            raise
+        raise UnreadableInput(
+            f"{name}: holds a number of more than {sys.get_int_max_str_digits():,} digits; put"
+            " it in quotes to import it as text",
+            value=name,
+        ) from None
 
 
 def _checked_delimiter(delimiter: str | None, *, file: str) -> str | None:
