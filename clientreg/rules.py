@@ -34,14 +34,19 @@ def clean_text(
 ) -> str | None:
     """Trim, NFC-normalise and length-check a free-text value; blank means absent (None).
 
-    Control characters (other than line breaks and tabs in multi-line text) are rejected rather
-    than silently dropped: what is stored is what comes back.
+    One-line text has every run of whitespace (tabs and line breaks included) made one space;
+    multi-line text keeps its tabs and line breaks, all stored as LF. Other control characters
+    are rejected rather than silently dropped: what is stored is what comes back.
     """
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
+    if multiline and "\r" in text:
+        # Windows (CR LF) and old Mac (CR) line ends, as CSV cells and pasted text carry them,
+        # are line breaks like LF, not control characters to refuse.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip()
     if not text:
         return None
