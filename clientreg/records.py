@@ -18,7 +18,8 @@ _CONTACT_KEYS = ("name", "email", "phone", "position", "department", "language")
 
 def fts_query(text: str) -> str:
     """A user's search words as an FTS5 query: every word must match as a prefix."""
-    words = [word.replace('"', '""') for word in text.split()]
+    # FTS5 ends a quoted string at a NUL character, whatever follows: it can only split words.
+    words = [word.replace('"', '""') for word in text.replace("\0", " ").split()]
     return " ".join(f'"{word}"*' for word in words if word)
 
 
