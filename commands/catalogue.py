@@ -11,7 +11,7 @@ from clientreg.commands import render
 from clientreg.commands.boundary import EXIT_USAGE, print_error, user_errors
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _
-from clientreg.errors import ClientregError, InvalidValue, Rejected, UnreadableInput
+from clientreg.errors import ClientregError, InvalidValue, Rejected
 
 SOURCE = "command line"
 
@@ -91,18 +91,12 @@ def parse_attribute(spec: str) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml
+    """The file as YAML (or JSON), through the import's reader and its limits on size, nesting
+    and numbers, so a hostile file gets a message rather than a traceback."""
+    from clientreg.schemas.readers import load_document
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UnreadableInput(f"cannot read {path}: {exc.strerror}", value=str(path)) from None
-    except UnicodeDecodeError:
-        raise UnreadableInput(f"{path} is not UTF-8 text", value=str(path)) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UnreadableInput(f"{path} is not valid YAML: {exc}", value=str(path)) from None
+    input_format = "json" if path.suffix.lower() == ".json" else "yaml"
+    return load_document(str(path), input_format=input_format)
 
 
 def read_entries(path: Path, kind: Kind) -> list[dict[str, Any]]:

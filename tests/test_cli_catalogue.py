@@ -110,14 +110,14 @@ def test_a_file_with_problems_adds_nothing_and_names_each_entry(cli, store, tmp_
 def test_a_missing_or_broken_file_is_reported_without_traceback(cli, tmp_path):
     result = cli("category", "add", "--file", str(tmp_path / "missing.yaml"))
     assert result.exit_code == 3
-    assert "cannot read" in result.stderr
+    assert "missing.yaml: no such file" in result.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text("code: [unclosed\n")
     result = cli("category", "add", "--file", str(broken))
     assert result.exit_code == 3
-    assert "is not valid YAML" in result.stderr
+    assert "broken.yaml: not valid YAML at line 2" in result.stderr
     empty = tmp_path / "empty.yaml"
-    empty.write_text("")
+    empty.write_text("[]\n")
     result = cli("category", "add", "--file", str(empty))
     assert result.exit_code == 1
     assert "must hold a category" in result.stderr
