@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from clientreg.catalogue import Catalogue
 from clientreg.editing import set_client_active
+from clientreg.errors import RowError
 from clientreg.model import Action, ClientDraft, OnConflict, Outcome
 from clientreg.registration import register_many
 from clientreg.schemas import readers
@@ -126,8 +127,12 @@ class ImportRun:
         kind, problems = document_kind(document, file=name)
         for problem in problems:
             self.problems.add(problem)
-        return DocumentInput(index, FileSummary(name, format, rows=_entry_count(document)),
-                             document, kind)
+        entries = _entry_count(document)
+        if not entries and not problems:
+            self.problems.add(RowError(name, None, None, None, "no-entries",
+                                       "holds no clients and no catalogue entries: there is "
+                                       "nothing to import"))
+        return DocumentInput(index, FileSummary(name, format, rows=entries), document, kind)
 
     def _stage_table(self, index: int, path: str, company_keys: set[str],
                      client_keys: set[str]) -> TableInput:
@@ -148,6 +153,10 @@ class ImportRun:
                 self._staged.append(table.staged)
                 with staging_transaction(self.store.conn):
                     summary.rows = self._stage_rows(reader, table.staged, plan)
+                if not summary.rows and not reader.problems:
+                    self.problems.add(RowError(
+                        reader.file, None, None, None, "no-rows",
+                        "holds a header but no rows: there is nothing to import"))
             for problem in reader.problems:
                 self.problems.add(problem)
         return table

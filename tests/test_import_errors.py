@@ -184,3 +184,15 @@ def test_the_example_mistakes_say_what_their_expected_file_says(cli, db_path, na
                                 else "mistakes.yaml.expected.txt")
     assert located(result.output) == expected(expected_file)
     assert counts(db_path) == before
+
+
+def test_a_file_with_nothing_to_import_is_rejected(cli, catalogue, tmp_path):
+    header_only = write(tmp_path / "header.csv", [HEADER])
+    empty_list = tmp_path / "empty.yaml"
+    empty_list.write_text("[]\n", encoding="utf-8")
+    for path in (header_only, empty_list):
+        result = cli("import", str(path))
+        assert result.exit_code == 1, result.output
+        assert f"{path}: holds" in result.output
+        assert "nothing to import" in result.output
+        assert "already registered" not in result.output
