@@ -47,10 +47,14 @@ def _file_lines(report: Any) -> Iterator[str]:
 def _counts(report: Any) -> Iterator[str]:
     if not report.ok:
         checked = sum(report.count(a) for a in ("created", "updated", "skipped", "unchanged"))
-        yield _("Rejected: {problems} problem(s) in {rejected} of {clients} client(s); nothing "
-                "was written ({seconds:.2f} s).").format(
-            problems=len(report.problems), rejected=report.rejected,
-            clients=checked + report.rejected, seconds=report.seconds)
+        if report.rejected:
+            yield _("Rejected: {problems} problem(s) in {rejected} of {clients} client(s); "
+                    "nothing was written ({seconds:.2f} s).").format(
+                problems=len(report.problems), rejected=report.rejected,
+                clients=checked + report.rejected, seconds=report.seconds)
+        else:
+            yield _("Rejected: {problems} problem(s); nothing was written ({seconds:.2f} s)."
+                    ).format(problems=len(report.problems), seconds=report.seconds)
         if report.truncated:
             yield _("Stopped at {count} problems (--max-errors); there may be more.").format(
                 count=len(report.problems))

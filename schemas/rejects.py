@@ -20,6 +20,7 @@ from clientreg.schemas.columns import ERROR_COLUMNS
 from clientreg.schemas.loading import DocumentInput, ImportRun, TableInput
 from clientreg.schemas.readers import canonical_header
 from clientreg.schemas.rows import SEED_SECTIONS
+from clientreg.schemas.writers import neutralise_cell
 
 
 @dataclass
@@ -119,7 +120,9 @@ def _write_csv(path: Path, headers: list[str], rows: list[list[str]],
     with path.open("w", encoding="utf-8-sig" if legacy else "utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(headers)
-        writer.writerows(rows)
+        # As export does: a cell a spreadsheet would run as a formula gets an apostrophe in
+        # front, which import takes off again.
+        writer.writerows([neutralise_cell(cell) for cell in row] for row in rows)
 
 
 def _write_xlsx(path: Path, headers: list[str], rows: list[list[str]]) -> None:
