@@ -1,6 +1,7 @@
 """The database file: what is not ours is refused untouched; a migration backs the file up first."""
 
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -47,7 +48,7 @@ def newer_clientreg(path: Path) -> None:
 
 def corrupt_sqlite(path: Path) -> None:
     """The SQLite header, then a page of noise: what a half-copied file looks like."""
-    path.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))
+    path.write_bytes(b"SQLite format 3\x00" + random.Random(3).randbytes(8192))
 
 
 def truncated_clientreg(path: Path) -> None:
