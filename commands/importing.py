@@ -87,7 +87,7 @@ def import_files(
 
 
 class _Progress:
-    """A rich progress bar on stderr: rows read, then clients registered."""
+    """A rich progress bar on stderr: rows read, then rows registered out of all rows read."""
 
     def __init__(self) -> None:
         from rich.console import Console
@@ -99,9 +99,11 @@ class _Progress:
         self.tasks: dict[str, Any] = {}
 
     def __call__(self, stage: str, count: int) -> None:
+        if stage == "total":
+            self.tasks["register"] = self.bar.add_task(_("Registering"), total=count or None)
+            return
         if stage not in self.tasks:
-            label = _("Reading rows") if stage == "read" else _("Registering clients")
-            self.tasks[stage] = self.bar.add_task(label, total=None)
+            self.tasks[stage] = self.bar.add_task(_("Reading rows"), total=None)
         self.bar.advance(self.tasks[stage], count)
 
     def __enter__(self) -> _Progress:

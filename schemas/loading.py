@@ -24,7 +24,13 @@ from clientreg.schemas import readers
 from clientreg.schemas.columns import ColumnPlan, plan_columns
 from clientreg.schemas.documents import document_drafts
 from clientreg.schemas.grouping import TableClients, group_key
-from clientreg.schemas.report import DocumentOrigin, FileSummary, ImportReport, Problems
+from clientreg.schemas.report import (
+    DocumentOrigin,
+    FileSummary,
+    ImportReport,
+    Problems,
+    TableOrigin,
+)
 from clientreg.schemas.seed import (
     apply_catalogue,
     apply_companies,
@@ -39,7 +45,8 @@ STAGE_CHUNK = 5000
 PROGRESS_EVERY = 500
 
 Progress = Callable[[str, int], None]
-"""Told ("read", rows) as rows are read and ("register", clients) as clients are registered."""
+"""Told ("read", rows) as rows are read, ("total", rows) once all are read, then ("register",
+rows) as the clients those rows hold are registered."""
 
 
 @dataclass(frozen=True)
@@ -230,18 +237,21 @@ class ImportRun:
                 yield from clients.drafts(source.staged.grouped())
 
     def _counted(self, drafts: Iterator[ClientDraft]) -> Iterator[ClientDraft]:
-        """The drafts, told to the progress bar, until the problems reach the limit."""
+        """The drafts, their rows told to the progress bar, until the problems reach the limit."""
         limit = self.options.max_errors
-        count = 0
+        self.progress("total", sum(source.summary.rows for source in self.inputs))
+        rows = 0
         for draft in drafts:
             if len(self.problems) >= limit:
                 self.stopped_early = True
                 return
             yield draft
-            count += 1
-            if count % PROGRESS_EVERY == 0:
-                self.progress("register", PROGRESS_EVERY)
-        self.progress("register", count % PROGRESS_EVERY)
+            origin = draft.origin
+            rows += len(origin.rows) if isinstance(origin, TableOrigin) else 1
+            if rows >= PROGRESS_EVERY:
+                self.progress("register", rows)
+                rows = 0
+        self.progress("register", rows)
 
     @staticmethod
     def _tally(outcome: Outcome, report: ImportReport, inactive: list[Outcome]) -> None:
