@@ -240,7 +240,7 @@ def _checked_tax_id(text: str, country_code: str | None) -> str:
             )
         return compact
     try:
-        return module.validate(compact)
+        valid = module.validate(compact)
     except ValidationError as exc:
         name = getattr(module, "__name__", "").removeprefix("stdnum.").replace(".", " ").upper()
         raise InvalidValue(
@@ -249,10 +249,30 @@ def _checked_tax_id(text: str, country_code: str | None) -> str:
             value=text,
             code="invalid-tax-id",
         ) from None
+    return _with_vat_prefix(valid, compact, country_code)
+
+
+def _with_vat_prefix(valid: str, compact: str, country_code: str | None) -> str:
+    """One stored form per tax id: where the number is a VAT number, with its country prefix.
+
+    stdnum keeps the prefix of "ESB12345674" but drops it from "GB980780684" and never adds one
+    to "B12345674" typed for a Spanish company; all three forms must meet the same UNIQUE key.
+    """
+    prefix = compact[:2] if compact[:2] in _EU_VAT_PREFIXES or compact[:2] == "GB" else None
+    if prefix is None and country_code:
+        prefix = "EL" if country_code == "GR" else country_code
+        if prefix not in _EU_VAT_PREFIXES and prefix != "GB":
+            return valid
+    if prefix is None or valid.startswith(prefix):
+        return valid
+    return prefix + valid
 
 
 def tax_id(value: object, *, country: str | None = None, field: str = "tax_id") -> str | None:
-    """A tax id checked with python-stdnum where it knows the country's format, stored compact."""
+    """A tax id checked with python-stdnum where it knows the country's format.
+
+    Stored compact; a VAT number of an EU country or the UK carries its country prefix.
+    """
     text = clean_text(value, field=field, max_length=TAX_ID_MAX)
     if text is None:
         return None

@@ -132,8 +132,14 @@ def test_eu_vat_with_a_wrong_check_digit_is_refused():
 
 
 def test_tax_id_is_checked_by_the_company_country():
-    assert rules.tax_id("B12345674", country="ES") == "B12345674"
+    assert rules.tax_id("B12345674", country="ES") == "ESB12345674"
     assert rejected(rules.tax_id, "B12345670", country="ES").code == "invalid-tax-id"
+
+
+def test_a_vat_number_has_one_stored_form_with_or_without_its_prefix():
+    assert rules.tax_id("980780684", country="GB") == "GB980780684"
+    assert rules.tax_id("GB 980 7806 84") == "GB980780684"
+    assert rules.tax_id("501964843", country="PT") == rules.tax_id("PT501964843")
 
 
 def test_brazilian_cnpj_and_cpf_are_checked():
