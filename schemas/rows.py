@@ -4,8 +4,7 @@ The models check the shape of the input (which fields exist, text or list or map
 field rules that need nothing but the value, by calling the core's own rule functions, so a
 mistake reads the same here as in the wizard. Rules that need the catalogue, another field or the
 database (phones and tax ids by country, attributes, identifiers against a mask, conflicts) are
-the core's, which checks every draft again anyway; its field rules are cached, so a value is
-really checked once.
+left to the core, which checks every draft again anyway; a problem found by both is reported once.
 """
 
 from __future__ import annotations
