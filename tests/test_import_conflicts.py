@@ -99,3 +99,18 @@ def test_several_files_are_one_transaction(cli, catalogue, tmp_path, db_path):
     assert result.exit_code == 1
     assert "bad.csv:2: column client_attr.region = 'west'" in result.output
     assert counts(db_path) == before
+
+
+def test_the_example_seed_runs_again_with_skip_and_update(cli, db_path):
+    seed = str(Path(__file__).resolve().parent.parent / "examples" / "seed.yaml")
+    assert cli("import", seed).exit_code == 0
+    before = counts(db_path)
+    skipped = cli("import", seed, "--on-conflict", "skip")
+    assert skipped.exit_code == 0, skipped.output
+    assert "Company types: 4 skipped" in skipped.output
+    assert "0 created, 0 updated, 28 skipped, 0 unchanged" in skipped.output
+    updated = cli("import", seed, "--on-conflict", "update")
+    assert updated.exit_code == 0, updated.output
+    assert "Categories: 5 unchanged" in updated.output
+    assert "0 created, 0 updated, 0 skipped, 28 unchanged" in updated.output
+    assert counts(db_path) == before
