@@ -105,13 +105,18 @@ def new(
                 _save_as(store, identifier, save_as)
 
 
-def require_terminal() -> None:
+def require_terminal(*, editing: str | None = None) -> None:
     """Prompts need a person at a terminal; say what to use instead (exit 2)."""
     if sys.stdin.isatty() or os.environ.get(FORCE_INTERACTIVE_ENV) == "1":
         return
-    print_error(_("clientreg new asks questions, but standard input is not a terminal. Use "
-                  "'clientreg new --no-input' with options (see --help), or 'clientreg import "
-                  "FILE' for files."))
+    if editing is not None:
+        print_error(_("clientreg edit asks questions, but standard input is not a terminal. Use "
+                      "'clientreg edit {identifier} --set FIELD=VALUE' instead.").format(
+                          identifier=editing))
+    else:
+        print_error(_("clientreg new asks questions, but standard input is not a terminal. Use "
+                      "'clientreg new --no-input' with options (see --help), or 'clientreg "
+                      "import FILE' for files."))
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -242,7 +247,7 @@ def _save_as(store: Any, identifier: str, path: Path) -> None:
 def edit_interactively(ctx: typer.Context, identifier: str) -> None:
     """`clientreg edit ID` without --set: the wizard's steps pre-filled with the client's data;
     type and category are shown but locked."""
-    require_terminal()
+    require_terminal(editing=identifier)
     from clientreg.commands.wizard_prompts import QuestionaryPrompter
     from clientreg.commands.wizard_steps import Wizard
     from clientreg.editing import draft_of, edit_client

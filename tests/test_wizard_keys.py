@@ -131,7 +131,7 @@ def test_a_core_rejection_returns_to_its_step_with_the_message(cli, catalogue):
         DOWN, ENTER, ENTER,
     )
     assert result.exit_code == 0, result.stderr
-    assert "tax id B12345674 already belongs to company FIRST" in result.stderr
+    assert "tax id ESB12345674 already belongs to company FIRST" in result.stderr
     client = shown(cli, "P-2")
     assert client["name"] == "Second"
     assert "tax_id" not in client
@@ -173,6 +173,14 @@ def test_without_a_terminal_new_says_what_to_use_instead(cli, catalogue):
     assert result.exit_code == 2
     assert "--no-input" in result.stderr
     assert "clientreg import" in result.stderr
+
+
+def test_without_a_terminal_edit_points_to_set(cli, catalogue):
+    register(catalogue, ClientDraft(category="WHOLESALE", company_type="PERSON",
+                                    identifier="P-1", name="Ana"), source="test")
+    result = cli("edit", "P-1")
+    assert result.exit_code == 2
+    assert "clientreg edit P-1 --set FIELD=VALUE" in result.stderr
 
 
 def test_an_empty_catalogue_is_explained_before_any_question(cli, store):
