@@ -21,6 +21,7 @@ apostrophe in front). Export does that, with one exception and one difference pe
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -186,18 +187,41 @@ def _sections(catalogue: Catalogue,
             ("clients", clients)]
 
 
+@functools.cache
+def _yaml_dumper() -> type:
+    """The safe dumper, also quoting text that the import's YAML loader reads as a non-text.
+
+    safe_dump quotes what YAML 1.1 would read as a number or a date; the import's loader also
+    reads ``1.0e5`` (no sign in the exponent) as a number, so such a name must be quoted too.
+    """
+    import yaml
+
+    from clientreg.schemas.readers_document import DocumentLoader
+
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    dumper = type("ExportDumper", (base,), {})
+    for first, resolvers in DocumentLoader.yaml_implicit_resolvers.items():
+        for tag, pattern in resolvers:
+            dumper.add_implicit_resolver(tag, pattern, [first])
+    return dumper
+
+
+def _yaml_text(data: Any) -> str:
+    import yaml
+
+    return yaml.dump(data, Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, width=100)
+
+
 def write_yaml_document(stream: TextIO, catalogue: Catalogue,
                         clients: Iterable[dict[str, Any]]) -> None:
     """A seed document {company_types, categories, clients}, one list item at a time."""
-    import yaml
-
     for key, items in _sections(catalogue, clients):
         empty = True
         for item in items:
             if empty:
                 stream.write(f"{key}:\n")
                 empty = False
-            stream.write(yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=100))
+            stream.write(_yaml_text([item]))
         if empty:
             stream.write(f"{key}: []\n")
 
@@ -219,13 +243,11 @@ def write_json_document(stream: TextIO, catalogue: Catalogue,
 
 def write_list(stream: TextIO, clients: Iterable[dict[str, Any]], *, as_json: bool) -> None:
     """A plain list of clients in YAML or JSON (the import's other document shape)."""
-    import yaml
-
     if as_json:
         stream.write(json.dumps(list(clients), ensure_ascii=False, indent=2) + "\n")
         return
     for item in clients:
-        stream.write(yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=100))
+        stream.write(_yaml_text([item]))
 
 
 EXAMPLE_DATE = "2025-01-15"
