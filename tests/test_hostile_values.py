@@ -426,11 +426,6 @@ def test_formula_looking_values_are_neutralised_in_csv_and_xlsx_exports(seeded, 
         conn.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "YAML round trip: export (schemas/writers.py, yaml.safe_dump) writes a text such as 1.0e5 "
-    "unquoted, since YAML 1.1 floats need a sign in the exponent, but the import's "
-    "DocumentLoader (schemas/readers_document.py) reads 1.0e5 as the float 100000.0, so a "
-    "client named '1.0e5' comes back named '100000.0'"))
 @pytest.mark.parametrize("text", ["1.0e5", "2.5E3"])
 def test_a_yaml_export_gives_back_text_that_looks_like_a_number(seeded, tmp_path, text):
     db = shutil.copy(seeded, tmp_path / "clients.db")
