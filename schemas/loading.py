@@ -38,6 +38,7 @@ from clientreg.schemas.seed import (
     declared_attribute_keys,
     document_kind,
 )
+from clientreg.schemas.writers import restore_cell
 from clientreg.storage import Store, translate_errors
 from clientreg.storage.staging import StagedTable, staging_transaction
 
@@ -172,11 +173,14 @@ class ImportRun:
         at_id, at_from = plan.identifier_at, plan.from_company_at
         total = 0
         rows = iter(reader)
+        # Export puts an apostrophe before CSV/TSV cells a spreadsheet would run as a formula;
+        # take it off again. XLSX cells need nothing: export marks them as text instead.
+        restore = restore_cell if reader.format in ("csv", "tsv") else None
         while chunk := list(itertools.islice(rows, STAGE_CHUNK)):
             staged.put(
                 (group_key(cells[at_id] if at_id is not None else "",
                            cells[at_from] if at_from is not None else ""), row.row, cells)
-                for row in chunk for cells in (list(row.values.values()),))
+                for row in chunk for cells in (_cells(row.values, restore),))
             total += len(chunk)
             self.progress("read", len(chunk))
         return total
@@ -270,6 +274,11 @@ class ImportRun:
             if changed and outcome.action is Action.UNCHANGED:
                 counts[Action.UNCHANGED.value] -= 1
                 counts[Action.UPDATED.value] += 1
+
+
+def _cells(values: dict[str, str], restore: Callable[[str], str] | None) -> list[str]:
+    cells = list(values.values())
+    return [restore(cell) for cell in cells] if restore else cells
 
 
 def _entry_count(document: Any) -> int:
