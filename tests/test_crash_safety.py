@@ -18,7 +18,7 @@ from clientreg.model import ClientDraft, ContactDraft
 from clientreg.registration import register
 from clientreg.storage import open_database
 
-ROWS = 5000
+ROWS = 3000
 CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
 # Registration through the core alone, as a program embedding clientreg would do it.
 SCRIPT = """
@@ -140,7 +140,7 @@ def imported(base, tmp_path_factory):
     return contents(db), took
 
 
-@pytest.mark.parametrize("moment", ["0.2 s", "0.5 s", "1 s", "50 %", "80 %", "95 %"])
+@pytest.mark.parametrize("moment", ["0.2 s", "0.5 s", "1 s", "60 %", "95 %"])
 def test_an_import_killed_at_any_moment_leaves_before_or_after(base, imported, tmp_path, moment):
     after, took = imported
     db = fresh_copy(base, tmp_path)
@@ -181,17 +181,16 @@ def test_an_import_killed_while_its_commit_is_checkpointed_keeps_all_of_it(base,
     assert state == after
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "clientreg/check_workers.py: when the importing process is SIGKILLed, the multiprocessing "
-    "forkserver and resource_tracker it started keep running (seen a minute later)"))
-def test_a_killed_import_leaves_no_process_behind(base, tmp_path):
+def test_a_killed_import_leaves_no_process_behind(base, imported, tmp_path):
+    _, took = imported
     db = fresh_copy(base, tmp_path)
     process = start(import_command(db), base)
     try:
-        time.sleep(1.0)
+        time.sleep(took * 0.7)
+        assert process.poll() is None, "the import ended before it could be killed"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 3
         left = True
         while left and time.monotonic() < deadline:
             try:
@@ -201,7 +200,7 @@ def test_a_killed_import_leaves_no_process_behind(base, tmp_path):
                 left = False
     finally:
         end_session(process)
-    assert not left, "processes of the killed import were still running 5 s later"
+    assert not left, "processes of the killed import were still running 3 s later"
 
 
 @pytest.fixture(scope="module")
@@ -244,10 +243,10 @@ def test_a_killed_edit_or_registration_is_all_or_nothing(base, tmp_path, argumen
     after = contents(reference)
     assert after != before
     outcomes = set()
-    for step in range(5):
+    for step in range(4):
         db = tmp_path / f"killed-{step}.db"
         shutil.copy(base / "base.db", db)
-        kill_after([*CLI, "--db", str(db), *arguments], tmp_path, took * (0.3 + step * 0.15))
+        kill_after([*CLI, "--db", str(db), *arguments], tmp_path, took * (0.3 + step * 0.2))
         state = contents(db)
         assert state in (before, after)
         outcomes.add("after" if state == after else "before")
