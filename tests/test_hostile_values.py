@@ -442,6 +442,31 @@ def test_a_yaml_export_gives_back_text_that_looks_like_a_number(seeded, tmp_path
     assert shown(empty, "H-0")["name"] == text
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "commands/render.py print_yaml (show --format yaml) and commands/seed_file.py (new "
+    "--save-as) write with plain yaml.safe_dump, not the export's quoting: a name such as "
+    "1.0e5 is written unquoted and the import reads it back as the number 100000.0"))
+@pytest.mark.parametrize("way", ["show --format yaml", "new --save-as"])
+def test_other_yaml_output_gives_back_text_that_looks_like_a_number(seeded, tmp_path, way):
+    db = shutil.copy(seeded, tmp_path / "clients.db")
+    saved = tmp_path / "saved.yaml"
+    code, _, output = run(db, "new", "--no-input", "--type", "PERSON", "--category",
+                          "WHOLESALE", "--identifier", "Y-1", "--name", "1.0e5",
+                          "--save-as", str(saved))
+    assert code == 0, output
+    if way.startswith("show"):
+        code, stdout, output = run(db, "show", "Y-1", "--format", "yaml")
+        assert code == 0, output
+        # The client's own keys come first, then active, timestamps and history: keep those
+        # first keys, as one entry of a list of clients.
+        head = stdout.split("\nactive:")[0]
+        saved.write_text("- " + head.replace("\n", "\n  ") + "\n", encoding="utf-8")
+    empty = shutil.copy(seeded, tmp_path / "again.db")
+    code, _, output = run(empty, "import", str(saved))
+    assert code == 0, output
+    assert shown(empty, "Y-1")["name"] == "1.0e5"
+
+
 def test_the_normalisation_is_what_the_documentation_says():
     assert rules.clean_text("  e\u0301  ", field="name") == "\u00e9"
     assert rules.clean_text("a \t\n b\u2003\u00a0c", field="name") == "a b c"
