@@ -157,5 +157,9 @@ def _insert_in_few_statements(conn: sqlite3.Connection, table: str, columns: Seq
                      [value for row in part for value in row])
 
 
+# One encoder for every row: json.dumps with options would build a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(value)
