@@ -24,6 +24,10 @@ TAX_ID_MAX = 50
 POSTAL_CODE_MAX = 20
 MEMO_MAX = 4000
 
+# Checked values kept per rule: enough to meet a value again a few chunks later (a file's rows are
+# checked by the import's models and then by the core), bounded so memory stays flat.
+_CACHED_VALUES = 16384
+
 _IDENTIFIER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _SPACES_RE = re.compile(r"\s+")
 _CONTROL_CATEGORIES = {"Cc", "Cs"}
@@ -110,7 +114,7 @@ def code(value: object, *, field: str = "code") -> str:
     return identifier(value, field=field).upper()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHED_VALUES)
 def _validated_email(text: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
@@ -140,7 +144,7 @@ def email_key(address: str) -> str:
     return address.casefold()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHED_VALUES)
 def _parsed_phone(text: str, region: str | None) -> str:
     import phonenumbers
 
@@ -226,7 +230,7 @@ def _tax_module(compact: str, country_code: str | None):
     return None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHED_VALUES)
 def _checked_tax_id(text: str, country_code: str | None) -> str:
     from stdnum.exceptions import ValidationError
 
