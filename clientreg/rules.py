@@ -42,6 +42,16 @@ def clean_text(
     multi-line text keeps its tabs and line breaks, all stored as LF. Other control characters
     are rejected rather than silently dropped: what is stored is what comes back.
     """
+    if type(value) is str and value.isascii() and value.isprintable():
+        # Most values are plain ASCII: nothing to normalise, no line breaks or controls, so
+        # trimming is all _clean_text would do to one without double spaces.
+        text = value.strip()
+        if text and "  " not in text and len(text) <= max_length:
+            return text
+    return _clean_text(value, field=field, max_length=max_length, multiline=multiline)
+
+
+def _clean_text(value: object, *, field: str, max_length: int, multiline: bool) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
