@@ -117,7 +117,8 @@ def _write_csv(path: Path, headers: list[str], rows: list[list[str]],
     # byte-order mark, which those programs need to show accents right.
     legacy = any(s.summary.detected_encoding or s.summary.encoding == "utf-8-sig"
                  for s in sources)
-    with path.open("w", encoding="utf-8-sig" if legacy else "utf-8", newline="") as handle:
+    with path.open("w", encoding="utf-8-sig" if legacy else "utf-8", newline="",
+                   errors="backslashreplace") as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(headers)
         # As export does: a cell a spreadsheet would run as a formula gets an apostrophe in
@@ -166,7 +167,8 @@ def _write_document(run: ImportRun, sources: list[DocumentInput], target: Reject
     seed = any(s.kind == "seed" for s in sources) and set(sections) - {"clients"}
     document: Any = ({name: sections[name] for name in SEED_SECTIONS if name in sections}
                      if seed else sections.get("clients", []))
-    with target.path.open("w", encoding="utf-8") as handle:
+    # A lone surrogate (JSON may hold one) is written as its escape, which JSON reads back.
+    with target.path.open("w", encoding="utf-8", errors="backslashreplace") as handle:
         if target.format == "json":
             handle.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         else:

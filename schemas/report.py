@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clientreg.errors import ClientregError, RowError
@@ -61,6 +61,18 @@ class DocumentOrigin:
 Origin = TableOrigin | DocumentOrigin
 
 
+def printable(text: str) -> str:
+    """The text, with lone surrogates (JSON may hold them) written as escapes such as \\ud800.
+
+    They cannot be encoded, so printing or writing the value as it is would fail.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 EntryKey = tuple[int, int, str]
 """(file position, first row or list position, seed section or "" for a table)."""
 
@@ -105,6 +117,8 @@ class Problems:
         self._record(origin, RowError(origin.file, row, column, value, error.code, error.reason))
 
     def _record(self, origin: Origin, problem: RowError) -> None:
+        if isinstance(problem.value, str):
+            problem = replace(problem, value=printable(problem.value))
         self.by_entry.setdefault(entry_key(origin), []).append(problem)
         self.found.append(problem)
 
