@@ -14,9 +14,9 @@ def print_json(data: Any) -> None:
 
 
 def print_yaml(data: Any) -> None:
-    import yaml
+    from clientreg.schemas.writers import yaml_text
 
-    sys.stdout.write(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    sys.stdout.write(yaml_text(data))
 
 
 def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:

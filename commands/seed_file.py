@@ -40,10 +40,10 @@ def check_seed_file(path: Path) -> None:
 
 def append_client(path: Path, document: dict[str, Any]) -> None:
     """Add one client (seed shape) at the end of FILE's clients: list, creating what is missing."""
-    import yaml
+    from clientreg.schemas.writers import yaml_text
 
     text, root = _parse(path)
-    item = yaml.safe_dump([seed_entry(document)], allow_unicode=True, sort_keys=False)
+    item = yaml_text([seed_entry(document)])
     _write_atomically(path, _with_client(text, root, item))
 
 
@@ -117,12 +117,16 @@ def _dash_column(text: str, first_item: Any) -> int:
 
 
 def _rewritten(text: str, item: str) -> str:
-    import yaml
+    from clientreg.schemas.readers_document import parse_yaml
+    from clientreg.schemas.writers import yaml_text
 
-    data = yaml.safe_load(text) or {}
+    def load_text(source: str) -> Any:
+        return parse_yaml(source.encode("utf-8"), file="--save-as")
+
+    data = load_text(text) or {}
     data.setdefault("clients", [])
-    data["clients"] = list(data["clients"] or []) + yaml.safe_load(item)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    data["clients"] = list(data["clients"] or []) + load_text(item)
+    return yaml_text(data)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -22,9 +22,11 @@ from clientreg.schemas.readers_table import (
     shorten,
 )
 
-MAX_XLSX_UNPACKED_BYTES = 1024 * 1024 * 1024
-"""Largest total size of a workbook's parts once unzipped (1 GiB). A bigger one, a zip bomb
-among them, is refused before any of it is unpacked."""
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+"""Largest total size of a workbook's parts once unzipped (200 MiB). A bigger one, a zip bomb
+among them, is refused before any of it is unpacked. The XLSX reader holds a whole sheet in
+memory (about 2.5 bytes per byte of sheet XML), so this also bounds memory: files larger than
+that are for CSV, which is streamed."""
 
 # Floats that hold a whole number print without ".0" up to this size, as a spreadsheet shows them.
 _WHOLE_NUMBER_LIMIT = 1e21

@@ -206,7 +206,8 @@ def _yaml_dumper() -> type:
     return dumper
 
 
-def _yaml_text(data: Any) -> str:
+def yaml_text(data: Any) -> str:
+    """YAML that the import's loader reads back as the same values (text stays text)."""
     import yaml
 
     return yaml.dump(data, Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, width=100)
@@ -221,7 +222,7 @@ def write_yaml_document(stream: TextIO, catalogue: Catalogue,
             if empty:
                 stream.write(f"{key}:\n")
                 empty = False
-            stream.write(_yaml_text([item]))
+            stream.write(yaml_text([item]))
         if empty:
             stream.write(f"{key}: []\n")
 
@@ -247,7 +248,7 @@ def write_list(stream: TextIO, clients: Iterable[dict[str, Any]], *, as_json: bo
         stream.write(json.dumps(list(clients), ensure_ascii=False, indent=2) + "\n")
         return
     for item in clients:
-        stream.write(_yaml_text([item]))
+        stream.write(yaml_text([item]))
 
 
 EXAMPLE_DATE = "2025-01-15"

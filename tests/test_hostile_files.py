@@ -286,11 +286,6 @@ def test_a_zip_bomb_that_lies_about_its_size_is_refused(db, zip_bomb):
     assert "liar.xlsx" in output and "cannot be read" in output
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "schemas/readers_xlsx.py: MAX_XLSX_UNPACKED_BYTES (1 GiB) admits a 3 MB workbook whose "
-    "sheet unpacks to 500 MB; calamine loads the sheet whole (about 2.5 bytes of memory per "
-    "byte of XML), so under a 1 GiB address space the process aborts with 'memory allocation "
-    "failed' (SIGABRT) instead of refusing the file"))
 def test_a_workbook_under_the_unpacked_limit_is_read_in_bounded_memory(db):
     path = db.parent / "dense.xlsx"
     _xlsx_with_sheet(None, rows=10_000_000, into=path)

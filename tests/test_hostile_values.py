@@ -312,11 +312,6 @@ def test_a_yaml_import_stores_each_value_and_a_yaml_export_gives_it_back(seeded,
     assert shown(empty, document["identifier"]) == document
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "import report (commands/import_report.py text, commands/render.py print_json, the --errors "
-    "writer): a JSON file whose value holds a lone surrogate such as \\ud800 is rejected by "
-    "the core, but printing the problem's value raises UnicodeEncodeError (a traceback, exit "
-    "1) instead of showing it escaped"))
 @pytest.mark.parametrize("surrogate", SURROGATES)
 def test_a_lone_surrogate_in_json_is_refused_located(seeded, tmp_path, surrogate):
     db = shutil.copy(seeded, tmp_path / "clients.db")
@@ -442,10 +437,6 @@ def test_a_yaml_export_gives_back_text_that_looks_like_a_number(seeded, tmp_path
     assert shown(empty, "H-0")["name"] == text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "commands/render.py print_yaml (show --format yaml) and commands/seed_file.py (new "
-    "--save-as) write with plain yaml.safe_dump, not the export's quoting: a name such as "
-    "1.0e5 is written unquoted and the import reads it back as the number 100000.0"))
 @pytest.mark.parametrize("way", ["show --format yaml", "new --save-as"])
 def test_other_yaml_output_gives_back_text_that_looks_like_a_number(seeded, tmp_path, way):
     db = shutil.copy(seeded, tmp_path / "clients.db")
