@@ -24,6 +24,9 @@ from clientreg.schemas.report import Problems, TableOrigin
 from clientreg.schemas.rows import table_row_problems
 
 CHUNK_ROWS = 2000
+MAX_ROWS_PER_CLIENT = 1000
+"""Most rows (contacts) one client may have in a table file; further rows of the same identifier
+are a problem, not held in memory."""
 CHECKED_COLUMNS = ("identifier", "email", "country", "contact_email")
 """Columns the row model checks (see ``rows.TableRow``); the core checks every cell."""
 
@@ -56,17 +59,21 @@ class TableClients:
         """One draft per group of rows, in the order of each group's first row."""
         group: list[_Row] = []
         key: str | None = None
+        overflow: list[int] = []
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, CHUNK_ROWS)):
             found = self._row_problems(chunk)
             for row_key, row, cells in chunk:
                 if group and (row_key is None or row_key != key):
-                    yield self._client(group)
-                    group = []
+                    yield self._client(group, overflow)
+                    group, overflow = [], []
                 key = row_key
-                group.append((row, cells, found.get(row, [])))
+                if len(group) < MAX_ROWS_PER_CLIENT:
+                    group.append((row, cells, found.get(row, [])))
+                else:
+                    overflow.append(row)
         if group:
-            yield self._client(group)
+            yield self._client(group, overflow)
 
     def _row_problems(self, chunk: list[GroupedRow]) -> dict[int, list[RowError]]:
         checked = self.checked
@@ -79,7 +86,7 @@ class TableClients:
                 RowError(self.file, row, column, values[position].get(column), code, message))
         return found
 
-    def _client(self, rows: list[_Row]) -> ClientDraft:
+    def _client(self, rows: list[_Row], overflow: list[int]) -> ClientDraft:
         plan = self.plan
         first_row, cells, _ = rows[0]
         values = {name: cells[at] or None for name, at in plan.client}
@@ -98,6 +105,12 @@ class TableClients:
                 contacts.append(contact)
                 contact_rows.append(row)
         origin.contact_rows = tuple(contact_rows)
+        if overflow:
+            identifier = values.get("identifier") or values.get("from_company")
+            conflicts.append(RowError(
+                self.file, overflow[0], "identifier", identifier, "too-many-rows",
+                f"client {identifier} has more than {MAX_ROWS_PER_CLIENT} rows "
+                f"({len(overflow)} more from here on); split its contacts over several imports"))
         for problem in (*(p for _, _, found in rows for p in found), *conflicts):
             self.problems.before_core(origin, problem)
         return ClientDraft(**values, company_attributes=company_attributes,

@@ -119,7 +119,10 @@ def _yaml_reason(file: str, err: yaml.YAMLError) -> str:
 def parse_json(data: bytes, *, file: str) -> Any:
     """The JSON document, or UnreadableInput with the line of the mistake."""
     try:
-        document = json.loads(data)
+        document = json.loads(data, parse_constant=_refuse_constant)
+    except _NotJson as err:
+        raise UnreadableInput(f"{file}: {err.args[0]} is not valid JSON (write it as text "
+                              "or leave the value out)", value=file) from None
     except json.JSONDecodeError as err:
         raise UnreadableInput(
             f"{file}: not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}",
@@ -131,6 +134,15 @@ def parse_json(data: bytes, *, file: str) -> Any:
         raise _too_deep(file) from None
     _check_shape(document, file=file, aliases=False)
     return document
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    """Python's json reads NaN and Infinity, which JSON itself does not have."""
+    raise _NotJson(name)
 
 
 def _too_deep(file: str) -> UnreadableInput:

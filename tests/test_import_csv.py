@@ -123,6 +123,20 @@ def test_rows_of_one_client_need_not_be_adjacent(cli, catalogue, tmp_path, db_pa
     assert rows(db_path, "SELECT count(*) FROM companies") == [(3,)]
 
 
+def test_a_client_may_not_have_more_rows_than_the_limit(cli, catalogue, tmp_path, db_path):
+    from clientreg.schemas.grouping import MAX_ROWS_PER_CLIENT
+
+    lines = [HEADER, "M-1,Many S.L.,LEGAL,RETAIL,ES,,,,north,,,"]
+    lines += [f"M-1,,,,,,,,,Contact {n},c{n}@many.example,"
+              for n in range(MAX_ROWS_PER_CLIENT + 5)]
+    result = cli("import", str(write(tmp_path / "many.csv", lines)))
+    assert result.exit_code == 1
+    first_extra = MAX_ROWS_PER_CLIENT + 2  # header is row 1, the client's first row is row 2
+    assert f"many.csv:{first_extra}: column identifier = 'M-1'" in result.output
+    assert "[too-many-rows]" in result.output
+    assert rows(db_path, "SELECT count(*) FROM external_users") == [(0,)]
+
+
 def test_standard_input(cli, catalogue):
     text = HEADER + "\nS-1,From Stdin S.L.,LEGAL,RETAIL,ES,,,,north,,,\n"
     result = cli("import", "-", "--input-format", "csv", input=text)

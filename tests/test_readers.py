@@ -506,6 +506,12 @@ def test_json_syntax_error_names_the_line(tmp_path):
     assert "not valid JSON at line 2" in unreadable(load_document, path)
 
 
+def test_json_nan_and_infinity_are_refused(tmp_path):
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        path = write(tmp_path, "odd.json", f'[{{"identifier": "C1", "name": {constant}}}]')
+        assert f"{constant} is not valid JSON" in unreadable(load_document, path)
+
+
 def test_documents_and_tables_are_not_mixed_up(tmp_path):
     yaml_path = write(tmp_path, "seed.yaml", "a: 1\n")
     assert "not a table" in unreadable(open_table, yaml_path)
