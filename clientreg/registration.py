@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from clientreg.catalogue import Catalogue, format_mask, mask_sequence
-from clientreg.checks import CheckedClient, CheckedContact, check_client
+from clientreg.check_workers import Checked, checked_chunks
+from clientreg.checks import CheckedClient, CheckedContact
 from clientreg.clock import now
 from clientreg.errors import ClientregError, Conflict, MissingPrerequisite, Rejected
 from clientreg.model import Action, BatchReport, ClientDraft, CompanyType, OnConflict, Outcome
@@ -61,10 +63,12 @@ def register_many(
             if on_outcome is not None:
                 batch.on_outcome = on_outcome
             drafts_iter = iter(drafts)
-            while chunk := list(itertools.islice(drafts_iter, CHUNK_SIZE)):
-                batch.apply_chunk(chunk, report)
-                if max_problems is not None and len(report.problems) >= max_problems:
-                    break
+            chunks = iter(lambda: list(itertools.islice(drafts_iter, CHUNK_SIZE)), [])
+            with contextlib.closing(checked_chunks(chunks, batch.catalogue)) as checked:
+                for chunk, results in checked:
+                    batch.apply_checked(chunk, results, report)
+                    if max_problems is not None and len(report.problems) >= max_problems:
+                        break
             batch.finish()
             if report.problems or dry_run:
                 raise _Rollback
@@ -109,18 +113,20 @@ class _Batch:
         self.users: dict[str, UserRow] = {}
         self.on_outcome: Callable[[Outcome], None] | None = None
 
-    def apply_chunk(self, drafts: list[ClientDraft], report: BatchReport) -> None:
+    def apply_checked(self, drafts: list[ClientDraft], results: list[Checked],
+                      report: BatchReport) -> None:
+        """Write a chunk of drafts given the result of checking each one."""
         # What earlier chunks wrote is in the database now (inside this transaction), so the
         # look-up caches start afresh: memory stays flat however many chunks a file has.
         self.companies.clear()
         self.tax_owners.clear()
         self.users.clear()
         checked: list[CheckedClient] = []
-        for draft in drafts:
-            try:
-                checked.append(check_client(draft, self.catalogue))
-            except Rejected as exc:
-                report.problems.extend((draft.origin, p) for p in exc.problems)
+        for draft, result in zip(drafts, results, strict=True):
+            if isinstance(result, CheckedClient):
+                checked.append(result)
+            else:
+                report.problems.extend((draft.origin, p) for p in result)
         self._look_up(checked)
         for client in checked:
             try:

@@ -1,0 +1,78 @@
+"""Checking in worker processes gives the same report and the same database as one process."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from clientreg.catalogue import add_entry
+from clientreg.check_workers import WORKERS_ENV
+from clientreg.model import ClientDraft, ContactDraft
+from clientreg.registration import CHUNK_SIZE, register_many
+from clientreg.storage import open_database
+
+CLIENTS = CHUNK_SIZE * 3 + 17  # the first chunk in this process, the rest in workers
+
+
+def _drafts(*, mistakes: bool) -> list[ClientDraft]:
+    drafts = []
+    for n in range(1, CLIENTS + 1):
+        email, phone = f"buyer{n}@shop{n}.example", f"91{n % 10} {n % 1000:03d} {n % 997:03d}"
+        if mistakes and n % 97 == 0:
+            email = f"buyer{n}@@shop.example"  # two at-signs
+        if mistakes and n % 89 == 0:
+            phone = "12"  # not a phone number
+        drafts.append(ClientDraft(
+            category="RETAIL", company_type="LEGAL", identifier=f"C-{n:05d}",
+            name=f"Tienda Número {n}", country="ES", phone=phone,
+            email=f"Info@Shop{n}.example", client_attributes={"region": "north"},
+            contacts=[ContactDraft(name=f"Comprador {n}", email=email, default=True)],
+            origin=n))
+    return drafts
+
+
+def _register(path, monkeypatch, *, workers: int, mistakes: bool):
+    monkeypatch.setenv(WORKERS_ENV, str(workers))
+    store = open_database(path)
+    with store.transaction():
+        add_entry(store, "company_type", {"code": "LEGAL", "name": "Legal entity"}, source="t")
+        add_entry(store, "category", {"code": "RETAIL", "name": "Retail", "attributes": [
+            {"key": "region", "label": "Region", "type": "list", "values": ["north"]}]},
+            source="t")
+    report = register_many(store, _drafts(mistakes=mistakes), source="test")
+    store.close()
+    return report
+
+
+def _problems(report) -> list[tuple]:
+    return [(origin, type(p).__name__, p.field, p.code, p.reason, p.value)
+            for origin, p in report.problems]
+
+
+def _rows(path) -> dict[str, list[tuple]]:
+    columns = {  # everything but the timestamps, which differ from run to run
+        "companies": "id, identifier, name, email, phone, country, attributes",
+        "clients": "id, company_id, category_id, attributes",
+        "external_users": "id, email, name, phone, company_id",
+        "client_contacts": "client_id, external_user_id, position, is_default",
+        "history": "entity, entity_key, action, changes",
+    }
+    with sqlite3.connect(path) as conn:
+        return {table: conn.execute(f"SELECT {cols} FROM {table} ORDER BY 1, 2").fetchall()
+                for table, cols in columns.items()}
+
+
+def test_workers_report_the_same_problems_in_the_same_order(tmp_path, monkeypatch):
+    alone = _register(tmp_path / "alone.db", monkeypatch, workers=0, mistakes=True)
+    shared = _register(tmp_path / "shared.db", monkeypatch, workers=1, mistakes=True)
+    assert len(alone.problems) > 40
+    assert _problems(shared) == _problems(alone)
+    assert not shared.written and not alone.written
+
+
+def test_workers_write_the_same_rows(tmp_path, monkeypatch):
+    alone = _register(tmp_path / "alone.db", monkeypatch, workers=0, mistakes=False)
+    shared = _register(tmp_path / "shared.db", monkeypatch, workers=1, mistakes=False)
+    assert alone.written and shared.written
+    assert [o.identifier for o in shared.outcomes] == [o.identifier for o in alone.outcomes]
+    assert _rows(tmp_path / "shared.db") == _rows(tmp_path / "alone.db")
+    assert len(_rows(tmp_path / "alone.db")["companies"]) == CLIENTS
