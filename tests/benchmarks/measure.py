@@ -34,10 +34,11 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages are split among the processes sharing them."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -45,10 +46,11 @@ def _rss_kb(pid: int) -> int:
 
 
 class _TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process tree, so worker processes count towards the peak.
+    """Samples the memory of a process tree, so worker processes count towards the peak.
 
-    getrusage reports the largest single process of a tree, not the sum; a command that
-    validates in worker processes must be charged for all of them at once.
+    getrusage reports the largest single process of a tree, not their sum. While a command has
+    worker processes, the sum of their proportional set sizes (which counts a page shared by
+    forked processes once, not once per process) is sampled; the peak of that sum is its cost.
     """
 
     def __init__(self, pid: int, interval: float = 0.02) -> None:
@@ -61,7 +63,7 @@ class _TreeSampler(threading.Thread):
         while not self.done.is_set():
             pids = _tree(self.pid)
             if len(pids) > 1:
-                self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in pids))
+                self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in pids))
             self.done.wait(self.interval)
 
 
