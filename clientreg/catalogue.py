@@ -35,8 +35,13 @@ class Catalogue:
     def entries(self, kind: str) -> dict[str, CompanyType] | dict[str, Category]:
         return self.types if kind == "company_type" else self.categories
 
-    def active(self, kind: str, value: object, *, field: str) -> CompanyType | Category:
-        """The active entry a draft names; a clear error when it is unknown or inactive."""
+    def active(self, kind: str, value: object, *, field: str,
+               allow_inactive: bool = False) -> CompanyType | Category:
+        """The active entry a draft names; a clear error when it is unknown or inactive.
+
+        ``allow_inactive`` returns an inactive entry too: a client already registered keeps its
+        type and category after they are deactivated (see ``inactive_error``).
+        """
         label = _LABELS[kind]
         entries = self.entries(kind)
         if not entries:
@@ -56,10 +61,16 @@ class Catalogue:
                 f"is not a known {label} (active: {known or 'none'})",
                 field=field, value=value, code=f"unknown-{kind.replace('_', '-')}",
             )
-        if not entry.active:
-            raise MissingPrerequisite(f"{label} {entry.code} is inactive", field=field,
-                                      value=value, code=f"inactive-{kind.replace('_', '-')}")
+        if not entry.active and not allow_inactive:
+            raise inactive_error(kind, entry, value=value, field=field)
         return entry
+
+
+def inactive_error(kind: str, entry: CompanyType | Category, *, value: object,
+                   field: str) -> MissingPrerequisite:
+    """New registrations cannot choose an inactive type or category."""
+    return MissingPrerequisite(f"{_LABELS[kind]} {entry.code} is inactive", field=field,
+                               value=value, code=f"inactive-{kind.replace('_', '-')}")
 
 
 def check_mask(mask: object) -> str | None:

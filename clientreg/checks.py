@@ -8,7 +8,7 @@ from typing import Any
 
 from clientreg import attributes as attrs
 from clientreg import rules
-from clientreg.catalogue import Catalogue, mask_sequence
+from clientreg.catalogue import Catalogue, inactive_error, mask_sequence
 from clientreg.errors import ClientregError, Conflict, InvalidValue, Rejected
 from clientreg.model import (
     COMPANY_FIELDS,
@@ -67,6 +67,9 @@ class CheckedClient:
     from_company: str | None = None
     identifier_given: bool = True
     steps: tuple[Step, ...] = field(default=())
+    inactive: list[ClientregError] = field(default_factory=list)
+    """An inactive type or category: refused for a new registration, not for a client that
+    already has it (skip or update of a re-imported export)."""
 
 
 class _Problems:
@@ -88,7 +91,8 @@ class _Problems:
 def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
     """Normalise and check a draft; raises Rejected listing every problem found."""
     problems = _Problems()
-    category = problems.attempt(catalogue.active, "category", draft.category, field="category")
+    category = problems.attempt(catalogue.active, "category", draft.category, field="category",
+                                allow_inactive=True)
     from_company = problems.attempt(rules.clean_text, draft.from_company, field="from_company",
                                     max_length=rules.IDENTIFIER_MAX)
     company_type = company = None
@@ -97,7 +101,7 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
         _reject_company_fields(draft, problems)
     else:
         company_type = problems.attempt(catalogue.active, "company_type", draft.company_type,
-                                        field="company_type")
+                                        field="company_type", allow_inactive=True)
         company = _check_company(draft, company_type, problems)
         identifier_given = company.get("identifier") is not None
     steps = step_plan(company_type, category, from_company=from_company is not None)
@@ -112,12 +116,18 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
             "a client registered from an existing company takes no contacts here; add them "
             "with 'clientreg edit' afterwards", field="contacts", value=len(draft.contacts),
             code="unexpected-value"))
+    inactive = [
+        inactive_error(kind, entry, value=entry.code, field=kind)
+        for kind, entry in (("company_type", company_type), ("category", category))
+        if entry is not None and not entry.active
+    ]
     if problems.found:
-        raise Rejected(problems.found)
+        raise Rejected(problems.found + inactive)
     return CheckedClient(
         origin=draft.origin, category=category, client_attributes=client_attributes,
         contacts=contacts, company_type=company_type, company=company,
         from_company=from_company, identifier_given=identifier_given, steps=steps,
+        inactive=inactive,
     )
 
 

@@ -170,6 +170,8 @@ class _Batch:
         existing = self.companies.get(identifier_key(identifier))
         if existing is not None:
             return self._on_existing(client, existing)
+        if client.inactive:
+            raise Rejected(client.inactive)
         self.check_tax_id(company, identifier)
         contacts = self.resolve_contacts(client, company_id=None)
         self._note_sequence(client)
@@ -218,6 +220,8 @@ class _Batch:
                                field="from_company", value=client.from_company,
                                code="already-a-client")
             return self._on_existing(client, existing)
+        if client.inactive:
+            raise Rejected(client.inactive)
         if not existing.active:
             raise Conflict(f"company {existing.identifier} is inactive; activate it first",
                            field="from_company", value=client.from_company,
@@ -331,6 +335,8 @@ class _Batch:
             self.users[contact.email_key] = UserRow(user_id, contact.email, company_id,
                                                     identifier, True)
             details = {c: [None, v] for c, v in zip(USER_COLUMNS, values, strict=True) if v}
+            if contact.default:
+                details["default"] = [None, True]
             self.history("external_user", contact.email_key, "created",
                          {**details, "company": [None, identifier]})
         else:

@@ -24,8 +24,8 @@ TAX_ID_MAX = 50
 POSTAL_CODE_MAX = 20
 MEMO_MAX = 4000
 
-# Checked values kept per rule: enough to meet a value again within a chunk or two (a file's rows are
-# checked by the import's models and then by the core), bounded so memory stays flat.
+# Checked values kept per rule: enough to meet a value again within a chunk or two (a file's rows
+# are checked by the import's models and then by the core), bounded so memory stays flat.
 _CACHED_VALUES = 4096
 
 _IDENTIFIER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")

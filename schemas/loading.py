@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from clientreg.catalogue import Catalogue
+from clientreg.catalogue import Catalogue, set_entry_active
 from clientreg.editing import set_client_active
 from clientreg.errors import RowError
 from clientreg.model import Action, ClientDraft, OnConflict, Outcome
@@ -198,7 +198,8 @@ class ImportRun:
                               dry_run=options.dry_run)
         try:
             with translate_errors(self.store.path), self.store.transaction():
-                self._apply_seeds(report)
+                deactivate_later: list[tuple[str, str]] = []
+                self._apply_seeds(report, deactivate_later)
                 inactive: list[Outcome] = []
                 batch = register_many(
                     self.store, self._counted(self._drafts()), source=self.source,
@@ -207,6 +208,8 @@ class ImportRun:
                 for origin, error in batch.problems:
                     self.problems.from_core(origin, error)
                 self._deactivate(inactive, report)
+                for kind, code in deactivate_later:
+                    set_entry_active(self.store, kind, code, False, source=self.source)
                 if self.problems.found or options.dry_run:
                     raise _Rollback
             report.written = True
@@ -219,13 +222,15 @@ class ImportRun:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _apply_seeds(self, report: ImportReport) -> None:
+    def _apply_seeds(self, report: ImportReport,
+                     deactivate_later: list[tuple[str, str]]) -> None:
         for source in self.inputs:
             if isinstance(source, DocumentInput) and source.kind == "seed":
                 where = {"file_index": source.index, "file": source.summary.file,
                          "on_conflict": self.options.on_conflict, "source": self.source,
                          "problems": self.problems, "counts": report.counts}
-                apply_catalogue(self.store, source.document, **where)
+                apply_catalogue(self.store, source.document, **where,
+                                deactivate_later=deactivate_later)
                 apply_companies(self.store, source.document, **where)
 
     def _drafts(self) -> Iterator[ClientDraft]:

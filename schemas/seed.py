@@ -70,8 +70,14 @@ def declared_attribute_keys(document: Any) -> tuple[set[str], set[str]]:
 
 def apply_catalogue(store: Store, document: Any, *, file_index: int, file: str,
                     on_conflict: OnConflict, source: str, problems: Problems,
-                    counts: dict[str, Counter[str]]) -> None:
-    """Add (or, with skip/update, leave or change) the seed's company types and categories."""
+                    counts: dict[str, Counter[str]],
+                    deactivate_later: list[tuple[str, str]] | None = None) -> None:
+    """Add (or, with skip/update, leave or change) the seed's company types and categories.
+
+    An entry the seed creates with ``active: false`` (as export writes a deactivated one) is
+    created active and its (kind, code) put in ``deactivate_later``, so the seed's own clients
+    of it can register; the import deactivates it at the end of the same transaction.
+    """
     for name, kind in _KINDS.items():
         for origin, entry in checked_entries(name, section(document, name),
                                              file_index=file_index, file=file,
@@ -79,7 +85,8 @@ def apply_catalogue(store: Store, document: Any, *, file_index: int, file: str,
             if not isinstance(entry, dict):
                 continue
             try:
-                action = _apply_entry(store, kind, entry, on_conflict=on_conflict, source=source)
+                action = _apply_entry(store, kind, entry, on_conflict=on_conflict, source=source,
+                                      deactivate_later=deactivate_later)
             except Rejected as exc:
                 for problem in exc.problems:
                     problems.from_core(origin, problem)
@@ -90,11 +97,15 @@ def apply_catalogue(store: Store, document: Any, *, file_index: int, file: str,
 
 
 def _apply_entry(store: Store, kind: str, entry: dict[str, Any], *, on_conflict: OnConflict,
-                 source: str) -> str:
+                 source: str, deactivate_later: list[tuple[str, str]] | None = None) -> str:
     code = entry.get("code")
     exists = isinstance(code, str) and code.strip().upper() in Catalogue.load(store).entries(kind)
     if not exists or on_conflict is OnConflict.ERROR:
-        add_entry(store, kind, entry, source=source)  # a code that exists is its conflict
+        inactive = deactivate_later is not None and entry.get("active") in (False, "false")
+        created = add_entry(store, kind, {**entry, "active": True} if inactive else entry,
+                            source=source)  # a code that exists is its conflict
+        if inactive:
+            deactivate_later.append((kind, created))
         return Action.CREATED.value
     if on_conflict is OnConflict.SKIP:
         return Action.SKIPPED.value

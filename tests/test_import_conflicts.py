@@ -114,3 +114,37 @@ def test_the_example_seed_runs_again_with_skip_and_update(cli, db_path):
     assert "Categories: 5 unchanged" in updated.output
     assert "0 created, 0 updated, 0 skipped, 28 unchanged" in updated.output
     assert counts(db_path) == before
+
+
+def test_a_deactivated_category_keeps_its_clients_but_takes_no_new_ones(cli, catalogue,
+                                                                         tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", ROWS)
+    assert cli("import", str(path)).exit_code == 0
+    assert cli("category", "deactivate", "RETAIL").exit_code == 0
+    for mode in ("skip", "update"):
+        again = cli("import", str(path), "--on-conflict", mode)
+        assert again.exit_code == 0, again.output
+    new = write(tmp_path / "new.csv", ["U-3,Tres S.L.,LEGAL,RETAIL,Huelva,north,,"])
+    result = cli("import", str(new))
+    assert result.exit_code == 1
+    assert "new.csv:2: column category = 'RETAIL': category RETAIL is inactive " \
+           "[inactive-category]" in result.output
+
+
+def test_an_export_with_an_inactive_category_imports_into_an_empty_database(
+        cli, catalogue, tmp_path, runner):
+    from clientreg.commands.app import app
+
+    assert cli("import", str(write(tmp_path / "clients.csv", ROWS))).exit_code == 0
+    assert cli("category", "deactivate", "RETAIL").exit_code == 0
+    exported = tmp_path / "all.yaml"
+    assert cli("export", "--all", "-o", str(exported)).exit_code == 0
+    empty = tmp_path / "empty.db"
+    result = runner.invoke(app, ["--db", str(empty), "import", str(exported)])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["--db", str(empty), "category", "list", "--all",
+                                 "--format", "json"])
+    retail = [c for c in json.loads(listed.stdout) if c["code"] == "RETAIL"]
+    assert retail and retail[0].get("active") is False
+    shown = runner.invoke(app, ["--db", str(empty), "show", "U-1", "--format", "json"])
+    assert json.loads(shown.stdout)["category"] == "RETAIL"

@@ -238,7 +238,7 @@ def test_company_fields_are_checked_as_typed_and_stored_normalised(store):
     saved = client_data(store, "P-1")
     assert saved["phone"] == "+34954123456"
     assert saved["website"] == "https://acme.es"
-    assert saved["tax_id"] == "B12345674"
+    assert saved["tax_id"] == "ESB12345674"
     assert saved["country"] == "ES"
 
 
