@@ -160,6 +160,21 @@ def test_max_errors_stops_the_report(cli, catalogue, tmp_path):
     assert report["problems_truncated"] is True
 
 
+def test_stopping_at_max_errors_half_way_through_a_long_file_is_clean(cli, catalogue, tmp_path,
+                                                                      db_path):
+    # Far more rows than one chunk of grouping, with scattered rows of one client, so the import
+    # stops while it is still reading the staged rows.
+    lines = [HEADER, "S-1,Scattered,LEGAL,RETAIL,ES,,north,Ana,ana@s.example"]
+    lines += [f"E-{i},Err {i},LEGAL,RETAIL,ES,,,," for i in range(4500)]
+    lines += ["S-1,,,,,,,Bea,bea@s.example"]
+    result = cli("import", str(write(tmp_path / "long.csv", lines)), "--max-errors", "3")
+    assert result.exit_code == 1
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "Stopped at 3 problems (--max-errors)" in result.output
+    assert counts(db_path)["clients"] == 0
+
+
 def test_a_missing_file_is_an_environment_problem(cli, catalogue, tmp_path):
     result = cli("import", str(tmp_path / "nowhere.csv"))
     assert result.exit_code == 3

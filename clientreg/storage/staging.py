@@ -70,14 +70,23 @@ class StagedTable:
                      "WHERE g.first IS NULL OR g.first = s.seq ORDER BY s.seq")
         else:
             query = f"SELECT grp, row, cells, 0 FROM {table} ORDER BY seq"
-        for group, row, cells, whole_group in self.conn.execute(query):
-            if not whole_group:
-                yield group, row, cells.split(_SEPARATOR)
-                continue
-            members = self.conn.execute(
-                f"SELECT row, cells FROM {table} WHERE grp = ? ORDER BY seq", [group]).fetchall()
-            for member_row, member_cells in members:
-                yield group, member_row, member_cells.split(_SEPARATOR)
+        cursor = self.conn.execute(query)
+        try:
+            for group, row, cells, whole_group in cursor:
+                if not whole_group:
+                    yield group, row, cells.split(_SEPARATOR)
+                    continue
+                members = self.conn.execute(
+                    f"SELECT row, cells FROM {table} WHERE grp = ? ORDER BY seq",
+                    [group]).fetchall()
+                for member_row, member_cells in members:
+                    yield group, member_row, member_cells.split(_SEPARATOR)
+        finally:
+            with contextlib.suppress(sqlite3.Error):  # the connection may be closed already
+                cursor.close()
 
     def drop(self) -> None:
-        self.conn.execute(f"DROP TABLE IF EXISTS temp.{self.name}")
+        """Drop the rows; an import that stopped early may still hold a reader on them, and
+        then the table goes with the connection instead."""
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{self.name}")
