@@ -28,8 +28,8 @@ def _run(args: list[str], tmp_path, *options: str) -> subprocess.CompletedProces
         [sys.executable, *options, "-c", _PROBE, *args], capture_output=True, text=True,
         env={"CLIENTREG_DB": str(tmp_path / "never-opened.db"), "PATH": "/usr/bin:/bin",
              "COLUMNS": "100"},
-        timeout=60, check=False,
-    )
+        timeout=60, check=False, cwd=tmp_path,  # not the repository: its clientreg/ folder
+    )                                           # would shadow the installed package
 
 
 def _loaded(stderr: str) -> set[str]:
