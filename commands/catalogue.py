@@ -32,12 +32,7 @@ COMPANY_TYPE = Kind("company_type", "company-type", "company_types", "company ty
 CATEGORY = Kind("category", "category", "categories", "category", "categories")
 
 
-class EntryFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    YAML = "yaml"
-
-
+EntryFormat = render.ShowFormat
 class ListFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
@@ -236,12 +231,7 @@ def show_entry(ctx: typer.Context, kind: Kind, code: str, output: EntryFormat) -
 
     with user_errors(), open_store(ctx) as store:
         document = describe_entry(find_entry(Catalogue.load(store), kind.name, code))
-    if output is EntryFormat.JSON:
-        render.print_json(document)
-    elif output is EntryFormat.YAML:
-        render.print_yaml(document)
-    else:
-        print_entry(document, kind.label)
+    render.print_document(document, output, lambda: print_entry(document, kind.label))
 
 
 def edit(ctx: typer.Context, kind: Kind, code: str, changes: dict[str, Any],

@@ -1,30 +1,19 @@
 """Client commands: show a client's data, list clients, edit, deactivate and activate them."""
 
-import importlib
 import itertools
 import json
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from clientreg.commands import render
-from clientreg.commands.boundary import EXIT_USAGE, print_error, user_errors
+from clientreg.commands.boundary import print_error, user_errors
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _
 
 LIST_COLUMNS = ("identifier", "name", "company_type", "category", "city", "country", "email",
                 "active")
-_INTERACTIVE_EDITOR = ("clientreg.commands.wizard_command", "edit_interactively")
-
-
-class ShowFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    YAML = "yaml"
-
-
 class ListFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
@@ -38,9 +27,9 @@ IdentifierArgument = Annotated[str, typer.Argument(help=_("The client's identifi
 def show(
     ctx: typer.Context,
     identifier: IdentifierArgument,
-    output: Annotated[ShowFormat, typer.Option(
+    output: Annotated[render.ShowFormat, typer.Option(
         "--format", help=_("text: a readable view; json or yaml: the import's own shape, "
-                           "history included."))] = ShowFormat.TEXT,
+                           "history included."))] = render.ShowFormat.TEXT,
 ) -> None:
     """Show a client's data: company, category, attributes, contacts and history."""
     from clientreg.catalogue import Catalogue
@@ -50,12 +39,7 @@ def show(
     with user_errors(), open_store(ctx) as store:
         document = client_data(store, identifier)
         catalogue = Catalogue.load(store)
-    if output is ShowFormat.JSON:
-        render.print_json(document)
-    elif output is ShowFormat.YAML:
-        render.print_yaml(document)
-    else:
-        print_client(document, catalogue)
+    render.print_document(document, output, lambda: print_client(document, catalogue))
 
 
 def list_clients(
@@ -131,12 +115,9 @@ def edit(
 ) -> None:
     """Change a client through the same checks as a registration; history keeps old values."""
     if not settings:
-        editor = _interactive_editor()
-        if editor is None:
-            print_error(_("Say what to change with --set FIELD=VALUE, for example: clientreg "
-                          "edit {identifier} --set city=Sevilla").format(identifier=identifier))
-            raise typer.Exit(EXIT_USAGE)
-        editor(ctx, identifier)
+        from clientreg.commands.wizard_command import edit_interactively
+
+        edit_interactively(ctx, identifier)
         return
     from clientreg.editing import edit_client
     from clientreg.model import Action
@@ -151,18 +132,6 @@ def edit(
     print(_("Updated client {identifier}.").format(identifier=outcome.identifier))
     for line in describe_changes(outcome.changes):
         print(f"  {line}")
-
-
-def _interactive_editor() -> Callable[[typer.Context, str], Any] | None:
-    """The wizard's editor when it is installed; edits work with --set without it."""
-    module_name, function_name = _INTERACTIVE_EDITOR
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
-    return getattr(module, function_name, None)
 
 
 def _parse_settings(settings: list[str]) -> dict[str, str]:

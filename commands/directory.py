@@ -23,19 +23,13 @@ class ListFormat(StrEnum):
     CSV = "csv"
 
 
-class ShowFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    YAML = "yaml"
-
-
 AllOption = Annotated[bool, typer.Option("--all", help=_("Include inactive ones."))]
 SearchOption = Annotated[str | None, typer.Option(
     "--search", help=_("Only the ones matching these words."), show_default=False)]
 ListFormatOption = Annotated[ListFormat, typer.Option(
     "--format", help=_("table for people; json or csv for programs (stdout holds only the "
                        "data)."))]
-ShowFormatOption = Annotated[ShowFormat, typer.Option(
+ShowFormatOption = Annotated[render.ShowFormat, typer.Option(
     "--format", help=_("text for people; json or yaml for programs."))]
 
 
@@ -76,7 +70,7 @@ def show_company(
     ctx: typer.Context,
     identifier: Annotated[str, typer.Argument(help=_("The company's identifier (any case)."),
                                               show_default=False)],
-    output: ShowFormatOption = ShowFormat.TEXT,
+    output: ShowFormatOption = render.ShowFormat.TEXT,
 ) -> None:
     """Show a company: its data, attributes, whether it is a client, and its history."""
     from clientreg.catalogue import Catalogue
@@ -86,12 +80,7 @@ def show_company(
     with user_errors(), open_store(ctx) as store:
         document = company_data(store, identifier)
         catalogue = Catalogue.load(store)
-    if output is ShowFormat.JSON:
-        render.print_json(document)
-    elif output is ShowFormat.YAML:
-        render.print_yaml(document)
-    else:
-        print_company(document, catalogue)
+    render.print_document(document, output, lambda: print_company(document, catalogue))
 
 
 def list_users(ctx: typer.Context, include_inactive: AllOption = False,
@@ -114,7 +103,7 @@ def show_user(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help=_("The user's e-mail (their identifier, any "
                                                 "case)."), show_default=False)],
-    output: ShowFormatOption = ShowFormat.TEXT,
+    output: ShowFormatOption = render.ShowFormat.TEXT,
 ) -> None:
     """Show an external user: details, company, the clients they are a contact of, history."""
     from clientreg.commands.text_views import print_external_user
@@ -122,12 +111,7 @@ def show_user(
 
     with user_errors(), open_store(ctx) as store:
         document = external_user_data(store, email)
-    if output is ShowFormat.JSON:
-        render.print_json(document)
-    elif output is ShowFormat.YAML:
-        render.print_yaml(document)
-    else:
-        print_external_user(document)
+    render.print_document(document, output, lambda: print_external_user(document))
 
 
 def register(app: typer.Typer) -> None:

@@ -5,8 +5,27 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
 from typing import Any
+
+
+class ShowFormat(StrEnum):
+    """How `show` commands print one record."""
+
+    TEXT = "text"
+    JSON = "json"
+    YAML = "yaml"
+
+
+def print_document(document: Any, output: ShowFormat, show_text: Callable[[], None]) -> None:
+    """One record as JSON or YAML (data on stdout), or through its readable text view."""
+    if output is ShowFormat.JSON:
+        print_json(document)
+    elif output is ShowFormat.YAML:
+        print_yaml(document)
+    else:
+        show_text()
 
 
 def print_json(data: Any) -> None:

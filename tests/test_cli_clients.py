@@ -141,16 +141,6 @@ def test_edit_of_a_locked_or_invalid_field_exits_1_and_writes_nothing(cli, clien
     assert client_data(store, "CLI-00001") == before
 
 
-def test_edit_without_set_says_to_pass_set(cli, clients):
-    from clientreg.commands.clients import _interactive_editor
-
-    if _interactive_editor() is not None:
-        pytest.skip("the interactive editor is installed: edit without --set asks")
-    result = cli("edit", "CLI-00001")
-    assert result.exit_code == 2
-    assert "--set FIELD=VALUE" in result.stderr
-
-
 def test_edit_with_a_malformed_setting_is_a_usage_error(cli, clients):
     result = cli("edit", "CLI-00001", "--set", "city")
     assert result.exit_code == 2
