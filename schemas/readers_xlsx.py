@@ -1,4 +1,4 @@
-"""XLSX workbooks through calamine: the sheet to read, and typed cells turned into their text."""
+"""XLSX workbooks, streamed with openpyxl's read-only mode: the sheet, and cells as their text."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import datetime as dt
 import zipfile
 from collections.abc import Iterator
 from typing import Any, BinaryIO
-
-from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
 from clientreg.errors import RowError, UnreadableInput
 from clientreg.schemas.readers_table import (
@@ -23,10 +21,9 @@ from clientreg.schemas.readers_table import (
 )
 
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
-"""Largest total size of a workbook's parts once unzipped (200 MiB). A bigger one, a zip bomb
-among them, is refused before any of it is unpacked. The XLSX reader holds a whole sheet in
-memory (about 2.5 bytes per byte of sheet XML), so this also bounds memory: files larger than
-that are for CSV, which is streamed."""
+"""Largest total size of a workbook's parts once unzipped (200 MiB, about a million short rows).
+A bigger one, a zip bomb among them, is refused before any of it is unpacked; the shared-strings
+part is held in memory whole, the rows are streamed. Larger data is for CSV."""
 
 # Floats that hold a whole number print without ".0" up to this size, as a spreadsheet shows them.
 _WHOLE_NUMBER_LIMIT = 1e21
@@ -35,33 +32,45 @@ _WHOLE_NUMBER_LIMIT = 1e21
 def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
     """The table of one sheet: the first worksheet, or the one named ``sheet``.
 
-    calamine loads the chosen sheet whole, so memory grows with the sheet; rows are still turned
-    into text one at a time. ``binary`` is closed before this returns.
+    Rows are read from the sheet's XML one at a time (openpyxl's read-only mode), so memory does
+    not grow with the number of rows. ``binary`` stays open until the reader is closed.
     """
     try:
         _check_archive(binary, file=file)
         binary.seek(0)
         workbook = _workbook(binary, file=file)
-    finally:
+    except BaseException:
         binary.close()
-    name = _sheet_name(workbook, sheet, file=file)
-    content = _sheet(workbook, name, file=file)
-    first_column = content.start[1] if content.start else 0
-    # iter_rows starts at the sheet's first row even when the cells begin lower down, so
-    # counting from 1 gives the row numbers the spreadsheet shows.
-    numbered = enumerate(content.iter_rows(), start=1)
-    texts = (_texts(cells) for _, cells in numbered)
-    header_cells = next((cells for cells in texts if not is_blank(cells)), None)
-    if header_cells is None:
+        raise
+
+    def release() -> None:
         workbook.close()
-        raise UnreadableInput(f"{file}: sheet {name!r} is empty", value=file)
+        binary.close()
+
     try:
-        raw_headers, headers = checked_headers(header_cells, file=file, first_column=first_column)
-    except UnreadableInput:
-        workbook.close()
+        name = _sheet_name(workbook, sheet, file=file)
+        content = workbook[name]
+        # Rows come padded from column A and row 1, missing ones as empty rows, so counting
+        # from 1 gives the row numbers the spreadsheet shows.
+        numbered = enumerate(_rows(content.iter_rows(min_row=1, min_col=1, values_only=True),
+                                   file=file), start=1)
+        header_cells: list[str] | None = None
+        for _, cells in numbered:
+            texts = _texts(cells)
+            if not is_blank(texts):
+                header_cells = texts
+                break
+        if header_cells is None:
+            raise UnreadableInput(f"{file}: sheet {name!r} is empty", value=file)
+        first_column = next(i for i, cell in enumerate(header_cells) if cell.strip())
+        raw_headers, headers = checked_headers(header_cells[first_column:], file=file,
+                                               first_column=first_column)
+    except BaseException:
+        release()
         raise
     problems: list[RowError] = []
-    rows = _source_rows(numbered, headers, file=file, problems=problems, first_column=first_column)
+    sliced = ((row, cells[first_column:]) for row, cells in numbered)
+    rows = _source_rows(sliced, headers, file=file, problems=problems, first_column=first_column)
     return TableReader(
         file=file,
         format="xlsx",
@@ -70,12 +79,20 @@ def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
         sheet=name,
         problems=problems,
         _rows=rows,
-        _release=workbook.close,
+        _release=release,
     )
 
 
+def _rows(rows: Iterator[tuple[Any, ...]], *, file: str) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows; XML that breaks half-way through is the file's fault, not a crash."""
+    try:
+        yield from rows
+    except Exception as err:  # openpyxl parses untrusted XML: any failure is the file's
+        raise _damaged(file, err) from None
+
+
 def _check_archive(binary: BinaryIO, *, file: str) -> None:
-    """Refuse what is not an XLSX workbook, or unpacks too large, before calamine opens it."""
+    """Refuse what is not an XLSX workbook, or unpacks too large, before it is parsed."""
     try:
         with zipfile.ZipFile(binary) as archive:
             parts = archive.infolist()
@@ -103,38 +120,19 @@ def _damaged(file: str, err: BaseException) -> UnreadableInput:
     )
 
 
-def _workbook(binary: BinaryIO, *, file: str) -> CalamineWorkbook:
+def _workbook(binary: BinaryIO, *, file: str) -> Any:
+    from openpyxl import load_workbook
+
     try:
-        return CalamineWorkbook.from_filelike(binary)
-    except Exception as err:  # calamine is parsing untrusted bytes: any failure is the file's
-        raise _damaged(file, err) from None
-    except BaseException as err:
-        # A panic inside calamine's Rust code reaches Python as pyo3's PanicException, which
-        # derives from BaseException; it still only means the file could not be parsed.
-        if type(err).__name__ != "PanicException":
-            raise
+        return load_workbook(binary, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl is parsing untrusted bytes: any failure is the file's
         raise _damaged(file, err) from None
 
 
-def _sheet(workbook: CalamineWorkbook, name: str, *, file: str) -> CalamineSheet:
-    try:
-        return workbook.get_sheet_by_name(name)
-    except Exception as err:
-        workbook.close()
-        raise _damaged(file, err) from None
-    except BaseException as err:
-        workbook.close()
-        if type(err).__name__ != "PanicException":
-            raise
-        raise _damaged(file, err) from None
-
-
-def _sheet_name(workbook: CalamineWorkbook, wanted: str | None, *, file: str) -> str:
-    names = workbook.sheet_names
+def _sheet_name(workbook: Any, wanted: str | None, *, file: str) -> str:
+    names = list(workbook.sheetnames)
     if wanted is None:
-        worksheets = [
-            meta.name for meta in workbook.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet
-        ]
+        worksheets = [ws.title for ws in workbook.worksheets]
         if worksheets or names:
             return (worksheets or names)[0]
     elif wanted in names:
@@ -143,7 +141,6 @@ def _sheet_name(workbook: CalamineWorkbook, wanted: str | None, *, file: str) ->
         matches = [name for name in names if canonical_header(name) == canonical_header(wanted)]
         if len(matches) == 1:
             return matches[0]
-    workbook.close()
     if wanted is None:
         raise UnreadableInput(f"{file}: the workbook has no sheets", value=file)
     listed = ", ".join(repr(name) for name in names)
@@ -153,10 +150,14 @@ def _sheet_name(workbook: CalamineWorkbook, wanted: str | None, *, file: str) ->
 
 
 def cell_text(value: Any) -> str:
-    """A calamine cell as the text a user sees: 12 not 12.0, dates as YYYY-MM-DD, times HH:MM."""
+    """A cell as the text a user sees: 12 not 12.0, dates as YYYY-MM-DD, times HH:MM."""
     kind = type(value)
     if kind is str:
         return value
+    if value is None:
+        return ""
+    if kind is int:
+        return str(value)
     if kind is float:
         if value.is_integer() and abs(value) < _WHOLE_NUMBER_LIMIT:
             return str(int(value))
@@ -164,6 +165,8 @@ def cell_text(value: Any) -> str:
     if kind is bool:
         return "true" if value else "false"
     if kind is dt.datetime:
+        if value.time() == dt.time(0):  # a date cell: spreadsheets store dates as midnight
+            return value.date().isoformat()
         if value.microsecond:
             return value.isoformat()
         if value.second:
@@ -224,7 +227,7 @@ def _cell_problem(
 ) -> RowError | None:
     """A cell no import value can be: over ``MAX_CELL_CHARS``, or holding a NUL character."""
     if "\0" in "".join(cells):
-        # Excel escapes control characters as _x0000_, which calamine turns back into NUL.
+        # Excel escapes control characters as _x0000_, which the reader turns back into NUL.
         at = next(i for i, cell in enumerate(cells) if "\0" in cell)
         code = "nul-character"
         message = "a cell holds a NUL character (_x0000_), which is not text; delete it"

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INTERFACE = ("typer", "questionary", "pydantic", "prompt_toolkit", "click", "rich",
              "clientreg.commands", "clientreg.schemas")
 HEAVY = ("pydantic", "questionary", "prompt_toolkit", "phonenumbers", "email_validator",
-         "stdnum", "python_calamine", "openpyxl")
+         "stdnum", "openpyxl")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:

@@ -11,7 +11,7 @@ import pytest
 # Validation, prompting and spreadsheet libraries: each costs tens of milliseconds to import, and
 # only the command that needs them may load them.
 HEAVY = ("pydantic", "questionary", "prompt_toolkit", "phonenumbers", "email_validator",
-         "stdnum", "python_calamine", "openpyxl")
+         "stdnum", "openpyxl")
 
 # Runs the real entry point with argv set, then reports the modules loaded when it exits.
 _PROBE = """
