@@ -42,19 +42,24 @@ def show(
     render.print_document(document, output, lambda: print_client(document, catalogue))
 
 
+# The filters of `list`, shared with `export`.
+CategoryFilter = Annotated[str | None, typer.Option(
+    "--category", help=_("Only clients of this category (its code)."), show_default=False)]
+TypeFilter = Annotated[str | None, typer.Option(
+    "--type", help=_("Only clients whose company is of this type (its code)."),
+    show_default=False)]
+SearchFilter = Annotated[str | None, typer.Option(
+    "--search", help=_("Words to find in the name, trade name, identifier, e-mail or tax id "
+                       "(each word as a prefix)."), show_default=False)]
+InactiveFilter = Annotated[bool, typer.Option("--all", help=_("Include inactive clients."))]
+
+
 def list_clients(
     ctx: typer.Context,
-    category: Annotated[str | None, typer.Option(
-        "--category", help=_("Only clients of this category (its code)."),
-        show_default=False)] = None,
-    company_type: Annotated[str | None, typer.Option(
-        "--type", help=_("Only clients whose company is of this type (its code)."),
-        show_default=False)] = None,
-    search: Annotated[str | None, typer.Option(
-        "--search", help=_("Words to find in the name, trade name, identifier, e-mail or tax "
-                           "id (each word as a prefix)."), show_default=False)] = None,
-    include_inactive: Annotated[bool, typer.Option(
-        "--all", help=_("Include inactive clients."))] = False,
+    category: CategoryFilter = None,
+    company_type: TypeFilter = None,
+    search: SearchFilter = None,
+    include_inactive: InactiveFilter = False,
     output: Annotated[ListFormat, typer.Option(
         "--format", help=_("table for people; json or csv for programs (stdout holds only "
                            "the data)."))] = ListFormat.TABLE,

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from clientreg.commands.boundary import EXIT_ENVIRONMENT, print_error, user_errors
+from clientreg.commands.clients import CategoryFilter, InactiveFilter, SearchFilter, TypeFilter
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _
 
@@ -139,17 +140,10 @@ def export(
     ctx: typer.Context,
     file_format: FormatOption = None,
     output: OutputOption = None,
-    category: Annotated[str | None, typer.Option(
-        "--category", help=_("Only clients of this category (its code)."),
-        show_default=False)] = None,
-    company_type: Annotated[str | None, typer.Option(
-        "--type", help=_("Only clients whose company is of this type (its code)."),
-        show_default=False)] = None,
-    search: Annotated[str | None, typer.Option(
-        "--search", help=_("Only clients matching these words (as in 'clientreg list')."),
-        show_default=False)] = None,
-    include_inactive: Annotated[bool, typer.Option(
-        "--all", help=_("Include inactive clients."))] = False,
+    category: CategoryFilter = None,
+    company_type: TypeFilter = None,
+    search: SearchFilter = None,
+    include_inactive: InactiveFilter = False,
 ) -> None:
     """Export clients in the import's own format (default YAML: catalogue and clients).
 
