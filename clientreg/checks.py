@@ -72,7 +72,7 @@ class CheckedClient:
     already has it (skip or update of a re-imported export)."""
 
 
-class _Problems:
+class Problems:
     """Collects every problem of a draft instead of stopping at the first."""
 
     def __init__(self) -> None:
@@ -90,7 +90,7 @@ class _Problems:
 
 def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
     """Normalise and check a draft; raises Rejected listing every problem found."""
-    problems = _Problems()
+    problems = Problems()
     category = problems.attempt(catalogue.active, "category", draft.category, field="category",
                                 allow_inactive=True)
     from_company = problems.attempt(rules.clean_text, draft.from_company, field="from_company",
@@ -102,7 +102,7 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
     else:
         company_type = problems.attempt(catalogue.active, "company_type", draft.company_type,
                                         field="company_type", allow_inactive=True)
-        company = _check_company(draft, company_type, problems)
+        company = check_company(draft, company_type, problems)
         identifier_given = company.get("identifier") is not None
     steps = step_plan(company_type, category, from_company=from_company is not None)
     client_attributes = _check_attributes(
@@ -131,7 +131,7 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
     )
 
 
-def _reject_company_fields(draft: ClientDraft, problems: _Problems) -> None:
+def _reject_company_fields(draft: ClientDraft, problems: Problems) -> None:
     for name in ("identifier", "name", "company_type", *COMPANY_FIELDS):
         value = getattr(draft, name)
         if value is not None and str(value).strip():
@@ -165,8 +165,8 @@ def check_identifier(value: object, company_type: CompanyType | None) -> str | N
     return text
 
 
-def _check_company(
-    draft: ClientDraft, company_type: CompanyType | None, problems: _Problems
+def check_company(
+    draft: ClientDraft, company_type: CompanyType | None, problems: Problems
 ) -> dict[str, Any]:
     attempt = problems.attempt
     country = attempt(rules.country, draft.country)
@@ -194,7 +194,7 @@ def _check_company(
 
 def _check_attributes(
     entry: CompanyType | Category | None, values: dict[str, Any], prefix: str,
-    problems: _Problems,
+    problems: Problems,
 ) -> dict[str, str]:
     if entry is None:
         return {}
@@ -205,7 +205,7 @@ def _check_attributes(
 
 def check_contact(contact: ContactDraft, *, country: str | None, index: int) -> CheckedContact:
     """One contact: a name, an e-mail (the external user's login) and optional details."""
-    problems = _Problems()
+    problems = Problems()
     attempt = problems.attempt
     email = attempt(rules.email, contact.email)
     if email is None and not problems.found:
@@ -231,7 +231,7 @@ def check_contact(contact: ContactDraft, *, country: str | None, index: int) -> 
 
 
 def _check_contacts(
-    contacts: list[ContactDraft], country: str | None, problems: _Problems
+    contacts: list[ContactDraft], country: str | None, problems: Problems
 ) -> list[CheckedContact]:
     checked: list[CheckedContact] = []
     seen: dict[str, int] = {}

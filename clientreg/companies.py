@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from clientreg.catalogue import Catalogue
-from clientreg.checks import CheckedClient, _check_company, _Problems
-from clientreg.editing import _company_changes
+from clientreg.checks import CheckedClient, Problems, check_company
+from clientreg.editing import changed_company_fields
 from clientreg.errors import ClientregError, Conflict, InvalidValue, Rejected
 from clientreg.model import Action, BatchReport, ClientDraft, OnConflict, Outcome
-from clientreg.registration import _Batch
+from clientreg.registration import Batch
 from clientreg.rules import identifier_key
 from clientreg.storage import Store, client_sql, read_sql, translate_errors
 from clientreg.storage import edit_sql as sql
@@ -39,7 +39,7 @@ def register_companies(
     report = BatchReport()
     try:
         with translate_errors(store.path), store.transaction():
-            batch = _Batch(store, Catalogue.load(store), source=source,
+            batch = Batch(store, Catalogue.load(store), source=source,
                            on_conflict=OnConflict(on_conflict))
             for draft in drafts:
                 try:
@@ -58,11 +58,11 @@ def register_companies(
     return report
 
 
-def _checked(batch: _Batch, draft: ClientDraft) -> CheckedClient:
-    problems = _Problems()
+def _checked(batch: Batch, draft: ClientDraft) -> CheckedClient:
+    problems = Problems()
     company_type = problems.attempt(batch.catalogue.active, "company_type", draft.company_type,
                                     field="company_type")
-    company = _check_company(draft, company_type, problems)
+    company = check_company(draft, company_type, problems)
     if draft.from_company or draft.category or draft.contacts or draft.client_attributes:
         problems.found.append(InvalidValue(
             "a company on its own has no category, contacts or client attributes; list it "
@@ -75,12 +75,12 @@ def _checked(batch: _Batch, draft: ClientDraft) -> CheckedClient:
                          identifier_given=company["identifier"] is not None)
 
 
-def _register_company(batch: _Batch, draft: ClientDraft) -> Outcome:
+def _register_company(batch: Batch, draft: ClientDraft) -> Outcome:
     company = _checked(batch, draft)
     values = company.company
     assert values is not None
     if values["identifier"] is None:
-        values["identifier"] = batch._generate_identifier(company)
+        values["identifier"] = batch.generate_identifier(company)
     identifier = values["identifier"]
     key = identifier_key(identifier)
     if key not in batch.companies:
@@ -91,12 +91,12 @@ def _register_company(batch: _Batch, draft: ClientDraft) -> Outcome:
     if values["tax_id"] and values["tax_id"] not in batch.tax_owners:
         batch.tax_owners.update(client_sql.tax_id_owners(batch.conn, [values["tax_id"]]))
     batch.check_tax_id(values, identifier)
-    batch._note_sequence(company)
-    batch._write_company(company, batch._take_id("companies"))
+    batch.note_sequence(company)
+    batch.write_company(company, batch.take_id("companies"))
     return Outcome(Action.CREATED, identifier, draft.origin)
 
 
-def _on_existing(batch: _Batch, company: CheckedClient, identifier: str) -> Outcome:
+def _on_existing(batch: Batch, company: CheckedClient, identifier: str) -> Outcome:
     if batch.on_conflict is OnConflict.SKIP:
         return Outcome(Action.SKIPPED, identifier, company.origin)
     if batch.on_conflict is OnConflict.ERROR:
@@ -109,7 +109,7 @@ def _on_existing(batch: _Batch, company: CheckedClient, identifier: str) -> Outc
         raise Conflict(f"the company type of {identifier} is {current['company_type']} and "
                        "cannot change after registration", field="company_type",
                        value=company.company_type.code, code="company-type-locked")
-    changes = _company_changes(company, current, replace=False)
+    changes = changed_company_fields(company, current, replace=False)
     if not changes:
         return Outcome(Action.UNCHANGED, identifier, company.origin)
     if changes.get("tax_id", [None, None])[1]:

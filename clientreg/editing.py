@@ -21,13 +21,13 @@ from clientreg.storage import edit_sql as sql
 from clientreg.storage.client_sql import CompanyRow
 
 if TYPE_CHECKING:
-    from clientreg.registration import _Batch
+    from clientreg.registration import Batch
 
 LOCKED_FIELDS = ("identifier", "company_type", "category")
 _USER_FIELDS = ("name", "phone", "position", "department", "language")
 
 
-def update_registered(batch: _Batch, client: CheckedClient, existing: CompanyRow) -> Outcome:
+def update_registered(batch: Batch, client: CheckedClient, existing: CompanyRow) -> Outcome:
     """Apply a draft's values to an already registered client (type and category are locked).
 
     Blank values leave stored ones alone unless the batch replaces (an edit), so a partial file
@@ -38,7 +38,7 @@ def update_registered(batch: _Batch, client: CheckedClient, existing: CompanyRow
     assert current is not None
     identifier = current["identifier"]
     _check_locked(client, current)
-    company_changes = _company_changes(client, current, replace=batch.replace)
+    company_changes = changed_company_fields(client, current, replace=batch.replace)
     client_changes = _attribute_changes(current["client_attributes"], client.client_attributes,
                                         "client_attributes", replace=batch.replace)
     if "tax_id" in company_changes and company_changes["tax_id"][1]:
@@ -80,7 +80,7 @@ def _check_locked(client: CheckedClient, current: dict[str, Any]) -> None:
         raise Rejected(problems)
 
 
-def _company_changes(client: CheckedClient, current: dict[str, Any], *, replace: bool,
+def changed_company_fields(client: CheckedClient, current: dict[str, Any], *, replace: bool,
                      ) -> dict[str, list[Any]]:
     if client.company is None:
         return {}
@@ -101,7 +101,7 @@ def _attribute_changes(old: dict[str, str], new: dict[str, str], name: str, *, r
     return {name: [old, merged]} if merged != old else {}
 
 
-def _apply_contacts(batch: _Batch, client: CheckedClient, current: dict[str, Any],
+def _apply_contacts(batch: Batch, client: CheckedClient, current: dict[str, Any],
                     linked: list[dict[str, Any]]) -> bool:
     """Update linked contacts, link new ones and, for an edit, unlink the ones left out."""
     if client.company is None:

@@ -58,7 +58,7 @@ def register_many(
     report = BatchReport()
     try:
         with translate_errors(store.path), store.transaction():
-            batch = _Batch(store, catalogue or Catalogue.load(store), source=source,
+            batch = Batch(store, catalogue or Catalogue.load(store), source=source,
                            on_conflict=OnConflict(on_conflict), replace=replace)
             if on_outcome is not None:
                 batch.on_outcome = on_outcome
@@ -93,7 +93,7 @@ def next_identifier(store: Store, company_type: CompanyType) -> str | None:
         seq += 1
 
 
-class _Batch:
+class Batch:
     """The state of one transaction of registrations: known keys, next ids, pending rows."""
 
     def __init__(self, store: Store, catalogue: Catalogue, *, source: str,
@@ -165,7 +165,7 @@ class _Batch:
             if known is not None:
                 company["identifier"] = known.identifier
                 return self._on_existing(client, known)
-            company["identifier"] = self._generate_identifier(client)
+            company["identifier"] = self.generate_identifier(client)
         identifier = company["identifier"]
         existing = self.companies.get(identifier_key(identifier))
         if existing is not None:
@@ -174,9 +174,9 @@ class _Batch:
             raise Rejected(client.inactive)
         self.check_tax_id(company, identifier)
         contacts = self.resolve_contacts(client, company_id=None)
-        self._note_sequence(client)
-        company_id = self._take_id("companies")
-        self._write_company(client, company_id)
+        self.note_sequence(client)
+        company_id = self.take_id("companies")
+        self.write_company(client, company_id)
         self._write_client(client, company_id, identifier)
         self._write_contacts(client, contacts, company_id, identifier)
         return Outcome(Action.CREATED, identifier, client.origin)
@@ -229,7 +229,7 @@ class _Batch:
         self._write_client(client, existing.id, existing.identifier)
         return Outcome(Action.CREATED, existing.identifier, client.origin)
 
-    def _generate_identifier(self, client: CheckedClient) -> str:
+    def generate_identifier(self, client: CheckedClient) -> str:
         company_type = client.company_type
         assert company_type is not None and company_type.id_mask
         seq = self.sequences.get(company_type.id) or catalogue_sql.next_sequence(
@@ -242,7 +242,7 @@ class _Batch:
                 self.sequences[company_type.id] = seq
                 return candidate
 
-    def _note_sequence(self, client: CheckedClient) -> None:
+    def note_sequence(self, client: CheckedClient) -> None:
         company_type = client.company_type
         if company_type is None or not company_type.id_mask or not client.identifier_given:
             return
@@ -281,12 +281,12 @@ class _Batch:
             raise Rejected(problems)
         return resolved
 
-    def _take_id(self, table: str) -> int:
+    def take_id(self, table: str) -> int:
         value = self.ids[table]
         self.ids[table] = value + 1
         return value
 
-    def _write_company(self, client: CheckedClient, company_id: int) -> None:
+    def write_company(self, client: CheckedClient, company_id: int) -> None:
         company = client.company
         assert company is not None and client.company_type is not None
         identifier = company["identifier"]
@@ -305,7 +305,7 @@ class _Batch:
             self.tax_owners[company["tax_id"]] = identifier
 
     def _write_client(self, client: CheckedClient, company_id: int, identifier: str) -> None:
-        client_id = self._take_id("clients")
+        client_id = self.take_id("clients")
         self.pending.clients.append((client_id, company_id, client.category.id,
                                      sql.dumps(client.client_attributes), 1, self.stamp,
                                      self.stamp))
@@ -328,7 +328,7 @@ class _Batch:
                      contact: CheckedContact, user: UserRow | None, position: int) -> None:
         """Link a contact to a client, creating its external user when it is new."""
         if user is None:
-            user_id = self._take_id("external_users")
+            user_id = self.take_id("external_users")
             values = [getattr(contact, c) for c in USER_COLUMNS]
             self.pending.users.append((user_id, contact.email_key, *values, company_id, 1,
                                        self.stamp, self.stamp))
