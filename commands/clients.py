@@ -2,7 +2,6 @@
 
 import itertools
 import json
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -14,10 +13,7 @@ from clientreg.commands.i18n import _
 
 LIST_COLUMNS = ("identifier", "name", "company_type", "category", "city", "country", "email",
                 "active")
-class ListFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
+ListFormat = render.ListFormat
 
 
 IdentifierArgument = Annotated[str, typer.Argument(help=_("The client's identifier (any case)."),

@@ -1,7 +1,6 @@
 """The directory views: companies (AD009), clients or not, and external users (AD060)."""
 
 import itertools
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -17,10 +16,7 @@ USER_COLUMNS = ("email", "name", "company", "phone", "position", "department", "
                 "active")
 
 
-class ListFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
+ListFormat = render.ListFormat
 
 
 AllOption = Annotated[bool, typer.Option("--all", help=_("Include inactive ones."))]

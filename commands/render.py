@@ -18,6 +18,14 @@ class ShowFormat(StrEnum):
     YAML = "yaml"
 
 
+class ListFormat(StrEnum):
+    """How `list` commands print their rows."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
 def print_document(document: Any, output: ShowFormat, show_text: Callable[[], None]) -> None:
     """One record as JSON or YAML (data on stdout), or through its readable text view."""
     if output is ShowFormat.JSON:
