@@ -13,14 +13,10 @@ from clientreg.checks import CheckedClient, Problems, check_company
 from clientreg.editing import changed_company_fields
 from clientreg.errors import ClientregError, Conflict, InvalidValue, Rejected
 from clientreg.model import Action, BatchReport, ClientDraft, OnConflict, Outcome
-from clientreg.registration import Batch
+from clientreg.registration import Batch, all_or_nothing
 from clientreg.rules import identifier_key
-from clientreg.storage import Store, client_sql, read_sql, translate_errors
+from clientreg.storage import Store, client_sql, read_sql
 from clientreg.storage import edit_sql as sql
-
-
-class _Rollback(Exception):
-    """Undoes the companies of a batch that had problems or was a dry run."""
 
 
 def register_companies(
@@ -37,24 +33,18 @@ def register_companies(
     alone (skip) or updated with the draft's non-blank values (update), as for clients.
     """
     report = BatchReport()
-    try:
-        with translate_errors(store.path), store.transaction():
-            batch = Batch(store, Catalogue.load(store), source=source,
-                           on_conflict=OnConflict(on_conflict))
-            for draft in drafts:
-                try:
-                    report.outcomes.append(_register_company(batch, draft))
-                except Rejected as exc:
-                    report.problems.extend((draft.origin, p) for p in exc.problems)
-                except ClientregError as exc:
-                    report.problems.append((draft.origin, exc))
-            batch.pending.flush(store.conn)
-            batch.finish()
-            if report.problems or dry_run:
-                raise _Rollback
-    except _Rollback:
-        return report
-    report.written = True
+    with all_or_nothing(store, report, dry_run=dry_run):
+        batch = Batch(store, Catalogue.load(store), source=source,
+                       on_conflict=OnConflict(on_conflict))
+        for draft in drafts:
+            try:
+                report.outcomes.append(_register_company(batch, draft))
+            except Rejected as exc:
+                report.problems.extend((draft.origin, p) for p in exc.problems)
+            except ClientregError as exc:
+                report.problems.append((draft.origin, exc))
+        batch.pending.flush(store.conn)
+        batch.finish()
     return report
 
 

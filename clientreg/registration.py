@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from clientreg.catalogue import Catalogue, format_mask, mask_sequence
@@ -23,6 +23,20 @@ CHUNK_SIZE = 1000
 
 class _Rollback(Exception):
     """Raised inside the transaction to undo a batch that had problems or was a dry run."""
+
+
+@contextlib.contextmanager
+def all_or_nothing(store: Store, report: BatchReport, *, dry_run: bool) -> Iterator[None]:
+    """One write transaction that commits only when the report holds no problem and this is not
+    a dry run; ``report.written`` says whether it did."""
+    try:
+        with translate_errors(store.path), store.transaction():
+            yield
+            if report.problems or dry_run:
+                raise _Rollback
+    except _Rollback:
+        return
+    report.written = True
 
 
 def register(store: Store, draft: ClientDraft, *, source: str,
@@ -56,25 +70,19 @@ def register_many(
     size holds only its problems.
     """
     report = BatchReport()
-    try:
-        with translate_errors(store.path), store.transaction():
-            batch = Batch(store, catalogue or Catalogue.load(store), source=source,
-                           on_conflict=OnConflict(on_conflict), replace=replace)
-            if on_outcome is not None:
-                batch.on_outcome = on_outcome
-            drafts_iter = iter(drafts)
-            chunks = iter(lambda: list(itertools.islice(drafts_iter, CHUNK_SIZE)), [])
-            with contextlib.closing(checked_chunks(chunks, batch.catalogue)) as checked:
-                for chunk, results in checked:
-                    batch.apply_checked(chunk, results, report)
-                    if max_problems is not None and len(report.problems) >= max_problems:
-                        break
-            batch.finish()
-            if report.problems or dry_run:
-                raise _Rollback
-    except _Rollback:
-        return report
-    report.written = True
+    with all_or_nothing(store, report, dry_run=dry_run):
+        batch = Batch(store, catalogue or Catalogue.load(store), source=source,
+                       on_conflict=OnConflict(on_conflict), replace=replace)
+        if on_outcome is not None:
+            batch.on_outcome = on_outcome
+        drafts_iter = iter(drafts)
+        chunks = iter(lambda: list(itertools.islice(drafts_iter, CHUNK_SIZE)), [])
+        with contextlib.closing(checked_chunks(chunks, batch.catalogue)) as checked:
+            for chunk, results in checked:
+                batch.apply_checked(chunk, results, report)
+                if max_problems is not None and len(report.problems) >= max_problems:
+                    break
+        batch.finish()
     return report
 
 
