@@ -35,7 +35,7 @@ def register_companies(
     report = BatchReport()
     with all_or_nothing(store, report, dry_run=dry_run):
         batch = Batch(store, Catalogue.load(store), source=source,
-                       on_conflict=OnConflict(on_conflict))
+                     on_conflict=OnConflict(on_conflict))
         for draft in drafts:
             try:
                 report.outcomes.append(_register_company(batch, draft))

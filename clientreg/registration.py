@@ -72,7 +72,7 @@ def register_many(
     report = BatchReport()
     with all_or_nothing(store, report, dry_run=dry_run):
         batch = Batch(store, catalogue or Catalogue.load(store), source=source,
-                       on_conflict=OnConflict(on_conflict), replace=replace)
+                     on_conflict=OnConflict(on_conflict), replace=replace)
         if on_outcome is not None:
             batch.on_outcome = on_outcome
         drafts_iter = iter(drafts)
