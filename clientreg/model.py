@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from clientreg.attributes import AttributeDef
 
@@ -82,6 +82,9 @@ class ClientDraft:
 
     ``from_company`` names an existing company to register as a client; the company fields are
     then ignored. ``origin`` is opaque to the core: the import uses it to locate problems.
+    ``problems`` are what the draft's reader found wrong with the entry, opaque to the core too:
+    the core reports them first, then checks the draft all the same, so one run reports
+    everything wrong with an entry.
     """
 
     category: str | None = None
@@ -103,6 +106,16 @@ class ClientDraft:
     client_attributes: dict[str, Any] = field(default_factory=dict)
     contacts: list[ContactDraft] = field(default_factory=list)
     origin: Any = None
+    problems: list[Any] = field(default_factory=list)
+
+
+class DraftChunk(Protocol):
+    """Entries whose drafts are built where they are checked: in a worker process, in a large
+    batch, so building them takes nothing from the process that writes. Must pickle."""
+
+    def drafts(self) -> list[ClientDraft]:
+        """One draft per entry, in order."""
+        ...
 
 
 @dataclass
@@ -120,8 +133,10 @@ class BatchReport:
     """What a batch of registrations did, or why it wrote nothing."""
 
     outcomes: list[Outcome] = field(default_factory=list)
-    problems: list[tuple[Any, Exception]] = field(default_factory=list)
+    problems: list[tuple[Any, Any]] = field(default_factory=list)
     written: bool = False
+    stopped_early: bool = False
+    """The problems reached the batch's limit before every draft was checked."""
 
     def count(self, action: Action) -> int:
         return sum(1 for outcome in self.outcomes if outcome.action == action)

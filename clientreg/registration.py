@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from clientreg.catalogue import Catalogue, format_mask, mask_sequence
-from clientreg.check_workers import Checked, checked_chunks
+from clientreg.check_workers import Checked, Chunk, checked_chunks, rare_collections
 from clientreg.checks import CheckedClient, CheckedContact
 from clientreg.clock import now
 from clientreg.errors import ClientregError, Conflict, MissingPrerequisite, Rejected
-from clientreg.model import Action, BatchReport, ClientDraft, CompanyType, OnConflict, Outcome
+from clientreg.model import (
+    Action,
+    BatchReport,
+    ClientDraft,
+    CompanyType,
+    DraftChunk,
+    OnConflict,
+    Outcome,
+)
 from clientreg.rules import identifier_key
 from clientreg.storage import Store, catalogue_sql, translate_errors
 from clientreg.storage import client_sql as sql
@@ -50,7 +57,7 @@ def register(store: Store, draft: ClientDraft, *, source: str,
 
 def register_many(
     store: Store,
-    drafts: Iterable[ClientDraft],
+    drafts: Iterable[ClientDraft | DraftChunk],
     *,
     source: str,
     on_conflict: OnConflict = OnConflict.ERROR,
@@ -62,28 +69,47 @@ def register_many(
 ) -> BatchReport:
     """Register many clients in one transaction: all of them land, or none.
 
-    Every draft is checked, even after a problem, so the report lists all of them (up to
-    ``max_problems``); problems carry each draft's ``origin``. A dry run does the same work,
+    ``drafts`` may hold DraftChunks, whose drafts are built where they are checked. Every draft
+    is checked, even after a problem, so the report lists all of them (up to ``max_problems``,
+    the problems its reader found first); problems carry each draft's ``origin``. A dry run does
+    the same work,
     the database's own constraints included, then rolls back. With ``replace`` (an edit), blank
     values of an existing client clear the stored ones; otherwise they leave them alone. With
     ``on_outcome``, each outcome is handed to it instead of kept in the report, so a batch of any
     size holds only its problems.
     """
     report = BatchReport()
-    with all_or_nothing(store, report, dry_run=dry_run):
+    with all_or_nothing(store, report, dry_run=dry_run), rare_collections():
         batch = Batch(store, catalogue or Catalogue.load(store), source=source,
                      on_conflict=OnConflict(on_conflict), replace=replace)
         if on_outcome is not None:
             batch.on_outcome = on_outcome
-        drafts_iter = iter(drafts)
-        chunks = iter(lambda: list(itertools.islice(drafts_iter, CHUNK_SIZE)), [])
-        with contextlib.closing(checked_chunks(chunks, batch.catalogue)) as checked:
-            for chunk, results in checked:
-                batch.apply_checked(chunk, results, report)
+        with contextlib.closing(checked_chunks(_chunks(drafts), batch.catalogue)) as checked:
+            for results in checked:
+                batch.apply_checked(results, report)
                 if max_problems is not None and len(report.problems) >= max_problems:
+                    report.stopped_early = True
                     break
         batch.finish()
     return report
+
+
+def _chunks(items: Iterable[ClientDraft | DraftChunk]) -> Iterator[Chunk]:
+    """Drafts in lists of CHUNK_SIZE; a DraftChunk is a chunk of its own."""
+    drafts: list[ClientDraft] = []
+    for item in items:
+        if isinstance(item, ClientDraft):
+            drafts.append(item)
+            if len(drafts) == CHUNK_SIZE:
+                yield drafts
+                drafts = []
+            continue
+        if drafts:
+            yield drafts
+            drafts = []
+        yield item
+    if drafts:
+        yield drafts
 
 
 def next_identifier(store: Store, company_type: CompanyType) -> str | None:
@@ -121,8 +147,7 @@ class Batch:
         self.users: dict[str, UserRow] = {}
         self.on_outcome: Callable[[Outcome], None] | None = None
 
-    def apply_checked(self, drafts: list[ClientDraft], results: list[Checked],
-                      report: BatchReport) -> None:
+    def apply_checked(self, results: list[Checked], report: BatchReport) -> None:
         """Write a chunk of drafts given the result of checking each one."""
         # What earlier chunks wrote is in the database now (inside this transaction), so the
         # look-up caches start afresh: memory stays flat however many chunks a file has.
@@ -130,11 +155,12 @@ class Batch:
         self.tax_owners.clear()
         self.users.clear()
         checked: list[CheckedClient] = []
-        for draft, result in zip(drafts, results, strict=True):
+        for origin, found, result in results:
+            report.problems.extend((origin, p) for p in found)
             if isinstance(result, CheckedClient):
                 checked.append(result)
             else:
-                report.problems.extend((draft.origin, p) for p in result)
+                report.problems.extend((origin, p) for p in result)
         self._look_up(checked)
         for client in checked:
             try:

@@ -1,16 +1,18 @@
 """From table rows to clients: the rows of one identifier form one client with several contacts.
 
-Rows arrive grouped (see ``clientreg.storage.staging``). The client's values come from its first
-row; a later row may leave them blank or repeat them, and a different value is a problem at that
-row and column. Each row with any contact cell filled adds a contact. Rows are checked by the
-pydantic row model in chunks, and each client goes to the core even when its rows had problems,
-so one run reports everything wrong with it.
+Rows arrive grouped (see ``clientreg.storage.staging``) and leave as chunks of clients, each
+client still its rows: the drafts are built where the chunk is checked, in a worker process for
+a large file. The client's values come from its first row; a later row may leave them blank or
+repeat them, and a different value is a problem at that row and column. Each row with any
+contact cell filled adds a contact. Rows are checked by the pydantic row model a chunk at a time,
+and each client goes to the core even when its rows had problems, so one run reports everything
+wrong with it.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from clientreg.errors import RowError
 from clientreg.model import ClientDraft, ContactDraft
@@ -20,10 +22,12 @@ from clientreg.schemas.columns import (
     COMPANY_ATTRIBUTE_PREFIX,
     ColumnPlan,
 )
-from clientreg.schemas.report import Problems, TableOrigin
+from clientreg.schemas.report import TableOrigin
 from clientreg.schemas.rows import table_row_problems
 
+CHUNK_CLIENTS = 1000
 CHUNK_ROWS = 2000
+"""A chunk holds at most this many clients, and stops at the client that passes this many rows."""
 MAX_ROWS_PER_CLIENT = 1000
 """Most rows (contacts) one client may have in a table file; further rows of the same identifier
 are a problem, not held in memory."""
@@ -31,7 +35,9 @@ CHECKED_COLUMNS = ("identifier", "email", "country", "contact_email")
 """Columns the row model checks (see ``rows.TableRow``); the core checks every cell."""
 
 GroupedRow = tuple[str | None, int, list[str]]
-_Row = tuple[int, list[str], list[RowError]]
+_Rows = list[tuple[int, list[str]]]
+_Group = tuple[_Rows, list[int]]
+"""A client's rows (row number, cells) and the numbers of any rows beyond MAX_ROWS_PER_CLIENT."""
 
 
 def group_key(identifier: str, from_company: str) -> str | None:
@@ -43,60 +49,72 @@ def group_key(identifier: str, from_company: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
 class TableClients:
-    """The clients of one table file, as drafts for the core."""
+    """The clients of one table file, as chunks of rows the core turns into drafts."""
 
-    def __init__(self, plan: ColumnPlan, *, file_index: int, file: str,
-                 problems: Problems) -> None:
-        self.plan = plan
-        self.file_index = file_index
-        self.file = file
-        self.problems = problems
-        self.checked = tuple((c, p) for c in CHECKED_COLUMNS
-                             if (p := plan.position(c)) is not None)
+    plan: ColumnPlan
+    file_index: int
+    file: str
 
-    def drafts(self, rows: Iterable[GroupedRow]) -> Iterator[ClientDraft]:
-        """One draft per group of rows, in the order of each group's first row."""
-        group: list[_Row] = []
-        key: str | None = None
+    def chunks(self, rows: Iterable[GroupedRow]) -> Iterator[TableChunk]:
+        """Chunks of whole clients, each client its group of rows, in the order of each group's
+        first row."""
+        groups: list[_Group] = []
+        group: _Rows = []
         overflow: list[int] = []
-        iterator = iter(rows)
-        while chunk := list(itertools.islice(iterator, CHUNK_ROWS)):
-            found = self._row_problems(chunk)
-            for row_key, row, cells in chunk:
-                if group and (row_key is None or row_key != key):
-                    yield self._client(group, overflow)
-                    group, overflow = [], []
-                key = row_key
-                if len(group) < MAX_ROWS_PER_CLIENT:
-                    group.append((row, cells, found.get(row, [])))
-                else:
-                    overflow.append(row)
+        key: str | None = None
+        held = 0
+        for row_key, row, cells in rows:
+            if group and (row_key is None or row_key != key):
+                groups.append((group, overflow))
+                held += len(group)
+                group, overflow = [], []
+                if len(groups) == CHUNK_CLIENTS or held >= CHUNK_ROWS:
+                    yield TableChunk(self, groups, held)
+                    groups, held = [], 0
+            key = row_key
+            if len(group) < MAX_ROWS_PER_CLIENT:
+                group.append((row, cells))
+            else:
+                overflow.append(row)
         if group:
-            yield self._client(group, overflow)
+            groups.append((group, overflow))
+            held += len(group)
+        if groups:
+            yield TableChunk(self, groups, held)
 
-    def _row_problems(self, chunk: list[GroupedRow]) -> dict[int, list[RowError]]:
-        checked = self.checked
+    def drafts(self, groups: list[_Group]) -> list[ClientDraft]:
+        """The drafts of some clients; the problems of their rows go with them."""
+        rows = [row for group, _ in groups for row in group]
+        found = self._row_problems(rows)
+        return [self._client(group, overflow, found) for group, overflow in groups]
+
+    def _row_problems(self, rows: _Rows) -> dict[int, list[RowError]]:
+        checked = tuple((c, p) for c in CHECKED_COLUMNS
+                        if (p := self.plan.position(c)) is not None)
         values = [{column: cells[at] for column, at in checked if cells[at]}
-                  for _, _, cells in chunk]
+                  for _, cells in rows]
         found: dict[int, list[RowError]] = {}
         for position, column, code, message in table_row_problems(values):
-            row = chunk[position][1]
+            row = rows[position][0]
             found.setdefault(row, []).append(
                 RowError(self.file, row, column, values[position].get(column), code, message))
         return found
 
-    def _client(self, rows: list[_Row], overflow: list[int]) -> ClientDraft:
+    def _client(self, rows: _Rows, overflow: list[int],
+                found: dict[int, list[RowError]]) -> ClientDraft:
         plan = self.plan
-        first_row, cells, _ = rows[0]
+        first_row, cells = rows[0]
         values = {name: cells[at] or None for name, at in plan.client}
         company_attributes = {k: cells[p] for k, p in plan.company_attributes if cells[p].strip()}
         client_attributes = {k: cells[p] for k, p in plan.client_attributes if cells[p].strip()}
         contacts: list[ContactDraft] = []
         contact_rows: list[int] = []
-        origin = TableOrigin(self.file_index, self.file, tuple(row for row, _, _ in rows))
+        origin = TableOrigin(self.file_index, self.file, tuple(row for row, _ in rows))
+        problems = [p for row, _ in rows for p in found.get(row, ())]
         conflicts: list[RowError] = []
-        for row, row_cells, _ in rows:
+        for row, row_cells in rows:
             if row != first_row:
                 conflicts += self._merge(origin, row, row_cells, values,
                                          (company_attributes, client_attributes))
@@ -111,10 +129,9 @@ class TableClients:
                 self.file, overflow[0], "identifier", identifier, "too-many-rows",
                 f"client {identifier} has more than {MAX_ROWS_PER_CLIENT} rows "
                 f"({len(overflow)} more from here on); split its contacts over several imports"))
-        for problem in (*(p for _, _, found in rows for p in found), *conflicts):
-            self.problems.before_core(origin, problem)
         return ClientDraft(**values, company_attributes=company_attributes,
-                           client_attributes=client_attributes, contacts=contacts, origin=origin)
+                           client_attributes=client_attributes, contacts=contacts, origin=origin,
+                           problems=problems + conflicts)
 
     def _contact(self, cells: list[str]) -> ContactDraft | None:
         found = {name: cells[at] for name, at in self.plan.contact if cells[at].strip()}
@@ -154,3 +171,15 @@ def _same(column: str, old: str, new: str) -> bool:
     if column in ("identifier", "from_company"):
         return identifier_key(old) == identifier_key(new)
     return old.strip() == new
+
+
+@dataclass
+class TableChunk:
+    """Some clients of a table as their rows: a DraftChunk, built into drafts where checked."""
+
+    clients: TableClients
+    groups: list[_Group]
+    rows: int
+
+    def drafts(self) -> list[ClientDraft]:
+        return self.clients.drafts(self.groups)

@@ -16,20 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from clientreg.catalogue import Catalogue, set_entry_active
+from clientreg.check_workers import rare_collections
 from clientreg.editing import set_client_active
 from clientreg.errors import RowError
-from clientreg.model import Action, ClientDraft, OnConflict, Outcome
+from clientreg.model import Action, ClientDraft, DraftChunk, OnConflict, Outcome
 from clientreg.registration import register_many
 from clientreg.schemas import readers
 from clientreg.schemas.columns import ColumnPlan, plan_columns
 from clientreg.schemas.documents import document_drafts
-from clientreg.schemas.grouping import TableClients, group_key
+from clientreg.schemas.grouping import TableChunk, TableClients, group_key
 from clientreg.schemas.report import (
     DocumentOrigin,
     FileSummary,
     ImportReport,
     Problems,
-    TableOrigin,
 )
 from clientreg.schemas.seed import (
     apply_catalogue,
@@ -159,7 +159,7 @@ class ImportRun:
             if readable:
                 table.staged = StagedTable(self.store.conn)
                 self._staged.append(table.staged)
-                with staging_transaction(self.store.conn):
+                with staging_transaction(self.store.conn), rare_collections():
                     summary.rows = self._stage_rows(reader, table.staged, plan)
                 if not summary.rows and not reader.problems:
                     self.problems.add(RowError(
@@ -207,6 +207,7 @@ class ImportRun:
                     on_outcome=lambda outcome: self._tally(outcome, report, inactive))
                 for origin, error in batch.problems:
                     self.problems.from_core(origin, error)
+                self.stopped_early |= batch.stopped_early
                 self._deactivate(inactive, report)
                 for kind, code in deactivate_later:
                     set_entry_active(self.store, kind, code, False, source=self.source)
@@ -233,7 +234,7 @@ class ImportRun:
                                 deactivate_later=deactivate_later)
                 apply_companies(self.store, source.document, **where)
 
-    def _drafts(self) -> Iterator[ClientDraft]:
+    def _drafts(self) -> Iterator[ClientDraft | DraftChunk]:
         for source in self.inputs:
             file = source.summary.file
             if isinstance(source, DocumentInput):
@@ -241,11 +242,11 @@ class ImportRun:
                     yield from document_drafts(section, entries, file_index=source.index,
                                                file=file, prefix=prefix, problems=self.problems)
             elif source.staged is not None:
-                clients = TableClients(source.plan, file_index=source.index, file=file,
-                                       problems=self.problems)
-                yield from clients.drafts(source.staged.grouped())
+                clients = TableClients(source.plan, source.index, file)
+                yield from clients.chunks(source.staged.grouped())
 
-    def _counted(self, drafts: Iterator[ClientDraft]) -> Iterator[ClientDraft]:
+    def _counted(self, drafts: Iterator[ClientDraft | DraftChunk],
+                 ) -> Iterator[ClientDraft | DraftChunk]:
         """The drafts, their rows told to the progress bar, until the problems reach the limit."""
         limit = self.options.max_errors
         self.progress("total", sum(source.summary.rows for source in self.inputs))
@@ -255,8 +256,7 @@ class ImportRun:
                 self.stopped_early = True
                 return
             yield draft
-            origin = draft.origin
-            rows += len(origin.rows) if isinstance(origin, TableOrigin) else 1
+            rows += draft.rows if isinstance(draft, TableChunk) else 1
             if rows >= PROGRESS_EVERY:
                 self.progress("register", rows)
                 rows = 0

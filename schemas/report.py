@@ -104,8 +104,14 @@ class Problems:
         origin.reported.add((problem.row, problem.column))
         self._record(origin, problem)
 
-    def from_core(self, origin: Origin, error: Exception) -> None:
-        """A problem the core found; one at a place already reported is the same mistake."""
+    def from_core(self, origin: Origin, error: Exception | RowError) -> None:
+        """A problem the core reported; one at a place already reported is the same mistake.
+
+        A RowError is one the entry's reader found and handed to the core with the draft.
+        """
+        if isinstance(error, RowError):
+            self.before_core(origin, error)
+            return
         if not isinstance(error, ClientregError):
             raise error
         row, column = origin.locate(error.field)

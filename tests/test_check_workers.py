@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from clientreg.catalogue import add_entry
@@ -76,3 +77,37 @@ def test_workers_write_the_same_rows(tmp_path, monkeypatch):
     assert [o.identifier for o in shared.outcomes] == [o.identifier for o in alone.outcomes]
     assert _rows(tmp_path / "shared.db") == _rows(tmp_path / "alone.db")
     assert len(_rows(tmp_path / "alone.db")["companies"]) == CLIENTS
+
+
+def _import_report(cli, path, monkeypatch, workers: int) -> dict:
+    monkeypatch.setenv(WORKERS_ENV, str(workers))
+    result = cli("import", str(path), "--format", "json", "--max-errors", "100000")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    del report["seconds"]
+    return report
+
+
+def test_an_imported_file_has_the_same_problems_when_its_rows_are_read_in_workers(
+        cli, catalogue, tmp_path, monkeypatch):
+    # Several chunks of clients, whose drafts are built in the workers from their rows: the
+    # row model's problems, a later row that contradicts its client's first row, and the
+    # core's own problems must all come back located, and in the same order.
+    lines = ["identifier,name,company_type,category,client_attr.region,contact_name,"
+             "contact_email,phone"]
+    for n in range(1, 4500):
+        email = f"buyer{n}@@shop.example" if n % 401 == 0 else f"buyer{n}@shop{n}.example"
+        phone = "12" if n % 409 == 0 else ""
+        lines.append(f"C-{n:05d},Shop {n},LEGAL,RETAIL,north,Buyer {n},{email},{phone}")
+        if n % 997 == 0:  # a second contact row that gives another name
+            lines.append(f"C-{n:05d},Other name,,,,Second {n},second{n}@shop{n}.example,")
+    path = tmp_path / "clients.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    alone = _import_report(cli, path, monkeypatch, workers=0)
+    shared = _import_report(cli, path, monkeypatch, workers=1)
+    codes = {problem["code"] for problem in alone["problems"]}
+    assert codes == {"conflicting-value", "invalid-email", "invalid-phone"}
+    assert len(alone["problems"]) == 11 + 11 + 4
+    assert any(problem["column"] == "contact_email" for problem in alone["problems"])
+    assert shared == alone
+    assert not alone["written"]
