@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from clientreg import plain_email
+from clientreg import plain_email, plain_phone
 from clientreg.errors import InvalidValue
 
 IDENTIFIER_MAX = 50
@@ -156,6 +156,9 @@ def email_key(address: str) -> str:
 
 @lru_cache(maxsize=_CACHED_VALUES)
 def _parsed_phone(text: str, region: str | None) -> str:
+    plain = plain_phone.e164(text, region)  # the library's result for plainly written numbers
+    if plain is not None:
+        return plain
     import phonenumbers
 
     try:
