@@ -24,6 +24,7 @@ from clientreg.schemas.columns import (
 )
 from clientreg.schemas.report import TableOrigin
 from clientreg.schemas.rows import table_row_problems
+from clientreg.storage.staging import split_cells
 
 CHUNK_CLIENTS = 1000
 CHUNK_ROWS = 2000
@@ -34,10 +35,12 @@ are a problem, not held in memory."""
 CHECKED_COLUMNS = ("identifier", "email", "country", "contact_email")
 """Columns the row model checks (see ``rows.TableRow``); the core checks every cell."""
 
-GroupedRow = tuple[str | None, int, list[str]]
+GroupedRow = tuple[str | None, int, str]
+"""(group key, row number, the row's cells as staged: one text, see ``staging.split_cells``)."""
 _Rows = list[tuple[int, list[str]]]
-_Group = tuple[_Rows, list[int]]
-"""A client's rows (row number, cells) and the numbers of any rows beyond MAX_ROWS_PER_CLIENT."""
+_Group = tuple[list[tuple[int, str]], list[int]]
+"""A client's rows (row number, joined cells) and the numbers of any rows beyond
+MAX_ROWS_PER_CLIENT."""
 
 
 def group_key(identifier: str, from_company: str) -> str | None:
@@ -61,11 +64,11 @@ class TableClients:
         """Chunks of whole clients, each client its group of rows, in the order of each group's
         first row."""
         groups: list[_Group] = []
-        group: _Rows = []
+        group: list[tuple[int, str]] = []
         overflow: list[int] = []
         key: str | None = None
         held = 0
-        for row_key, row, cells in rows:
+        for row_key, row, joined in rows:
             if group and (row_key is None or row_key != key):
                 groups.append((group, overflow))
                 held += len(group)
@@ -75,7 +78,7 @@ class TableClients:
                     groups, held = [], 0
             key = row_key
             if len(group) < MAX_ROWS_PER_CLIENT:
-                group.append((row, cells))
+                group.append((row, joined))
             else:
                 overflow.append(row)
         if group:
@@ -86,9 +89,10 @@ class TableClients:
 
     def drafts(self, groups: list[_Group]) -> list[ClientDraft]:
         """The drafts of some clients; the problems of their rows go with them."""
-        rows = [row for group, _ in groups for row in group]
-        found = self._row_problems(rows)
-        return [self._client(group, overflow, found) for group, overflow in groups]
+        split = [([(row, split_cells(joined)) for row, joined in group], overflow)
+                 for group, overflow in groups]
+        found = self._row_problems([row for group, _ in split for row in group])
+        return [self._client(group, overflow, found) for group, overflow in split]
 
     def _row_problems(self, rows: _Rows) -> dict[int, list[RowError]]:
         checked = tuple((c, p) for c in CHECKED_COLUMNS

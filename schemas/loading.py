@@ -243,7 +243,7 @@ class ImportRun:
                                                file=file, prefix=prefix, problems=self.problems)
             elif source.staged is not None:
                 clients = TableClients(source.plan, source.index, file)
-                yield from clients.chunks(source.staged.grouped())
+                yield from clients.chunks(source.staged.grouped_joined())
 
     def _counted(self, drafts: Iterator[ClientDraft | DraftChunk],
                  ) -> Iterator[ClientDraft | DraftChunk]:

@@ -31,6 +31,11 @@ def staging_transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
+def split_cells(joined: str) -> list[str]:
+    """The cells of a staged row, from the one text they are stored as."""
+    return joined.split(_SEPARATOR)
+
+
 class StagedTable:
     """The rows of one table file: a group key, the row number and the cells in header order."""
 
@@ -53,7 +58,13 @@ class StagedTable:
             self._indexed = True
 
     def grouped(self) -> Iterator[tuple[str | None, int, list[str]]]:
-        """(group key, row number, cells) with each group's rows together, in file order.
+        """(group key, row number, cells) with each group's rows together, in file order."""
+        for group, row, joined in self.grouped_joined():
+            yield group, row, split_cells(joined)
+
+    def grouped_joined(self) -> Iterator[tuple[str | None, int, str]]:
+        """As ``grouped``, each row's cells still one text: ``split_cells`` parts them, where
+        they are needed (a worker process, say, to which one text travels far more cheaply).
 
         Groups come in the order of their first row; a row without a group key is a group of its
         own, in its place. Most files keep a client's rows together, so the table is read in file
@@ -74,13 +85,13 @@ class StagedTable:
         try:
             for group, row, cells, whole_group in cursor:
                 if not whole_group:
-                    yield group, row, cells.split(_SEPARATOR)
+                    yield group, row, cells
                     continue
                 members = self.conn.execute(
                     f"SELECT row, cells FROM {table} WHERE grp = ? ORDER BY seq",
                     [group]).fetchall()
                 for member_row, member_cells in members:
-                    yield group, member_row, member_cells.split(_SEPARATOR)
+                    yield group, member_row, member_cells
         finally:
             with contextlib.suppress(sqlite3.Error):  # the connection may be closed already
                 cursor.close()
