@@ -39,6 +39,9 @@ Chunk = list[ClientDraft] | DraftChunk
 _AHEAD = 2  # chunks queued per worker, so none waits for the next one
 _HELD = 4  # chunks held at most (queued, being checked or checked), so memory stays flat
 
+_SWITCH_INTERVAL = 0.0002
+"""Seconds a thread of the importing process runs before another may take the interpreter,
+against Python's 0.005 while workers run: see _prompt_threads."""
 _GC_THRESHOLD = (50_000, 20, 100)
 """Collection thresholds during a batch, against Python's (700, 10, 10): see rare_collections."""
 
@@ -68,6 +71,22 @@ def rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+@contextlib.contextmanager
+def _prompt_threads() -> Iterator[None]:
+    """Let the pool's threads in this process move chunks and results without waiting.
+
+    A result comes back through a pipe 64 KiB at a time, and the thread reading it needs the
+    interpreter for every piece; while this process's main thread checks or writes, it would
+    get it only every 5 ms, and the worker, blocked until its result is read, would sit idle.
+    """
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(_SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 def check_chunk(chunk: Chunk, catalogue: Catalogue) -> list[Checked]:
@@ -100,7 +119,7 @@ def checked_chunks(chunks: Iterable[Chunk], catalogue: Catalogue, *,
         for chunk in chunks:
             yield check_chunk(chunk, catalogue)
         return
-    with _start_pool(catalogue, workers) as pool:
+    with _start_pool(catalogue, workers) as pool, _prompt_threads():
         pending: collections.deque[Future[list[Any]] | list[Checked]] = collections.deque()
         # Forked workers share this process's memory until they write to it; the garbage
         # collector writes to every object it scans, so what exists now is kept out of its way.
@@ -147,7 +166,8 @@ def _in_order(pool: ProcessPoolExecutor, chunks: Iterator[Chunk],
 
 
 def _queued(pending: collections.deque[Future[list[Any]] | list[Checked]]) -> int:
-    return sum(1 for result in pending if isinstance(result, Future))
+    """Chunks a worker has yet to finish."""
+    return sum(1 for result in pending if isinstance(result, Future) and not result.done())
 
 
 def _start_pool(catalogue: Catalogue, workers: int) -> ProcessPoolExecutor:

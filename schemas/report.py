@@ -14,7 +14,7 @@ ENTITIES = ("clients", "company_types", "categories", "companies")
 SECTION_ORDER = {"company_types": 0, "categories": 1, "companies": 2}
 
 
-@dataclass(slots=True)
+@dataclass  # no slots: a dataclass with slots pickles through Python code, far slower
 class TableOrigin:
     """Where a client of a table came from: its rows, the row of each contact, and of any value
     first given on a later row (the rest come from the client's first row)."""
