@@ -24,7 +24,6 @@ from typing import Any
 
 from clientreg.catalogue import Catalogue
 from clientreg.checks import CheckedClient, check_client
-from clientreg.encoded import encode
 from clientreg.errors import ClientregError, Rejected
 from clientreg.model import ClientDraft, DraftChunk
 
@@ -90,18 +89,14 @@ def _prompt_threads() -> Iterator[None]:
 
 
 def check_chunk(chunk: Chunk, catalogue: Catalogue) -> list[Checked]:
-    """Check each draft, and encode what a new client would write; a rejected draft gives its
-    list of problems instead of a client."""
+    """Check each draft; a rejected draft gives its list of problems instead of a client."""
     drafts = chunk if isinstance(chunk, list) else chunk.drafts()
     results: list[Checked] = []
     for draft in drafts:
         try:
-            checked = check_client(draft, catalogue)
+            results.append((draft.origin, draft.problems, check_client(draft, catalogue)))
         except Rejected as exc:
             results.append((draft.origin, draft.problems, exc.problems))
-            continue
-        checked.encoded = encode(checked)
-        results.append((draft.origin, draft.problems, checked))
     return results
 
 

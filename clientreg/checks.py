@@ -70,8 +70,6 @@ class CheckedClient:
     inactive: list[ClientregError] = field(default_factory=list)
     """An inactive type or category: refused for a new registration, not for a client that
     already has it (skip or update of a re-imported export)."""
-    encoded: Any = None
-    """Its rows' and history's JSON (``clientreg.encoded.Encoded``), encoded beside the checks."""
 
 
 class Problems:

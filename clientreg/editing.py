@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from clientreg.checks import CheckedClient
 from clientreg.clock import now
-from clientreg.encoded import encoded_of
 from clientreg.errors import Conflict, InvalidValue, NotFound, Rejected
 from clientreg.model import (
     COMPANY_FIELDS,
@@ -129,7 +128,7 @@ def _apply_contacts(batch: Batch, client: CheckedClient, current: dict[str, Any]
         existing = by_email.get(contact.email_key)
         if existing is None:
             batch.link_contact(current["client_id"], current["id"], identifier, contact, user,
-                               position, encoded_of(client))
+                               position)
             position += 1
             changed = True
             continue

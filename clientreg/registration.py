@@ -10,7 +10,6 @@ from clientreg.catalogue import Catalogue, format_mask, mask_sequence
 from clientreg.check_workers import Checked, Chunk, checked_chunks, rare_collections
 from clientreg.checks import CheckedClient, CheckedContact
 from clientreg.clock import now
-from clientreg.encoded import Encoded, client_created, encoded_of, with_company
 from clientreg.errors import ClientregError, Conflict, MissingPrerequisite, Rejected
 from clientreg.model import (
     Action,
@@ -324,42 +323,44 @@ class Batch:
     def write_company(self, client: CheckedClient, company_id: int) -> None:
         company = client.company
         assert company is not None and client.company_type is not None
-        encoded = encoded_of(client)
         identifier = company["identifier"]
         values = {**company, "company_type_id": client.company_type.id}
         self.pending.companies.append((
             company_id, identifier_key(identifier), *(values[c] for c in COMPANY_COLUMNS),
-            encoded.company_attributes, 1, self.stamp, self.stamp,
+            sql.dumps(company["attributes"]), 1, self.stamp, self.stamp,
         ))
-        self.history_encoded("company", identifier, "created", encoded.company_created)
+        shown = {k: v for k, v in company.items() if v not in (None, {})}
+        shown["company_type"] = client.company_type.code
+        shown.pop("identifier", None)
+        self.history("company", identifier, "created", {k: [None, v] for k, v in shown.items()})
         self.companies[identifier_key(identifier)] = CompanyRow(
             company_id, identifier, client.company_type.id, company["tax_id"], None, True)
         if company["tax_id"]:
             self.tax_owners[company["tax_id"]] = identifier
 
     def _write_client(self, client: CheckedClient, company_id: int, identifier: str) -> None:
-        encoded = encoded_of(client)
         client_id = self.take_id("clients")
         self.pending.clients.append((client_id, company_id, client.category.id,
-                                     encoded.client_attributes, 1, self.stamp, self.stamp))
-        self.history_encoded("client", identifier, "created", encoded.client_created
-                             or sql.dumps(client_created(client, identifier)))
+                                     sql.dumps(client.client_attributes), 1, self.stamp,
+                                     self.stamp))
+        changes: dict[str, Any] = {"category": [None, client.category.code]}
+        if client.client_attributes:
+            changes["client_attributes"] = [None, client.client_attributes]
+        if client.from_company:
+            changes["from_company"] = [None, identifier]
+        self.history("client", identifier, "created", changes)
         row = self.companies[identifier_key(identifier)]
         row.client_id = client_id
 
     def _write_contacts(self, client: CheckedClient, contacts: list[tuple[CheckedContact,
                         UserRow | None]], company_id: int, identifier: str) -> None:
         client_id = self.companies[identifier_key(identifier)].client_id
-        encoded = encoded_of(client)
         for position, (contact, user) in enumerate(contacts):
-            self.link_contact(client_id, company_id, identifier, contact, user, position,
-                              encoded)
+            self.link_contact(client_id, company_id, identifier, contact, user, position)
 
     def link_contact(self, client_id: int, company_id: int, identifier: str,
-                     contact: CheckedContact, user: UserRow | None, position: int,
-                     encoded: Encoded) -> None:
-        """Link a contact of a client (``encoded`` is the client's) to it, creating its external
-        user when it is new."""
+                     contact: CheckedContact, user: UserRow | None, position: int) -> None:
+        """Link a contact to a client, creating its external user when it is new."""
         if user is None:
             user_id = self.take_id("external_users")
             values = [getattr(contact, c) for c in USER_COLUMNS]
@@ -367,8 +368,11 @@ class Batch:
                                        self.stamp, self.stamp))
             self.users[contact.email_key] = UserRow(user_id, contact.email, company_id,
                                                     identifier, True)
-            self.history_encoded("external_user", contact.email_key, "created",
-                                 with_company(encoded.users_created[contact.index], identifier))
+            details = {c: [None, v] for c, v in zip(USER_COLUMNS, values, strict=True) if v}
+            if contact.default:
+                details["default"] = [None, True]
+            self.history("external_user", contact.email_key, "created",
+                         {**details, "company": [None, identifier]})
         else:
             user_id = user.id
             if user.company_id is None:
@@ -379,8 +383,5 @@ class Batch:
         self.pending.links.append((client_id, user_id, position, int(contact.default)))
 
     def history(self, entity: str, key: str, action: str, changes: dict[str, Any]) -> None:
-        self.history_encoded(entity, key, action, sql.dumps(changes))
-
-    def history_encoded(self, entity: str, key: str, action: str, changes: str) -> None:
-        self.pending.history.append((entity, key, action, changes, self.source, self.stamp))
-
+        self.pending.history.append((entity, key, action, sql.dumps(changes), self.source,
+                                     self.stamp))

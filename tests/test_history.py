@@ -242,23 +242,3 @@ def test_history_rows_survive_in_the_file(client, db_path):
     conn.close()
     assert [r[0] for r in rows] == ["created", "updated"]
     assert json.loads(rows[1][1]) == {"city": ["Sevilla", "Cádiz"]}
-
-
-@pytest.mark.parametrize("identifier", ["C-1", 'Núñez "Hermanos"', "\\x", "PUB-001"])
-@pytest.mark.parametrize("fields", [
-    {"name": "Ana", "email": "ana@x.example"},
-    {"name": "Zoë", "email": "zoe@x.example", "phone": "+34911234567", "position": "Jefa",
-     "department": "Compras", "language": "es", "default": True},
-])
-def test_a_new_external_users_entry_is_the_whole_entry_encoded_at_once(identifier, fields):
-    # The entry is encoded beside the checks without its company, which is put in when written.
-    from clientreg.checks import CheckedContact
-    from clientreg.encoded import user_created, with_company
-    from clientreg.storage.client_sql import dumps
-
-    values = {"phone": None, "position": None, "department": None, "language": None,
-              "default": False, **fields}
-    contact = CheckedContact(index=0, email_key=values["email"], **values)
-    whole = {**user_created(contact), "company": [None, identifier]}
-    assert with_company(dumps(user_created(contact)), identifier) == dumps(whole)
-    assert json.loads(dumps(whole))["company"] == [None, identifier]
