@@ -72,11 +72,10 @@ def register_many(
     ``drafts`` may hold DraftChunks, whose drafts are built where they are checked. Every draft
     is checked, even after a problem, so the report lists all of them (up to ``max_problems``,
     the problems its reader found first); problems carry each draft's ``origin``. A dry run does
-    the same work,
-    the database's own constraints included, then rolls back. With ``replace`` (an edit), blank
-    values of an existing client clear the stored ones; otherwise they leave them alone. With
-    ``on_outcome``, each outcome is handed to it instead of kept in the report, so a batch of any
-    size holds only its problems.
+    the same work, the database's own constraints included, then rolls back. With ``replace``
+    (an edit), blank values of an existing client clear the stored ones; otherwise they leave
+    them alone. With ``on_outcome``, each outcome is handed to it instead of kept in the report,
+    so a batch of any size holds only its problems.
     """
     report = BatchReport()
     with all_or_nothing(store, report, dry_run=dry_run), rare_collections():
