@@ -29,21 +29,22 @@ CHUNK_SIZE = 1000
 
 
 class _Rollback(Exception):
-    """Raised inside the transaction to undo a batch that had problems or was a dry run."""
+    """Raised inside the transaction to undo a batch that had problems."""
 
 
 @contextlib.contextmanager
 def all_or_nothing(store: Store, report: BatchReport, *, dry_run: bool) -> Iterator[None]:
     """One write transaction that commits only when the report holds no problem and this is not
-    a dry run; ``report.written`` says whether it did."""
+    a dry run (a rehearsal, see Store.rehearsal); ``report.written`` says whether it did."""
     try:
-        with translate_errors(store.path), store.transaction():
+        with translate_errors(store.path), (store.rehearsal() if dry_run
+                                             else store.transaction()):
             yield
-            if report.problems or dry_run:
+            if report.problems:
                 raise _Rollback
     except _Rollback:
         return
-    report.written = True
+    report.written = not dry_run
 
 
 def register(store: Store, draft: ClientDraft, *, source: str,
@@ -72,7 +73,8 @@ def register_many(
     ``drafts`` may hold DraftChunks, whose drafts are built where they are checked. Every draft
     is checked, even after a problem, so the report lists all of them (up to ``max_problems``,
     the problems its reader found first); problems carry each draft's ``origin``. A dry run does
-    the same work, the database's own constraints included, then rolls back. With ``replace``
+    the same work, the database's own constraints included, then rolls back (it leaves out what
+    no constraint checks: history rows and the search index). With ``replace``
     (an edit), blank values of an existing client clear the stored ones; otherwise they leave
     them alone. With ``on_outcome``, each outcome is handed to it instead of kept in the report,
     so a batch of any size holds only its problems.
@@ -382,5 +384,6 @@ class Batch:
         self.pending.links.append((client_id, user_id, position, int(contact.default)))
 
     def history(self, entity: str, key: str, action: str, changes: dict[str, Any]) -> None:
-        self.pending.history.append((entity, key, action, sql.dumps(changes), self.source,
-                                     self.stamp))
+        entry = (entity, key, action, sql.dumps(changes), self.source, self.stamp)
+        if not self.store.rehearsing:
+            self.pending.history.append(entry)

@@ -4,7 +4,7 @@ Documents (YAML, JSON) are parsed first, so that attribute columns of the tables
 against the catalogue a seed declares. Tables are streamed into temporary tables of the database
 connection, which bring the rows of each client together. Then one write transaction applies the
 seeds' catalogue and companies and registers every client of every file through the core; any
-problem, or a dry run, rolls all of it back.
+problem rolls all of it back, and a dry run always does.
 """
 
 from __future__ import annotations
@@ -197,7 +197,8 @@ class ImportRun:
         report = ImportReport(files=[source.summary for source in self.inputs],
                               dry_run=options.dry_run)
         try:
-            with translate_errors(self.store.path), self.store.transaction():
+            with translate_errors(self.store.path), (self.store.rehearsal() if options.dry_run
+                                                     else self.store.transaction()):
                 deactivate_later: list[tuple[str, str]] = []
                 self._apply_seeds(report, deactivate_later)
                 inactive: list[Outcome] = []
@@ -211,9 +212,9 @@ class ImportRun:
                 self._deactivate(inactive, report)
                 for kind, code in deactivate_later:
                     set_entry_active(self.store, kind, code, False, source=self.source)
-                if self.problems.found or options.dry_run:
+                if self.problems.found:
                     raise _Rollback
-            report.written = True
+            report.written = not options.dry_run
         except _Rollback:
             pass
         ordered = self.problems.ordered({s.summary.file: s.index for s in self.inputs})
@@ -298,5 +299,5 @@ def _entry_count(document: Any) -> int:
 
 
 class _Rollback(Exception):
-    """Undoes the whole import: it had problems, or it was a dry run."""
+    """Undoes the whole import: it had problems (a dry run is undone by its rehearsal)."""
 

@@ -81,6 +81,22 @@ def test_a_dry_run_checks_everything_and_writes_nothing(cli, catalogue, tmp_path
     assert "[duplicate-identifier]" in clash.output
 
 
+
+def test_a_dry_run_leaves_the_search_index_as_it_was(cli, catalogue, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", ROWS)
+    assert cli("import", str(path), "--dry-run").exit_code == 0
+    bad = write(tmp_path / "bad.csv", [ROWS[1], "U-3,Tres S.L.,NOPE,RETAIL,,,,"])
+    assert cli("import", str(bad), "--dry-run").exit_code == 1
+    assert cli("import", str(path)).exit_code == 0
+    found = cli("list", "--search", "uno", "--format", "json")
+    assert [client["identifier"] for client in json.loads(found.stdout)] == ["U-1"]
+    update = write(tmp_path / "renamed.csv", [ROWS[1].replace("Dos S.L.", "Cuatro S.L.")])
+    assert cli("import", str(update), "--on-conflict", "update", "--dry-run").exit_code == 0
+    assert cli("import", str(update), "--on-conflict", "update").exit_code == 0
+    renamed = cli("list", "--search", "cuatro", "--format", "json")
+    assert [client["identifier"] for client in json.loads(renamed.stdout)] == ["U-2"]
+    assert json.loads(cli("list", "--search", "dos", "--format", "json").stdout) == []
+
 def test_a_contact_of_another_company_is_named(cli, catalogue, tmp_path):
     assert cli("import", str(write(tmp_path / "first.csv", ROWS))).exit_code == 0
     other = write(tmp_path / "other.csv", ["O-1,Otro S.L.,LEGAL,RETAIL,,north,Úrsula,"

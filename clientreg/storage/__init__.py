@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from clientreg.errors import Conflict, DatabaseBusy, StorageError
-from clientreg.storage.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
+from clientreg.storage.schema import KNOWN_MIGRATIONS, MIGRATION_SET, REHEARSAL, migrations
 
 BUSY_TIMEOUT_SECONDS = float(os.environ.get("CLIENTREG_BUSY_TIMEOUT", "10"))
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -28,6 +28,8 @@ class Store:
     db: Database
     path: Path
     backup_path: Path | None = None
+    rehearsing: bool = False
+    """True inside rehearsal(): history rows are left out."""
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -62,8 +64,35 @@ class Store:
         with translate_errors(self.path):
             conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def rehearsal(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that always rolls back: a dry run.
+
+        Every row the schema checks is written, so the database's constraints accept or refuse
+        it as they would in the real run. The writes no constraint can refuse, which the
+        rollback would undo anyway, are left out: history rows (see ``rehearsing``) and the
+        search index (its triggers are dropped inside the transaction, and the rollback brings
+        them back).
+        """
+        try:
+            with self.transaction() as conn:
+                for statement in REHEARSAL:
+                    conn.execute(statement)
+                self.rehearsing = True
+                try:
+                    yield conn
+                finally:
+                    self.rehearsing = False
+                raise _Undo
+        except _Undo:
+            pass
+
     def close(self) -> None:
         self.db.close()
+
+
+class _Undo(Exception):
+    """Ends a rehearsal: rolls its transaction back."""
 
 
 @contextlib.contextmanager
