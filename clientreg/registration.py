@@ -74,7 +74,7 @@ def register_many(
     is checked, even after a problem, so the report lists all of them (up to ``max_problems``,
     the problems its reader found first); problems carry each draft's ``origin``. A dry run does
     the same work, the database's own constraints included, then rolls back (it leaves out what
-    no constraint checks: history rows and the search index). With ``replace``
+    no constraint checks: the history rows and the search index). With ``replace``
     (an edit), blank values of an existing client clear the stored ones; otherwise they leave
     them alone. With ``on_outcome``, each outcome is handed to it instead of kept in the report,
     so a batch of any size holds only its problems.

@@ -81,7 +81,6 @@ def test_a_dry_run_checks_everything_and_writes_nothing(cli, catalogue, tmp_path
     assert "[duplicate-identifier]" in clash.output
 
 
-
 def test_a_dry_run_leaves_the_search_index_as_it_was(cli, catalogue, tmp_path, db_path):
     path = write(tmp_path / "clients.csv", ROWS)
     assert cli("import", str(path), "--dry-run").exit_code == 0
@@ -96,6 +95,7 @@ def test_a_dry_run_leaves_the_search_index_as_it_was(cli, catalogue, tmp_path, d
     renamed = cli("list", "--search", "cuatro", "--format", "json")
     assert [client["identifier"] for client in json.loads(renamed.stdout)] == ["U-2"]
     assert json.loads(cli("list", "--search", "dos", "--format", "json").stdout) == []
+
 
 def test_a_contact_of_another_company_is_named(cli, catalogue, tmp_path):
     assert cli("import", str(write(tmp_path / "first.csv", ROWS))).exit_code == 0

@@ -29,7 +29,7 @@ class Store:
     path: Path
     backup_path: Path | None = None
     rehearsing: bool = False
-    """True inside rehearsal(): history rows are left out."""
+    """True inside rehearsal(): registrations leave out their history rows."""
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -70,9 +70,9 @@ class Store:
 
         Every row the schema checks is written, so the database's constraints accept or refuse
         it as they would in the real run. The writes no constraint can refuse, which the
-        rollback would undo anyway, are left out: history rows (see ``rehearsing``) and the
-        search index (its triggers are dropped inside the transaction, and the rollback brings
-        them back).
+        rollback would undo anyway, are left out: the history rows of registrations (see
+        ``rehearsing``; the few of catalogue entries are written) and the search index (its
+        triggers are dropped inside the transaction, and the rollback brings them back).
         """
         try:
             with self.transaction() as conn:
