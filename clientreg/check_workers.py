@@ -26,6 +26,7 @@ from clientreg.catalogue import Catalogue
 from clientreg.checks import CheckedClient, check_client
 from clientreg.errors import ClientregError, Rejected
 from clientreg.model import ClientDraft, DraftChunk
+from clientreg.storage import HELD_SIGNALS, signals_held
 
 WORKERS_ENV = "CLIENTREG_WORKERS"
 """Number of worker processes; 0 checks everything in the importing process."""
@@ -118,9 +119,13 @@ def checked_chunks(chunks: Iterable[Chunk], catalogue: Catalogue, *,
         pending: collections.deque[Future[list[Any]] | list[Checked]] = collections.deque()
         # Forked workers share this process's memory until they write to it; the garbage
         # collector writes to every object it scans, so what exists now is kept out of its way.
+        # The first submit starts the workers, and the pool's threads, with SIGINT and SIGTERM
+        # held: a worker sets its own handling before taking them (see _start_worker), and the
+        # threads leave them to this process's main thread.
         gc.freeze()
         try:
-            pending.append(pool.submit(_check_in_worker, second))
+            with signals_held():
+                pending.append(pool.submit(_check_in_worker, second))
         finally:
             gc.unfreeze()
         # The first chunk is checked here while the workers start.
@@ -179,8 +184,12 @@ def _start_pool(catalogue: Catalogue, workers: int) -> ProcessPoolExecutor:
 def _start_worker(catalogue: Catalogue, parent: int) -> None:
     global _worker_catalogue
     # Ctrl-C reaches the whole process group; the importing process handles it and stops the
-    # workers, which must not print tracebacks of their own.
+    # workers, which must not print tracebacks of their own. A worker inherits the importing
+    # process's handlers, which raise: SIGTERM gets its default back and ends a worker quietly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
     gc.set_threshold(*_GC_THRESHOLD)  # a worker does nothing but check batches
     _worker_catalogue = catalogue
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()

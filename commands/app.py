@@ -54,7 +54,10 @@ def root(
     ] = False,
 ) -> None:
     """Register clients, their companies and contacts in SQLite."""
+    from clientreg.commands.boundary import signals_handled
+
     ctx.obj = Settings(db_path=db or default_database_path())
+    ctx.with_resource(signals_handled())
 
 
 for _module in COMMAND_MODULES:

@@ -35,13 +35,19 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 @contextlib.contextmanager
-def open_store(ctx: typer.Context) -> Iterator[object]:
-    """Open the database of this invocation; closes it when the command ends."""
-    from clientreg.commands.boundary import print_error
+def open_store(ctx: typer.Context, *, writes: bool = False) -> Iterator[object]:
+    """Open the database of this invocation; closes it when the command ends.
+
+    A database that cannot be written is opened read-only, for the commands that only read;
+    a command that writes is refused when it tries (exit 3). ``writes`` refuses it at once,
+    before the command asks or reads anything.
+    """
+    from clientreg.commands.boundary import print_error, watch
     from clientreg.commands.i18n import _
     from clientreg.storage import open_database
 
-    store = open_database(settings(ctx).db_path)
+    store = open_database(settings(ctx).db_path, writes=writes)
+    watch(store)
     if store.backup_path is not None:
         print_error(_("The database was upgraded; a copy of the previous version is at {path}")
                     .format(path=store.backup_path))

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -19,6 +21,11 @@ from clientreg.storage.schema import KNOWN_MIGRATIONS, MIGRATION_SET, REHEARSAL,
 
 BUSY_TIMEOUT_SECONDS = float(os.environ.get("CLIENTREG_BUSY_TIMEOUT", "10"))
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# Client records are personal data: what clientreg creates, only its owner may read. SQLite gives
+# the -wal and -shm files the mode of the database file, so the file is created first.
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass
@@ -30,6 +37,15 @@ class Store:
     backup_path: Path | None = None
     rehearsing: bool = False
     """True inside rehearsal(): registrations leave out their history rows."""
+    read_only: bool = False
+    """Opened read-only: the file or its folder cannot be written (see open_database)."""
+    committing: bool = False
+    """True while a COMMIT runs: its changes may already be visible to other connections."""
+    committed: bool = False
+    """True once a transaction of this store committed: its changes are in the file."""
+    before_commit: Callable[[], None] | None = None
+    """Called just before COMMIT, with SIGINT and SIGTERM held; raising stops the transaction
+    (an interruption whose exception a library swallowed, say, must not be followed by one)."""
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -48,21 +64,48 @@ class Store:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK TO SAVEPOINT nested")
-                conn.execute("RELEASE SAVEPOINT nested")
+                _undo(conn, "ROLLBACK TO SAVEPOINT nested", "RELEASE SAVEPOINT nested")
                 raise
-            conn.execute("RELEASE SAVEPOINT nested")
+            with translate_errors(self.path):
+                _still_open(conn, self.path)
+                conn.execute("RELEASE SAVEPOINT nested")
             return
+        if self.read_only:
+            raise read_only_error(self.path)
         with translate_errors(self.path):
             conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            with translate_errors(self.path):
+                # SQLite ends the whole transaction itself on some errors (a full disk, an I/O
+                # error); a statement whose error was caught and reported would hide that.
+                _still_open(conn, self.path)
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _undo(conn, "ROLLBACK")
             raise
-        with translate_errors(self.path):
-            conn.execute("COMMIT")
+        self._commit()
+
+    def _commit(self) -> None:
+        """COMMIT, with SIGINT and SIGTERM held until ``committed`` says how it ended.
+
+        Other connections see the changes while COMMIT still runs (it copies them into the file
+        before returning), so an interruption must not be taken for one that came before it.
+        """
+        conn = self.conn
+        with signals_held():
+            try:
+                if self.before_commit is not None:
+                    self.before_commit()
+                self.committing = True
+                with translate_errors(self.path):
+                    conn.execute("COMMIT")
+            except BaseException:
+                _undo(conn, "ROLLBACK")
+                raise
+            else:
+                self.committed = True
+            finally:
+                self.committing = False
 
     @contextlib.contextmanager
     def rehearsal(self) -> Iterator[sqlite3.Connection]:
@@ -96,6 +139,47 @@ class _Undo(Exception):
 
 
 @contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back from this thread (and the threads and processes it starts
+    meanwhile); they arrive when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _undo(conn: sqlite3.Connection, *statements: str) -> None:
+    """Roll back what the transaction did, if SQLite has not already rolled all of it back.
+
+    Runs while another error is on its way up: a failure here must not replace that error.
+    """
+    if not conn.in_transaction:
+        return
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    except sqlite3.Error:
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+
+
+def _still_open(conn: sqlite3.Connection, path: Path) -> None:
+    if not conn.in_transaction:
+        raise StorageError(f"the database {path} ended the transaction after an error; nothing "
+                           "was written", value=str(path))
+
+
+def read_only_error(path: Path) -> StorageError:
+    return StorageError(f"the database {path} is read-only; nothing was written",
+                        value=str(path), code="read-only")
+
+
+@contextlib.contextmanager
 def translate_errors(path: Path) -> Iterator[None]:
     """Turn SQLite's locking and file errors into clientreg's storage errors."""
     try:
@@ -106,6 +190,12 @@ def translate_errors(path: Path) -> Iterator[None]:
                        code="constraint") from None
     except sqlite3.OperationalError as exc:
         text = str(exc)
+        kind = getattr(exc, "sqlite_errorname", "")
+        if kind == "SQLITE_FULL":
+            raise StorageError(f"the disk holding {path} is full; nothing was written",
+                               value=str(path), code="disk-full") from None
+        if kind.startswith("SQLITE_READONLY"):
+            raise read_only_error(path) from None
         if "locked" in text or "busy" in text:
             raise DatabaseBusy(
                 f"the database {path} is busy (another clientreg is writing to it) and stayed "
@@ -144,30 +234,97 @@ def _applied_names(conn: sqlite3.Connection) -> set[str] | None:
     return names
 
 
-def open_database(path: str | os.PathLike[str]) -> Store:
+def open_database(path: str | os.PathLike[str], *, writes: bool = False) -> Store:
     """Open (creating if needed) and migrate a clientreg database.
 
     A file that is not SQLite, a SQLite file of another program, or one written by a newer
     clientreg stops with a StorageError and is not changed. Before migrating a file that holds
     data, a copy is written beside it with SQLite's online backup.
+
+    A new database, and the folders created for it, are readable by their owner only. An
+    existing file that cannot be written (nor its folder, which SQLite's journal needs) is
+    opened read-only: it can be read, but not migrated, and every write transaction is refused.
+    With ``writes``, such a file is refused at once instead, before the caller does any work.
     """
     path = Path(path).expanduser()
     _check_file(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}",
-                           value=str(path)) from None
-    with translate_errors(path):
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    store = Store(db=Database(conn, execute_plugins=False), path=path)
+    if _writable(path):
+        _create(path)
+        with translate_errors(path):
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        store = Store(db=Database(conn, execute_plugins=False), path=path)
+    elif writes:
+        raise read_only_error(path)
+    else:
+        store = _open_read_only(path)
     try:
         with translate_errors(path):
             _prepare(store)
     except BaseException:
-        conn.close()
+        store.conn.close()
         raise
     return store
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file: the file itself, and the folder for its -wal and -shm
+    (unless both are already there and writable). A missing file is created, so it counts."""
+    if not path.exists() or path.stat().st_size == 0:
+        return True
+    if not os.access(path, os.W_OK):
+        return False
+    if os.access(path.parent, os.W_OK | os.X_OK):
+        return True
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    return all(os.access(file, os.W_OK) for file in sidecars)
+
+
+def _create(path: Path) -> None:
+    """Create the folders and the empty file owner-only, whatever the umask; keep what exists."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    try:
+        for folder in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir(mode=FOLDER_MODE)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}",
+                           value=str(path)) from None
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"cannot create the database {path}: {exc.strerror}",
+                           value=str(path)) from None
+
+
+def _open_read_only(path: Path) -> Store:
+    """Open a file that cannot be written, for reading.
+
+    SQLite reads a WAL database through its -shm file, which it cannot create in a read-only
+    folder; when no -wal file holds changes either, the file alone is the whole database and is
+    opened as immutable.
+    """
+    uri = "file:" + quote(str(path.resolve()))
+    wal = path.with_name(path.name + "-wal")
+    attempts = [f"{uri}?mode=ro"]
+    if not wal.exists() or wal.stat().st_size == 0:
+        attempts.append(f"{uri}?mode=ro&immutable=1")
+    for index, attempt in enumerate(attempts):
+        with translate_errors(path):
+            conn = sqlite3.connect(attempt, uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                                   isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if (getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN"
+                    or index == len(attempts) - 1):
+                with translate_errors(path):
+                    raise
+            continue
+        return Store(db=Database(conn, execute_plugins=False), path=path, read_only=True)
+    raise AssertionError("unreachable")
 
 
 def _prepare(store: Store) -> None:
@@ -175,6 +332,13 @@ def _prepare(store: Store) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     applied = _applied_names(conn)
     _check_applied(store.path, applied)
+    if store.read_only:
+        if not applied or migrations.pending(store.db):
+            raise StorageError(
+                f"the database {store.path} is read-only and needs an upgrade to this version of "
+                "clientreg before it can be read; open it once where it can be written",
+                value=str(store.path), code="read-only")
+        return
     if not applied or migrations.pending(store.db):
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -188,7 +352,7 @@ def _prepare(store: Store) -> None:
             store.backup_path = _backup(store, sorted(applied)[-1])
         migrations.apply(store.db)
     except BaseException:
-        conn.execute("ROLLBACK")
+        _undo(conn, "ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -205,6 +369,9 @@ def _check_applied(path: Path, applied: set[str] | None) -> None:
 
 def _backup(store: Store, version: str) -> Path:
     target = store.path.with_name(f"{store.path.name}.{version}.bak")
+    # A copy of personal data: owner-only, like the database clientreg creates.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     # The copy is read through a second connection: SQLite refuses a backup whose source
     # connection holds a write transaction, and Python's backup() retries that forever. The
     # migration's connection keeps the write lock meanwhile, so the copy is of a still file.
