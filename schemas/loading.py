@@ -39,7 +39,7 @@ from clientreg.schemas.seed import (
     document_kind,
 )
 from clientreg.schemas.writers import restore_cell
-from clientreg.storage import Store, translate_errors
+from clientreg.storage import Store, read_only_error, translate_errors
 from clientreg.storage.staging import StagedTable, staging_transaction
 
 STAGE_CHUNK = 5000
@@ -111,6 +111,8 @@ class ImportRun:
 
     def read(self, paths: Sequence[str]) -> None:
         """Open every file: parse the documents, then check and stage the tables."""
+        if self.store.read_only:
+            raise read_only_error(self.store.path)  # before reading files it could not apply
         formats = [readers.detect_format(path, self.options.input_format) for path in paths]
         documents = [i for i, f in enumerate(formats) if f in readers.DOCUMENT_FORMATS]
         loaded: dict[int, Input] = {i: self._load_document(i, paths[i], formats[i])
@@ -157,10 +159,11 @@ class ImportRun:
                 self.problems.add(problem)
             table = TableInput(index, summary, list(reader.raw_headers), plan)
             if readable:
-                table.staged = StagedTable(self.store.conn)
-                self._staged.append(table.staged)
-                with staging_transaction(self.store.conn), rare_collections():
-                    summary.rows = self._stage_rows(reader, table.staged, plan)
+                with translate_errors(self.store.path):
+                    table.staged = StagedTable(self.store.conn)
+                    self._staged.append(table.staged)
+                    with staging_transaction(self.store.conn), rare_collections():
+                        summary.rows = self._stage_rows(reader, table.staged, plan)
                 if not summary.rows and not reader.problems:
                     self.problems.add(RowError(
                         reader.file, None, None, None, "no-rows",

@@ -319,3 +319,17 @@ def test_a_read_only_database_that_needs_an_upgrade_says_so(tmp_path):
                "clientreg before it can be read; open it once where it can be written "
                "[read-only]\n")
     assert (mounted.out / "files").read_text().split() == ["clients.db"]
+
+
+@pytest.mark.parametrize("size, rows", [("64k", ROWS), ("1m", 10 * ROWS)],
+                         ids=["at-once", "half-way"])
+def test_an_import_whose_temporary_files_fill_their_disk_says_which_disk(tmp_path, size, rows):
+    """Staged rows and SQLite's sorting go to temporary files, often on another disk."""
+    db = catalogue_database(tmp_path / "clients.db", clients=2)
+    big = write_csv(tmp_path / "big.csv", rows)
+    mounted = Mounted(tmp_path)
+    mounted.script(size, f"SQLITE_TMPDIR={mounted.mnt} run full --db {db} import {big}\n")
+    assert mounted.result("full") == (
+        3, "", f"Error: the disk holding temporary files ({mounted.mnt}) is full; nothing was "
+               "written [disk-full]\n")
+    assert clients_in(db) == 2

@@ -192,8 +192,7 @@ def translate_errors(path: Path) -> Iterator[None]:
         text = str(exc)
         kind = getattr(exc, "sqlite_errorname", "")
         if kind == "SQLITE_FULL":
-            raise StorageError(f"the disk holding {path} is full; nothing was written",
-                               value=str(path), code="disk-full") from None
+            raise _full_disk(path) from None
         if kind.startswith("SQLITE_READONLY"):
             raise read_only_error(path) from None
         if "locked" in text or "busy" in text:
@@ -205,6 +204,29 @@ def translate_errors(path: Path) -> Iterator[None]:
         raise StorageError(f"the database {path} cannot be used: {text}", value=str(path)) from None
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"the database {path} cannot be used: {exc}", value=str(path)) from None
+
+
+def _full_disk(path: Path) -> StorageError:
+    """The database's disk is full, or the one of SQLite's temporary files (staged import rows,
+    sorting): the one with less room left, when they differ."""
+    temporary = temporary_folder()
+    with contextlib.suppress(OSError):
+        here, there = os.statvfs(path.parent), os.statvfs(temporary)
+        if (os.stat(path.parent).st_dev != os.stat(temporary).st_dev
+                and there.f_bavail * there.f_frsize < here.f_bavail * here.f_frsize):
+            return StorageError(f"the disk holding temporary files ({temporary}) is full; "
+                                "nothing was written", value=temporary, code="disk-full")
+    return StorageError(f"the disk holding {path} is full; nothing was written",
+                        value=str(path), code="disk-full")
+
+
+def temporary_folder() -> str:
+    """Where SQLite writes its temporary files on Unix (the first of these that it can use)."""
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp",
+                   "/usr/tmp", "/tmp"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return "."
 
 
 def _check_file(path: Path) -> None:

@@ -26,7 +26,8 @@ def staging_transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have ended it already (a full disk, say)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
