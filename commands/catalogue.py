@@ -43,13 +43,14 @@ AttributeOption = Annotated[list[str] | None, typer.Option(
     "--attribute", metavar="SPEC",
     help=_("An attribute, repeatable: key:type[:required][:values=a|b][:min=0][:max=9]"
            "[:decimals=2][:label=Text]. Types: text, memo, number, currency, date, time, list."),
-    show_default=False)]
+    show_default=False, callback=render.terminal_text)]
 FileOption = Annotated[Path | None, typer.Option(
     "--file", dir_okay=False,
     help=_("A YAML (or JSON) file holding one entry, a list of entries, or a seed document; "
            "all of them are added together or none."), show_default=False)]
 ParentOption = Annotated[str | None, typer.Option(
-    "--parent", help=_("The code of the parent entry."), show_default=False)]
+    "--parent", help=_("The code of the parent entry."), show_default=False,
+    callback=render.terminal_text)]
 
 
 def parse_attribute(spec: str) -> dict[str, Any]:

@@ -6,18 +6,21 @@ from typing import Annotated
 import typer
 
 from clientreg.commands import catalogue as cat
+from clientreg.commands import render
 from clientreg.commands.i18n import _
 
 CodeArgument = Annotated[str, typer.Argument(help=_("The entry's code (any case)."),
-                                             show_default=False)]
+                                             show_default=False, callback=render.terminal_text)]
 AddCodeArgument = Annotated[str | None, typer.Argument(
     help=_("The new entry's code: letters, digits and . _ / - (stored upper-case)."),
-    show_default=False)]
+    show_default=False, callback=render.terminal_text)]
 NameOption = Annotated[str | None, typer.Option("--name", help=_("The name people see."),
-                                                show_default=False)]
+                                                show_default=False,
+                                                callback=render.terminal_text)]
 MaskOption = Annotated[str | None, typer.Option(
     "--id-mask", help=_("Generate identifiers of this type's companies from a mask with one "
-                        "{seq} field, as in CLI-{seq:05}."), show_default=False)]
+                        "{seq} field, as in CLI-{seq:05}."), show_default=False,
+    callback=render.terminal_text)]
 AttributesFileOption = Annotated[Path | None, typer.Option(
     "--attributes-file", dir_okay=False,
     help=_("A YAML file with the new list of attributes (replaces the old ones; allowed only "
@@ -86,10 +89,11 @@ def company_type_group() -> typer.Typer:
         name: NameOption = None,
         parent: Annotated[str | None, typer.Option(
             "--parent", help=_("The parent's code; an empty value removes the parent."),
-            show_default=False)] = None,
+            show_default=False, callback=render.terminal_text)] = None,
         id_mask: Annotated[str | None, typer.Option(
             "--id-mask", help=_("The identifier mask, as in CLI-{seq:05}; an empty value "
-                                "removes it."), show_default=False)] = None,
+                                "removes it."), show_default=False,
+            callback=render.terminal_text)] = None,
         allow_id_change: Annotated[bool | None, typer.Option(
             "--allow-id-change/--forbid-id-change",
             help=_("Whether people may type over the generated identifier."),
@@ -125,7 +129,7 @@ def category_group() -> typer.Typer:
         name: NameOption = None,
         parent: Annotated[str | None, typer.Option(
             "--parent", help=_("The parent's code; an empty value removes the parent."),
-            show_default=False)] = None,
+            show_default=False, callback=render.terminal_text)] = None,
         attributes_file: AttributesFileOption = None,
     ) -> None:
         cat.edit(ctx, cat.CATEGORY, code, {"name": name, "parent": parent}, attributes_file)

@@ -17,7 +17,8 @@ ListFormat = render.ListFormat
 
 
 IdentifierArgument = Annotated[str, typer.Argument(help=_("The client's identifier (any case)."),
-                                                   show_default=False)]
+                                                   show_default=False,
+                                                   callback=render.terminal_text)]
 
 
 def show(
@@ -40,13 +41,15 @@ def show(
 
 # The filters of `list`, shared with `export`.
 CategoryFilter = Annotated[str | None, typer.Option(
-    "--category", help=_("Only clients of this category (its code)."), show_default=False)]
+    "--category", help=_("Only clients of this category (its code)."), show_default=False,
+    callback=render.terminal_text)]
 TypeFilter = Annotated[str | None, typer.Option(
     "--type", help=_("Only clients whose company is of this type (its code)."),
-    show_default=False)]
+    show_default=False, callback=render.terminal_text)]
 SearchFilter = Annotated[str | None, typer.Option(
     "--search", help=_("Words to find in the name, trade name, identifier, e-mail or tax id "
-                       "(each word as a prefix)."), show_default=False)]
+                       "(each word as a prefix; a tax id however it is written)."),
+    show_default=False, callback=render.terminal_text)]
 InactiveFilter = Annotated[bool, typer.Option("--all", help=_("Include inactive clients."))]
 
 
@@ -112,7 +115,7 @@ def edit(
         "--set", metavar="FIELD=VALUE",
         help=_("A change, repeatable: name, a company field (email, phone, city, ...), "
                "company_attr.KEY or client_attr.KEY. An empty VALUE clears the field."),
-        show_default=False)] = None,
+        show_default=False, callback=render.terminal_text)] = None,
 ) -> None:
     """Change a client through the same checks as a registration; history keeps old values."""
     if not settings:

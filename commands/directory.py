@@ -21,7 +21,8 @@ ListFormat = render.ListFormat
 
 AllOption = Annotated[bool, typer.Option("--all", help=_("Include inactive ones."))]
 SearchOption = Annotated[str | None, typer.Option(
-    "--search", help=_("Only the ones matching these words."), show_default=False)]
+    "--search", help=_("Only the ones matching these words."), show_default=False,
+    callback=render.terminal_text)]
 ListFormatOption = Annotated[ListFormat, typer.Option(
     "--format", help=_("table for people; json or csv for programs (stdout holds only the "
                        "data)."))]
@@ -65,7 +66,8 @@ def list_companies(ctx: typer.Context, include_inactive: AllOption = False,
 def show_company(
     ctx: typer.Context,
     identifier: Annotated[str, typer.Argument(help=_("The company's identifier (any case)."),
-                                              show_default=False)],
+                                              show_default=False,
+                                              callback=render.terminal_text)],
     output: ShowFormatOption = render.ShowFormat.TEXT,
 ) -> None:
     """Show a company: its data, attributes, whether it is a client, and its history."""
@@ -98,7 +100,8 @@ def list_users(ctx: typer.Context, include_inactive: AllOption = False,
 def show_user(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help=_("The user's e-mail (their identifier, any "
-                                                "case)."), show_default=False)],
+                                                "case)."), show_default=False,
+                                         callback=render.terminal_text)],
     output: ShowFormatOption = render.ShowFormat.TEXT,
 ) -> None:
     """Show an external user: details, company, the clients they are a contact of, history."""
