@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 from clientreg import attributes as attrs
+from clientreg import rules
 from clientreg.catalogue import Catalogue
-from clientreg.errors import NotFound
+from clientreg.errors import InvalidValue, NotFound
 from clientreg.model import COMPANY_FIELDS
 from clientreg.rules import email_key, identifier_key
 from clientreg.storage import Store
@@ -16,11 +18,66 @@ from clientreg.storage import read_sql as sql
 _CONTACT_KEYS = ("name", "email", "phone", "position", "department", "language")
 
 
+MAX_SEARCH_CHARS = 1000
+"""The longest search text: more than a company's searched fields hold together (864)."""
+
+
+def _search_text(text: str) -> str:
+    """The search as typed, refused (never echoed back) when it is over MAX_SEARCH_CHARS."""
+    if len(text) > MAX_SEARCH_CHARS:
+        raise InvalidValue(f"is longer than {MAX_SEARCH_CHARS} characters ({len(text)})",
+                           field="search", code="search-too-long")
+    return unicodedata.normalize("NFC", text)
+
+
 def fts_query(text: str) -> str:
     """A user's search words as an FTS5 query: every word must match as a prefix."""
     # FTS5 ends a quoted string at a NUL character, whatever follows: it can only split words.
-    words = [word.replace('"', '""') for word in text.replace("\0", " ").split()]
+    # A repeated word changes nothing but the time FTS5 takes, so each is asked once.
+    words = dict.fromkeys(word.replace('"', '""') for word in text.replace("\0", " ").split())
     return " ".join(f'"{word}"*' for word in words if word)
+
+
+def _tax_id_keys(text: str) -> list[str]:
+    """What the rules would store for the text as a tax id, of whichever country it can be.
+
+    'B-41954256' is stored with the prefix of the country given with it (ESB41954256), so
+    every EU country whose format the number fits, and the UK, is tried besides none.
+    """
+    if len(text) > rules.TAX_ID_MAX:
+        return []
+    from stdnum.eu import vat
+
+    countries = [None, "GB", *(code.upper() for code in vat.guess_country(text))]
+    keys = []
+    for country in countries:
+        try:
+            key = rules.tax_id(text, country=country)
+        except InvalidValue:
+            continue
+        if key:
+            keys.append(key)
+    return keys
+
+
+def search_query(text: str) -> str:
+    """The FTS5 query of a search: its words as prefixes, or the whole text as a tax id.
+
+    A tax id is indexed as the one compact form it is stored in, which its words as typed
+    ('B-41954256', 'b 41954256', '00.362.417/0001-02') do not spell; so the forms the rules
+    would store for the text are also matched, whole, in the tax id column.
+    """
+    words = fts_query(text)
+    keys = dict.fromkeys(key.replace('"', '""') for key in _tax_id_keys(text))
+    if not keys:
+        return words
+    tax_ids = "tax_id : (" + " OR ".join(f'"{key}"' for key in keys) + ")"
+    return f"({words}) OR {tax_ids}" if words else tax_ids
+
+
+def _query_of(search: str | None) -> str | None:
+    """The FTS5 query of a search, checked now; None without one, "" when nothing can match."""
+    return search_query(_search_text(search)) if search else None
 
 
 def _typed(values: dict[str, str], definitions: tuple[attrs.AttributeDef, ...]) -> dict[str, Any]:
@@ -90,23 +147,33 @@ def _history_entry(entry: dict[str, Any]) -> dict[str, Any]:
 def iter_clients(store: Store, *, category: str | None = None, company_type: str | None = None,
                  search: str | None = None, include_inactive: bool = False,
                  limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """Client summary rows (identifier, name, type, category, city, country, e-mail, active)."""
-    query = fts_query(search) if search else None
-    if search and not query:
-        return
-    for row in sql.iter_companies(store.conn, category=category, company_type=company_type,
-                                  search=query, include_inactive=include_inactive, limit=limit):
-        yield {"identifier": row["identifier"], "name": row["name"],
-               "company_type": row["company_type"], "category": row["category"],
-               "city": row["city"], "country": row["country"], "email": row["email"],
-               "active": bool(row["client_active"])}
+    """Client summary rows (identifier, name, type, category, city, country, e-mail, active).
+
+    A search is checked at the call, so nothing is printed before it is refused.
+    """
+    query = _query_of(search)
+    if query == "":
+        return iter(())
+    rows = sql.iter_companies(store.conn, category=category, company_type=company_type,
+                              search=query, include_inactive=include_inactive, limit=limit)
+    return ({"identifier": row["identifier"], "name": row["name"],
+             "company_type": row["company_type"], "category": row["category"],
+             "city": row["city"], "country": row["country"], "email": row["email"],
+             "active": bool(row["client_active"])} for row in rows)
 
 
 def iter_client_documents(store: Store, **filters: Any) -> Iterator[dict[str, Any]]:
     """Every client (matching the filters) in the import's shape, streamed in batches."""
-    catalogue = Catalogue.load(store)
     search = filters.pop("search", None)
-    query = fts_query(search) if search else None
+    query = _query_of(search)
+    if query == "":
+        return iter(())
+    return _client_documents(store, query, filters)
+
+
+def _client_documents(store: Store, query: str | None,
+                      filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    catalogue = Catalogue.load(store)
     rows = sql.iter_companies(store.conn, search=query, **filters)
     while True:
         batch = [row for _, row in zip(range(500), rows, strict=False)]
@@ -120,13 +187,16 @@ def iter_client_documents(store: Store, **filters: Any) -> Iterator[dict[str, An
 def iter_companies(store: Store, *, include_inactive: bool = False,
                    search: str | None = None) -> Iterator[dict[str, Any]]:
     """Every company, client or not (the AD009 view)."""
-    query = fts_query(search) if search else None
-    for row in sql.iter_companies(store.conn, search=query, include_inactive=include_inactive,
-                                  clients_only=False):
-        yield {"identifier": row["identifier"], "name": row["name"],
-               "company_type": row["company_type"], "tax_id": row["tax_id"],
-               "city": row["city"], "country": row["country"],
-               "client": row["category"] is not None, "active": bool(row["active"])}
+    query = _query_of(search)
+    if query == "":
+        return iter(())
+    rows = sql.iter_companies(store.conn, search=query, include_inactive=include_inactive,
+                              clients_only=False)
+    return ({"identifier": row["identifier"], "name": row["name"],
+             "company_type": row["company_type"], "tax_id": row["tax_id"],
+             "city": row["city"], "country": row["country"],
+             "client": row["category"] is not None, "active": bool(row["active"])}
+            for row in rows)
 
 
 def company_data(store: Store, identifier: str) -> dict[str, Any]:
@@ -153,10 +223,14 @@ def company_data(store: Store, identifier: str) -> dict[str, Any]:
 
 def iter_external_users(store: Store, *, include_inactive: bool = False,
                         search: str | None = None) -> Iterator[dict[str, Any]]:
-    for row in sql.iter_external_users(store.conn, include_inactive=include_inactive,
-                                       search=search):
-        row["active"] = bool(row["active"])
-        yield row
+    """External users by e-mail; a search finds its text, as written, in the e-mail or name."""
+    text = " ".join(_search_text(search).split()) if search else ""
+    if search and not text:
+        return iter(())
+    rows = sql.iter_external_users(store.conn, include_inactive=include_inactive,
+                                   email_part=email_key(text) if text else None,
+                                   name_part=text or None)
+    return ({**row, "active": bool(row["active"])} for row in rows)
 
 
 def external_user_data(store: Store, email: str) -> dict[str, Any]:

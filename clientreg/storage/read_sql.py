@@ -118,14 +118,24 @@ def contacts_by_client(conn: sqlite3.Connection, client_ids: list[int],
     return found
 
 
+def _containing(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') finding the text anywhere, its % and _ as themselves."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def iter_external_users(conn: sqlite3.Connection, *, include_inactive: bool = False,
-                        search: str | None = None) -> Iterator[dict[str, Any]]:
+                        email_part: str | None = None, name_part: str | None = None,
+                        ) -> Iterator[dict[str, Any]]:
+    """External users by e-mail key; with parts, those whose e-mail key or name holds one."""
     clauses, params = [], []
     if not include_inactive:
         clauses.append("u.active = 1")
-    if search:
-        clauses.append("(u.email_key LIKE ? OR u.name LIKE ?)")
-        params += [f"%{search.casefold()}%", f"%{search}%"]
+    found = [(column, part) for column, part in (("u.email_key", email_part),
+                                                 ("u.name", name_part)) if part is not None]
+    if found:
+        clauses.append("(" + " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column, _ in found)
+                       + ")")
+        params += [_containing(part) for _, part in found]
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     cursor = conn.execute(
         "SELECT u.email, u.name, u.phone, u.position, u.department, u.language, "
