@@ -58,9 +58,10 @@ def list_companies(ctx: typer.Context, include_inactive: AllOption = False,
         rows = iter_companies(store, include_inactive=include_inactive, search=search)
         _print_rows(rows, COMPANY_COLUMNS, titles, output,
                     nouns=(_("company"), _("companies")),
-                    empty=_("No companies found. Companies are registered with their client "
-                            "('clientreg new', 'clientreg import'), or listed under companies: "
-                            "in a seed file."))
+                    empty=_("No companies match this search.") if search else
+                    _("No companies found. Companies are registered with their client "
+                      "('clientreg new', 'clientreg import'), or listed under companies: in a "
+                      "seed file."))
 
 
 def show_company(
@@ -93,8 +94,9 @@ def list_users(ctx: typer.Context, include_inactive: AllOption = False,
         rows = iter_external_users(store, include_inactive=include_inactive, search=search)
         _print_rows(rows, USER_COLUMNS, titles, output,
                     nouns=(_("external user"), _("external users")),
-                    empty=_("No external users found. They are the contacts of clients: add "
-                            "contacts with 'clientreg new' or 'clientreg import'."))
+                    empty=_("No external users match this search.") if search else
+                    _("No external users found. They are the contacts of clients: add "
+                      "contacts with 'clientreg new' or 'clientreg import'."))
 
 
 def show_user(

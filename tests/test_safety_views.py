@@ -242,3 +242,14 @@ def test_a_search_at_the_limit_full_of_operators_answers_promptly(cli, seeded, t
     found = client_ids(cli, "list", "--search", text)
     assert time.monotonic() - started < 10
     assert found == ([] if "NEAR" in text or "-" in text else ["C-0002"])
+
+
+@pytest.mark.parametrize(("command", "message"), [
+    (["company", "list"], "No companies match this search.\n"),
+    (["external-user", "list"], "No external users match this search.\n"),
+])
+def test_a_directory_search_that_finds_nothing_says_so(cli, seeded, command, message):
+    result = cli(*command, "--search", "%")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == message
