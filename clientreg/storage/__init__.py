@@ -329,24 +329,24 @@ def _open_read_only(path: Path) -> Store:
     """
     uri = "file:" + quote(str(path.resolve()))
     wal = path.with_name(path.name + "-wal")
-    attempts = [f"{uri}?mode=ro"]
-    if not wal.exists() or wal.stat().st_size == 0:
-        attempts.append(f"{uri}?mode=ro&immutable=1")
-    for index, attempt in enumerate(attempts):
-        with translate_errors(path):
-            conn = sqlite3.connect(attempt, uri=True, timeout=BUSY_TIMEOUT_SECONDS,
-                                   isolation_level=None)
+    with translate_errors(path):
         try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return _connect_read_only(path, f"{uri}?mode=ro")
         except sqlite3.OperationalError as exc:
-            conn.close()
             if (getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN"
-                    or index == len(attempts) - 1):
-                with translate_errors(path):
-                    raise
-            continue
-        return Store(db=Database(conn, execute_plugins=False), path=path, read_only=True)
-    raise AssertionError("unreachable")
+                    or (wal.exists() and wal.stat().st_size)):
+                raise
+        return _connect_read_only(path, f"{uri}?mode=ro&immutable=1")
+
+
+def _connect_read_only(path: Path, uri: str) -> Store:
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite opens lazily
+    except BaseException:
+        conn.close()
+        raise
+    return Store(db=Database(conn, execute_plugins=False), path=path, read_only=True)
 
 
 def _prepare(store: Store) -> None:
