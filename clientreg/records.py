@@ -39,25 +39,11 @@ def fts_query(text: str) -> str:
 
 
 def _tax_id_keys(text: str) -> list[str]:
-    """What the rules would store for the text as a tax id, of whichever country it can be.
-
-    'B-41954256' is stored with the prefix of the country given with it (ESB41954256), so
-    every EU country whose format the number fits, and the UK, is tried besides none.
-    """
-    if len(text) > rules.TAX_ID_MAX:
+    """The stored forms the search can be as a tax id (rules.tax_id_search_keys)."""
+    try:
+        return rules.tax_id_search_keys(text)
+    except InvalidValue:  # a control character, say: text no tax id holds is only words
         return []
-    from stdnum.eu import vat
-
-    countries = [None, "GB", *(code.upper() for code in vat.guess_country(text))]
-    keys = []
-    for country in countries:
-        try:
-            key = rules.tax_id(text, country=country)
-        except InvalidValue:
-            continue
-        if key:
-            keys.append(key)
-    return keys
 
 
 def search_query(text: str) -> str:
