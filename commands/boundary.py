@@ -149,7 +149,8 @@ def _exit_after(state: _Interruptions, failure: BaseException | None) -> int | N
     signum = state.raised if state.raised is not None else state.held
     if signum is not None and state.saved():
         if not state.told:
-            finished = state.raised is None and failure is None
+            finished = state.raised is None and (
+                failure is None or getattr(failure, "exit_code", None) == EXIT_OK)
             print_error(_interruption_message(signum, saved=True, finished=finished))
         return 128 + signum
     if state.raised is None:
