@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from clientreg import rules
-from clientreg.errors import InvalidValue
+from clientreg.errors import InvalidValue, shown
 
 ATTRIBUTE_TYPES = ("text", "memo", "number", "currency", "date", "time", "list")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -62,7 +62,7 @@ def _decimal_or_none(value: object, *, field: str) -> Decimal | None:
 
 def define(raw: dict[str, Any], *, field: str = "attributes") -> AttributeDef:
     """Check one attribute declaration (from a seed file or the command line)."""
-    where = f"{field}.{raw.get('key', '?')}"
+    where = f"{field}.{shown(str(raw.get('key', '?')))}"
     key = rules.required_text(raw.get("key"), field=f"{where}.key", max_length=50)
     if not _KEY_RE.fullmatch(key):
         raise InvalidValue(
@@ -202,7 +202,7 @@ def check_values(
         if key not in known:
             allowed = ", ".join(known) or "none"
             problems.append(InvalidValue(f"is not an attribute here (known: {allowed})",
-                                         field=f"{prefix}.{key}", value=values[key],
+                                         field=f"{prefix}.{shown(str(key))}", value=values[key],
                                          code="unknown-attribute"))
     for definition in definitions:
         try:

@@ -10,7 +10,14 @@ from typing import Any
 from clientreg import attributes as attrs
 from clientreg import rules
 from clientreg.clock import now
-from clientreg.errors import Conflict, InvalidValue, MissingPrerequisite, NotFound, Rejected
+from clientreg.errors import (
+    Conflict,
+    InvalidValue,
+    MissingPrerequisite,
+    NotFound,
+    Rejected,
+    shown,
+)
 from clientreg.model import Category, CompanyType
 from clientreg.storage import Store
 from clientreg.storage import catalogue_sql as sql
@@ -225,7 +232,7 @@ def find_entry(catalogue: Catalogue, kind: str, code: object) -> CompanyType | C
     text = str(code or "").strip().upper()
     entry = catalogue.entries(kind).get(text)
     if entry is None:
-        raise NotFound(f"no {_LABELS[kind]} has the code {code!r}", field="code", value=code,
+        raise NotFound(f"no {_LABELS[kind]} has the code {shown(code)!r}", field="code", value=code,
                        code=f"unknown-{kind.replace('_', '-')}")
     return entry
 

@@ -9,7 +9,7 @@ from typing import Any
 from clientreg import attributes as attrs
 from clientreg import rules
 from clientreg.catalogue import Catalogue, inactive_error, mask_sequence
-from clientreg.errors import ClientregError, Conflict, InvalidValue, Rejected
+from clientreg.errors import ClientregError, Conflict, InvalidValue, Rejected, shown
 from clientreg.model import (
     COMPANY_FIELDS,
     Category,
@@ -249,6 +249,6 @@ def _check_contacts(
     defaults = [c for c in checked if c.default]
     for extra in defaults[1:]:
         problems.found.append(InvalidValue(
-            f"only one default contact per company ({defaults[0].email} already is)",
+            f"only one default contact per company ({shown(defaults[0].email)} already is)",
             field=f"contacts[{extra.index}].default", value=True, code="two-default-contacts"))
     return checked

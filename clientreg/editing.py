@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from clientreg.checks import CheckedClient
 from clientreg.clock import now
-from clientreg.errors import Conflict, InvalidValue, NotFound, Rejected
+from clientreg.errors import Conflict, InvalidValue, NotFound, Rejected, shown
 from clientreg.model import (
     COMPANY_FIELDS,
     Action,
@@ -213,8 +213,8 @@ def set_client_active(store: Store, identifier: str, active: bool, *, source: st
     with store.transaction() as conn:
         row = read_sql.company_by_key(conn, identifier_key(identifier))
         if row is None or row["client_id"] is None:
-            raise NotFound(f"no client has the identifier {identifier!r}", field="identifier",
-                           value=identifier, code="unknown-client")
+            raise NotFound(f"no client has the identifier {shown(identifier)!r}",
+                           field="identifier", value=identifier, code="unknown-client")
         if bool(row["client_active"]) == active:
             return False
         stamp = now()

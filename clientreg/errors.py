@@ -5,6 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SHOWN_MAX = 80
+"""The most characters of a value an error repeats; a longer one is shown by its start."""
+_SHOWN_START = 50
+
+
+def shown(value: Any) -> Any:
+    """The value as an error repeats it: unchanged up to SHOWN_MAX characters, else its start.
+
+    A longer text becomes its first characters, then "… (N characters)", so that a 50 MB cell
+    gives a line of message, not 50 MB of it; the result is itself short, so showing it again
+    changes nothing. A list or mapping too long to write out is shown the same way, as text.
+    """
+    if isinstance(value, str):
+        if len(value) <= SHOWN_MAX:
+            return value
+        return f"{value[:_SHOWN_START]}… ({len(value):,} characters)"
+    if isinstance(value, dict | list | tuple | set):
+        text = repr(value)
+        return value if len(text) <= SHOWN_MAX else shown(text)
+    return value
+
 
 class ClientregError(Exception):
     """Base of every error clientreg raises on purpose.
@@ -26,7 +47,7 @@ class ClientregError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.field = field
-        self.value = value
+        self.value = shown(value)
         if code is not None:
             self.code = code
 
@@ -100,6 +121,10 @@ class RowError:
     code: str
     message: str
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        # The rows themselves keep every value as given; a report repeats only a short form.
+        object.__setattr__(self, "value", shown(self.value))
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,7 @@ from clientreg.catalogue import Catalogue, format_mask, mask_sequence
 from clientreg.check_workers import Checked, Chunk, checked_chunks, rare_collections
 from clientreg.checks import CheckedClient, CheckedContact
 from clientreg.clock import now
-from clientreg.errors import ClientregError, Conflict, MissingPrerequisite, Rejected
+from clientreg.errors import ClientregError, Conflict, MissingPrerequisite, Rejected, shown
 from clientreg.model import (
     Action,
     BatchReport,
@@ -303,12 +303,12 @@ class Batch:
             field = f"contacts[{contact.index}].email"
             if user is not None and user.company_id not in (None, company_id):
                 problems.append(Conflict(
-                    f"{contact.email} is already the external user of company "
+                    f"{shown(contact.email)} is already the external user of company "
                     f"{user.company_identifier}; an external user belongs to one company",
                     field=field, value=contact.email, code="email-taken-by-other-company"))
             elif user is not None and not user.active:
                 problems.append(Conflict(
-                    f"{contact.email} is an inactive external user; reactivate it first",
+                    f"{shown(contact.email)} is an inactive external user; reactivate it first",
                     field=field, value=contact.email, code="inactive-external-user"))
             else:
                 resolved.append((contact, user))

@@ -77,20 +77,62 @@ def _clean_text(value: object, *, field: str, max_length: int, multiline: bool) 
     return text
 
 
+# Format characters (category Cf) that real text needs: the zero-width non-joiner and joiner
+# spell Persian and Indic words and join emoji sequences (a family, a profession), and a
+# prepended concatenation mark (U+0600-U+0605, U+06DD, U+070F, U+0890, U+0891, U+08E2, U+110BD,
+# U+110CD) is a visible sign over the digits after it. Every other one is refused:
+# bidirectional embeddings, overrides, isolates and marks (LRM, RLM, ALM) reorder or hide what
+# is shown, zero-width spaces and word joiners, the BOM and the soft hyphen make equal-looking
+# values differ; a field's own letters give right-to-left text its direction. Tag characters
+# are kept only where they spell a subdivision flag emoji (England, Scotland, Wales).
+_JOINERS = "\u200c\u200d"
+_CONCATENATION_MARKS = frozenset(
+    "\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2"
+    "\U000110bd\U000110cd")
+_CANCEL_TAG = "\U000e007f"
+_TAG_FLAG_RE = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
+
+
 def _reject_control_characters(text: str, *, field: str, multiline: bool) -> None:
+    """Refuse control characters, lone surrogates and invisible format characters.
+
+    A joiner must follow a character that is not ASCII (a Persian, Indic or emoji character),
+    where it changes what is drawn; between Latin letters it would only hide a difference. Tag
+    characters are allowed only inside a subdivision flag emoji (U+1F3F4, tags, U+E007F).
+    """
     if text.isprintable():
         return
     allowed = "\n\t" if multiline else ""
-    for char in text:
+    given = text
+    if _CANCEL_TAG in text:
+        text = _TAG_FLAG_RE.sub("\U0001f3f4", text)  # what is left of tags is refused below
+    for position, char in enumerate(text):
         if char in allowed:
             continue
-        if unicodedata.category(char) in _CONTROL_CATEGORIES:
+        category = unicodedata.category(char)
+        if category in _CONTROL_CATEGORIES:
             raise InvalidValue(
                 f"contains the control character U+{ord(char):04X}",
                 field=field,
-                value=text,
+                value=given,
                 code="invalid-character",
             )
+        if category != "Cf" or char in _CONCATENATION_MARKS:
+            continue
+        if (char in _JOINERS and position > 0 and not text[position - 1].isascii()
+                and position + 1 < len(text)):
+            continue
+        raise InvalidValue(
+            f"contains {_character_name(char)}, an invisible formatting character",
+            field=field,
+            value=given,
+            code="invalid-character",
+        )
+
+
+def _character_name(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
 def required_text(value: object, *, field: str, max_length: int = NAME_MAX) -> str:
@@ -150,8 +192,12 @@ def email(value: object, *, field: str = "email") -> str | None:
 
 
 def email_key(address: str) -> str:
-    """The form e-mails are compared in: the whole address case-folded."""
-    return address.casefold()
+    """The form e-mails are compared in: the whole address lower-cased.
+
+    Lower-cased, not case-folded: case-folding makes strasse@ and straße@ one address, which
+    they are not; lower-casing only joins what differs by letter case (Ana@ and ana@).
+    """
+    return address.lower()
 
 
 @lru_cache(maxsize=_CACHED_VALUES)
@@ -220,17 +266,24 @@ _EU_VAT_PREFIXES = {
 # GB left the EU VAT system: "GB..." numbers are checked by stdnum.gb.vat through the country.
 
 
+def _vat_prefix(compact: str) -> str | None:
+    """The country prefix a tax id is written with (ESB12345674, EL094259216, GB980780684)."""
+    prefix = compact[:2]
+    return prefix if prefix in _EU_VAT_PREFIXES or prefix == "GB" else None
+
+
 def _tax_module(compact: str, country_code: str | None):
     """The python-stdnum module that knows this tax id, or None where none does."""
     from stdnum import get_cc_module
     from stdnum.eu import vat as eu_vat
 
-    if compact[:2] in _EU_VAT_PREFIXES:
-        return eu_vat
-    if compact[:2] == "GB":
+    prefix = _vat_prefix(compact)
+    if prefix == "GB":
         from stdnum.gb import vat as gb_vat
 
         return gb_vat
+    if prefix is not None:
+        return eu_vat
     if country_code == "BR":
         from stdnum.br import cnpj, cpf
 
@@ -243,11 +296,22 @@ def _tax_module(compact: str, country_code: str | None):
     return None
 
 
+def _compact_tax_id(text: str) -> str:
+    return re.sub(r"[\s.\-/]", "", text).upper()
+
+
 @lru_cache(maxsize=_CACHED_VALUES)
 def _checked_tax_id(text: str, country_code: str | None) -> str:
     from stdnum.exceptions import ValidationError
 
-    compact = re.sub(r"[\s.\-/]", "", text).upper()
+    compact = _compact_tax_id(text)
+    if country_code is None and _vat_prefix(compact) is None:
+        # Without a country a number cannot be checked, and "B12345674" would be a second
+        # company beside the "ESB12345674" it is for a Spanish one.
+        raise InvalidValue(
+            "give the company's country (or a VAT prefix such as ES…) so the tax id can be "
+            "checked", field="tax_id", value=text, code="tax-id-needs-country",
+        )
     module = _tax_module(compact, country_code)
     if module is None:
         if not compact.isalnum():
@@ -275,7 +339,7 @@ def _with_vat_prefix(valid: str, compact: str, country_code: str | None) -> str:
     stdnum keeps the prefix of "ESB12345674" but drops it from "GB980780684" and never adds one
     to "B12345674" typed for a Spanish company; all three forms must meet the same UNIQUE key.
     """
-    prefix = compact[:2] if compact[:2] in _EU_VAT_PREFIXES or compact[:2] == "GB" else None
+    prefix = _vat_prefix(compact)
     if prefix is None and country_code:
         prefix = "EL" if country_code == "GR" else country_code
         if prefix not in _EU_VAT_PREFIXES and prefix != "GB":
@@ -288,7 +352,8 @@ def _with_vat_prefix(valid: str, compact: str, country_code: str | None) -> str:
 def tax_id(value: object, *, country: str | None = None, field: str = "tax_id") -> str | None:
     """A tax id checked with python-stdnum where it knows the country's format.
 
-    Stored compact; a VAT number of an EU country or the UK carries its country prefix.
+    Its country is the company's, or the VAT prefix it is written with; one with neither is
+    refused. Stored compact; a VAT number of an EU country or the UK carries its country prefix.
     """
     text = clean_text(value, field=field, max_length=TAX_ID_MAX)
     if text is None:
@@ -344,3 +409,34 @@ def language(value: object, *, field: str = "language") -> str | None:
                            value=value, code="invalid-language")
     lang, region = match.groups()
     return f"{lang.lower()}_{region.upper()}" if region else lang.lower()
+
+
+def tax_id_search_keys(text: str) -> list[str]:
+    """Every stored form a tax id typed in a search can have, most likely first.
+
+    A tax id is stored in the compact form ``tax_id`` gives it for the company's country, which
+    the text may not spell ('B-41954256' is stored as ESB41954256 for a Spanish company): so the
+    forms for its own VAT prefix, for each EU country whose format the number fits, for the UK
+    and for Brazil are listed, and the plain compact text, as a country stdnum does not know
+    stores it. Empty when the text cannot be a tax id.
+    """
+    text = (clean_text(text, field="search", max_length=TAX_ID_MAX)
+            if len(text) <= 2 * TAX_ID_MAX else None)
+    if not text:
+        return []
+    compact = _compact_tax_id(text)
+    if not compact.isalnum():
+        return []
+    from stdnum.eu import vat
+
+    countries: list[str | None] = [None, *(c.upper() for c in vat.guess_country(compact)),
+                                   "GB", "BR"]
+    keys: list[str] = []
+    for country_code in countries:
+        try:
+            keys.append(_checked_tax_id(text, "GR" if country_code == "EL" else country_code))
+        except InvalidValue:
+            continue
+    if any(char.isdigit() for char in compact):
+        keys.append(compact)
+    return list(dict.fromkeys(keys))

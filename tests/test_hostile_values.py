@@ -2,7 +2,9 @@
 
 The normalisation (clientreg.rules.clean_text): NFC, trimmed, and in one-line fields every run of
 whitespace made one space; memo text keeps tabs and line breaks (as LF). Other control
-characters and lone surrogates are refused, and so is text over the field's length limit.
+characters, lone surrogates and invisible format characters are refused (a zero-width joiner or
+non-joiner after a character that is not ASCII, and a subdivision flag's tags, are kept), and so
+is text over the field's length limit.
 """
 
 import csv
@@ -24,7 +26,7 @@ from typer.testing import CliRunner
 from clientreg import rules
 from clientreg.catalogue import add_entry
 from clientreg.commands.app import app
-from clientreg.errors import Rejected
+from clientreg.errors import InvalidValue, Rejected
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.records import client_data, iter_clients
 from clientreg.registration import register
@@ -85,6 +87,24 @@ def hostile_text(*, surrogates: bool) -> st.SearchStrategy[str]:
     )
 
 
+CONCATENATION_MARKS = set("\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2"
+                          "\U000110bd\U000110cd")
+TAG_FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
+
+
+def refused_format_character(text: str) -> bool:
+    """Whether the text holds a format character (Cf) that the rules refuse."""
+    text = TAG_FLAG.sub("\U0001f3f4", text)
+    for at, char in enumerate(text):
+        if unicodedata.category(char) != "Cf" or char in CONCATENATION_MARKS:
+            continue
+        if (char in "\u200c\u200d" and 0 < at < len(text) - 1
+                and not text[at - 1].isascii()):
+            continue
+        return True
+    return False
+
+
 def expected(raw: str, *, limit: int, multiline: bool, required: bool) -> object:
     """What the documented normalisation makes of a value: the text, None, or REJECTED."""
     text = unicodedata.normalize("NFC", raw)
@@ -97,6 +117,8 @@ def expected(raw: str, *, limit: int, multiline: bool, required: bool) -> object
         text = re.sub(r"\s+", " ", text)
     allowed = "\n\t" if multiline else ""
     if any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text):
+        return REJECTED
+    if refused_format_character(text):
         return REJECTED
     return REJECTED if len(text) > limit else text
 
@@ -195,6 +217,7 @@ def _check_outcome(field: str, value: str, outcome: object) -> None:
         assert isinstance(outcome, str)
         assert outcome == unicodedata.normalize("NFC", outcome) == outcome.strip()
         assert all(unicodedata.category(c) not in ("Cc", "Cs") for c in outcome)
+        assert not refused_format_character(outcome)
 
 
 runner = CliRunner()
@@ -463,3 +486,8 @@ def test_the_normalisation_is_what_the_documentation_says():
     assert rules.clean_text("a \t\n b\u2003\u00a0c", field="name") == "a b c"
     assert rules.clean_text(" a\r\n\tb \r", field="notes", multiline=True,
                             max_length=rules.MEMO_MAX) == "a\n\tb"
+    family = "\U0001f469\u200d\U0001f469\u200d\U0001f467"
+    assert rules.clean_text(family, field="name") == family
+    for invisible in ("a\u200eb", "a\u200fb", "a\u202eb", "a\u200bb", "a\ufeffb", "a\u200db"):
+        with pytest.raises(InvalidValue, match="an invisible formatting character"):
+            rules.clean_text(invisible, field="name")

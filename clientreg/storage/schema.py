@@ -174,4 +174,19 @@ def _search(db: Database) -> None:
     _run_script(db, _SEARCH_V1)
 
 
+@migrations(name="0003_email_lower")
+def _email_lower(db: Database) -> None:
+    """E-mail keys lower-cased instead of case-folded, with the history kept under each key.
+
+    Done in Python: SQLite's lower() changes ASCII letters only. No two users can meet on one
+    key: addresses with equal lower-cased forms had equal case-folded ones, so were one user.
+    """
+    conn = db.conn
+    changed = [(email.lower(), key) for key, email in conn.execute(
+        "SELECT email_key, email FROM external_users") if email.lower() != key]
+    conn.executemany("UPDATE external_users SET email_key = ? WHERE email_key = ?", changed)
+    conn.executemany("UPDATE history SET entity_key = ? WHERE entity = 'external_user' "
+                     "AND entity_key = ?", changed)
+
+
 KNOWN_MIGRATIONS = frozenset(m.name for m in migrations._migrations)
