@@ -33,7 +33,10 @@ def assert_same(text: str) -> None:
     fast = plain_email.normalise(text)
     if fast is not None:
         assert fast == library(text), text
-    expected = library(rules.clean_text(text, field="email", max_length=10_000) or "")
+    try:
+        expected = library(rules.clean_text(text, field="email", max_length=10_000) or "")
+    except InvalidValue:  # a character no text field takes, such as a zero-width space
+        expected = None
     try:
         got = rules.email(text)
     except InvalidValue:
