@@ -291,3 +291,51 @@ def test_an_edit_with_a_huge_value_gives_a_short_message(cli, catalogue):
     assert result.exit_code == 1
     assert len(result.stderr) < 300
     assert f"city = '{'C' * 50}… (1,000,000 characters)'" in result.stderr
+
+
+
+class Prompter:
+    """Answers the wizard's questions in order; Enter (None) keeps what a question shows."""
+
+    def __init__(self, *answers) -> None:
+        self.answers = list(answers)
+        self.refused: dict[str, list[str]] = {}
+        self.asked: list[str] = []
+
+    def select(self, message, options, *, default=None, back=True):
+        return self.answers.pop(0)
+
+    def text(self, message, *, default="", validate=None, back=True):
+        self.asked.append(message.split(" (")[0])
+        while True:
+            answer = self.answers.pop(0)
+            answer = default if answer is None else answer
+            reason = validate(answer) if validate else None
+            if reason is None:
+                return answer
+            self.refused.setdefault(self.asked[-1], []).append(reason)
+
+    def say(self, message: str) -> None:
+        pass
+
+    warn = say
+
+
+def test_the_wizard_asks_the_country_first_and_refuses_a_bare_tax_id_without_it(tmp_path):
+    from clientreg.catalogue import add_entry
+    from clientreg.commands.wizard_steps import FINISH, Wizard
+    from clientreg.records import client_data
+    from clientreg.storage import open_database
+
+    store = open_database(tmp_path / "wizard.db")
+    try:
+        add_entry(store, "company_type", {"code": "PERSON", "name": "Individual"}, source="t")
+        add_entry(store, "category", {"code": "WHOLESALE", "name": "Wholesale"}, source="t")
+        prompter = Prompter("PERSON", "WHOLESALE", "P-1", "ACME", None, "", "B12345674",
+                            "ESB12345674", *[None] * 7, "done", FINISH)
+        Wizard(store, prompter).run(lambda draft: register(store, draft, source="wizard"))
+        assert prompter.asked.index("Country") < prompter.asked.index("Tax id")
+        assert prompter.refused == {"Tax id": [NEEDS_COUNTRY]}
+        assert client_data(store, "P-1")["tax_id"] == "ESB12345674"
+    finally:
+        store.close()
