@@ -125,6 +125,8 @@ class RowError:
     def __post_init__(self) -> None:
         # The rows themselves keep every value as given; a report repeats only a short form.
         object.__setattr__(self, "value", shown(self.value))
+        if self.column is not None:
+            object.__setattr__(self, "column", shown(self.column))
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -9,7 +9,7 @@ from typing import Any
 from clientreg import attributes as attrs
 from clientreg import rules
 from clientreg.catalogue import Catalogue
-from clientreg.errors import InvalidValue, NotFound
+from clientreg.errors import InvalidValue, NotFound, shown
 from clientreg.model import COMPANY_FIELDS
 from clientreg.rules import email_key, identifier_key
 from clientreg.storage import Store
@@ -106,8 +106,8 @@ def client_data(store: Store, identifier: str, *, with_history: bool = True) -> 
     row = sql.company_by_key(store.conn, identifier_key(identifier))
     if row is None or row["client_id"] is None:
         hint = " (it is a company, not a client)" if row else ""
-        raise NotFound(f"no client has the identifier {identifier!r}{hint}", field="identifier",
-                       value=identifier, code="unknown-client")
+        raise NotFound(f"no client has the identifier {shown(identifier)!r}{hint}",
+                       field="identifier", value=identifier, code="unknown-client")
     contacts = sql.contacts_of(store.conn, row["client_id"])
     document = client_document(row, contacts, Catalogue.load(store))
     document["active"] = bool(row["client_active"])
@@ -188,7 +188,7 @@ def iter_companies(store: Store, *, include_inactive: bool = False,
 def company_data(store: Store, identifier: str) -> dict[str, Any]:
     row = sql.company_by_key(store.conn, identifier_key(identifier))
     if row is None:
-        raise NotFound(f"no company has the identifier {identifier!r}", field="identifier",
+        raise NotFound(f"no company has the identifier {shown(identifier)!r}", field="identifier",
                        value=identifier, code="unknown-company")
     catalogue = Catalogue.load(store)
     company_type = catalogue.types.get(row["company_type"])
@@ -222,8 +222,8 @@ def iter_external_users(store: Store, *, include_inactive: bool = False,
 def external_user_data(store: Store, email: str) -> dict[str, Any]:
     row = sql.external_user(store.conn, email_key(email.strip()))
     if row is None:
-        raise NotFound(f"no external user has the e-mail {email!r}", field="email", value=email,
-                       code="unknown-external-user")
+        raise NotFound(f"no external user has the e-mail {shown(email)!r}", field="email",
+                       value=email, code="unknown-external-user")
     row["active"] = bool(row["active"])
     row["history"] = [_history_entry(e) for e in
                       sql.history_of(store.conn, [("external_user", email_key(row["email"]))])]

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from clientreg.errors import RowError
+from clientreg.errors import RowError, shown
 from clientreg.model import COMPANY_FIELDS, CONTACT_FIELDS
 
 CLIENT_COLUMNS = ("identifier", "name", "company_type", "category", "from_company",
@@ -61,7 +61,7 @@ def _unknown_column(file: str, raw: str, header: str, attribute_keys: dict[str, 
             hint = (f"; did you mean '{prefix}{near}'?" if near else
                     f" (declared: {', '.join(sorted(keys)) or 'none'})")
             return RowError(file, HEADER_ROW, raw, raw, "unknown-attribute",
-                            f"no {owner} declares the attribute '{key}'{hint}")
+                            f"no {owner} declares the attribute '{shown(key)}'{hint}")
     candidates = [*KNOWN_COLUMNS, *(p + k for p, keys in attribute_keys.items() for k in keys)]
     near = _suggestion(header, candidates)
     hint = f"; did you mean '{near}'?" if near else " (see 'clientreg template' for the columns)"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from clientreg.errors import RowError
+from clientreg.errors import RowError, shown
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.rules import identifier_key
 from clientreg.schemas.columns import (
@@ -166,8 +166,8 @@ class TableClients:
                 earlier = (origin.later or {}).get(column, origin.rows[0])
                 conflicts.append(RowError(
                     self.file, row, column, cells[at], "conflicting-value",
-                    f"differs from {old.strip()!r} on row {earlier}, a row of the same client; "
-                    "leave it blank or repeat the value"))
+                    f"differs from {shown(old.strip())!r} on row {earlier}, a row of the same "
+                    "client; leave it blank or repeat the value"))
         return conflicts
 
 

@@ -339,3 +339,29 @@ def test_the_wizard_asks_the_country_first_and_refuses_a_bare_tax_id_without_it(
         assert client_data(store, "P-1")["tax_id"] == "ESB12345674"
     finally:
         store.close()
+
+
+def test_a_huge_identifier_searched_or_a_huge_header_gives_a_short_message(cli, catalogue,
+                                                                         tmp_path):
+    result = cli("show", "Q" * 1_000_000)
+    assert result.exit_code == 1
+    assert len(result.stderr) < 300
+    assert f"'{'Q' * 50}… (1,000,000 characters)'" in result.stderr
+    header = ["identifier", "name", "company_type", "category", "company_attr." + "k" * 99_000]
+    path = write_csv(tmp_path / "header.csv", header, ["P-1", "Ana", "PERSON", "WHOLESALE", "1"])
+    result = cli("import", str(path))
+    assert result.exit_code == 1
+    assert len(result.output) < 1_000
+
+
+def test_rows_of_one_client_that_differ_say_so_briefly(cli, catalogue, tmp_path):
+    path = write_csv(tmp_path / "rows.csv", ["identifier", "name", "company_type", "category",
+                                             "contact_name", "contact_email"],
+                     ["P-1", "A" * 99_000, "PERSON", "WHOLESALE", "Ana", "ana@example.com"],
+                     ["P-1", "B" * 99_000, "PERSON", "WHOLESALE", "Bo", "bo@example.com"])
+    result = cli("import", str(path), "--format", "json")
+    assert result.exit_code == 1
+    assert len(result.stdout) < 2_000
+    assert (f"differs from '{'A' * 50}… (99,000 characters)' on row 2, a row of the same client; "
+            "leave it blank or repeat the value") in [
+        p["message"] for p in json.loads(result.stdout)["problems"]]
