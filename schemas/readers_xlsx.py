@@ -6,6 +6,7 @@ import datetime as dt
 import zipfile
 from collections.abc import Iterator
 from typing import Any, BinaryIO
+from xml.parsers import expat
 
 from clientreg.errors import RowError, UnreadableInput
 from clientreg.schemas.readers_table import (
@@ -24,6 +25,35 @@ MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 """Largest total size of a workbook's parts once unzipped (200 MiB, about a million short rows).
 A bigger one, a zip bomb among them, is refused before any of it is unpacked; the shared-strings
 part is held in memory whole, the rows are streamed. Larger data is for CSV."""
+
+MAX_XLSX_ROW = 1_048_576
+"""The last row a spreadsheet has. A sheet with a row numbered beyond it, or rows out of order
+(which openpyxl would drop without a word), is refused."""
+
+MAX_XLSX_CELLS = 4_000_000
+"""Most cells read from one sheet, counting every cell a row spans up to its last one, empty or
+not, and every element inside cells (about 100,000 clients of 40 columns). openpyxl fills a row
+up to its last cell, so a few bytes naming cell ZZZ1 stand for 18,278 cells; a sheet that would
+take more is refused after a scan of its XML, before any row is read."""
+
+MAX_XLSX_ROW_CHARS = 4 * 1024 * 1024
+"""Most characters of text in one row of a sheet: a row is parsed whole, so this bounds memory."""
+
+MAX_XLSX_SHARED_STRINGS = 1_000_000
+"""Most distinct texts in a workbook's shared-strings table, which is held in memory whole."""
+
+MAX_XLSX_SHARED_STRING_CHARS = 32_000_000
+"""Most characters in the shared-strings table."""
+
+MAX_XLSX_PART_BYTES = 8 * 1024 * 1024
+"""Largest unpacked size of any other part of a workbook (styles, workbook, properties, charts):
+openpyxl parses those whole into objects, so they are kept far below the sheets' allowance."""
+
+_SCAN_CHUNK_BYTES = 1024 * 1024
+_MANIFEST = "[Content_Types].xml"
+_SPREADSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.{}+xml"
+_STRINGS_TYPE = _SPREADSHEET.format("sharedStrings")
+_STREAMED_TYPES = (_SPREADSHEET.format("worksheet"), _STRINGS_TYPE)
 
 # Floats that hold a whole number print without ".0" up to this size, as a spreadsheet shows them.
 _WHOLE_NUMBER_LIMIT = 1e21
@@ -50,7 +80,15 @@ def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
     try:
         name = _sheet_name(workbook, sheet, file=file)
         content = workbook[name]
-        # Rows come padded from column A and row 1, missing ones as empty rows, so counting
+        if not hasattr(content, "iter_rows"):
+            raise UnreadableInput(f"{file}: sheet {name!r} is a chart, not a table of rows",
+                                  value=file)
+        _scan_sheet(content, file=file, sheet=name)
+        # The declared dimension is not trusted: openpyxl would pad every row to its last
+        # column and the sheet to its last row (A1:XFD1048576 is 17 billion cells). Without
+        # it, a row spans up to its last cell, which the scan has bounded.
+        content.reset_dimensions()
+        # Rows come from column A and row 1, missing ones as empty rows, so counting
         # from 1 gives the row numbers the spreadsheet shows.
         numbered = enumerate(_rows(content.iter_rows(min_row=1, min_col=1, values_only=True),
                                    file=file), start=1)
@@ -95,13 +133,17 @@ def _check_archive(binary: BinaryIO, *, file: str) -> None:
     """Refuse what is not an XLSX workbook, or unpacks too large, before it is parsed."""
     try:
         with zipfile.ZipFile(binary) as archive:
-            parts = archive.infolist()
+            _check_parts(archive, file=file)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise UnreadableInput(
             f"{file}: not an XLSX workbook, or the file is damaged or incomplete;"
             " open it in a spreadsheet and save it again as .xlsx",
             value=file,
         ) from None
+
+
+def _check_parts(archive: zipfile.ZipFile, *, file: str) -> None:
+    parts = archive.infolist()
     if not any(part.filename == "xl/workbook.xml" for part in parts):
         raise UnreadableInput(f"{file}: is a ZIP archive but not an XLSX workbook", value=file)
     unpacked = sum(part.file_size for part in parts)
@@ -111,6 +153,159 @@ def _check_archive(binary: BinaryIO, *, file: str) -> None:
             f" {MAX_XLSX_UNPACKED_BYTES:,}; save the data as CSV instead",
             value=file,
         )
+    # Sizes are as the archive declares them; zipfile stops a part that unpacks to more.
+    sizes = {part.filename: part.file_size for part in parts}
+    if sizes.get(_MANIFEST, 0) > MAX_XLSX_PART_BYTES:
+        raise _part_too_large(file, _MANIFEST, sizes[_MANIFEST])
+    types = _content_types(archive, file=file) if _MANIFEST in sizes else {}
+    for part, size in sizes.items():
+        if size > MAX_XLSX_PART_BYTES and types.get(part) not in _STREAMED_TYPES:
+            raise _part_too_large(file, part, size)
+    for part, kind in types.items():
+        if kind == _STRINGS_TYPE and part in sizes:
+            _scan_shared_strings(archive, part, file=file)
+
+
+def _part_too_large(file: str, part: str, size: int) -> UnreadableInput:
+    return UnreadableInput(
+        f"{file}: its part {part} unpacks to {size:,} bytes, over the limit of"
+        f" {MAX_XLSX_PART_BYTES:,}; open it in a spreadsheet and save it again",
+        value=file,
+    )
+
+
+def _content_types(archive: zipfile.ZipFile, *, file: str) -> dict[str, str]:
+    """Each part the manifest names, with its content type (how openpyxl finds them)."""
+    types: dict[str, str] = {}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name.rpartition(":")[2] == "Override" and "PartName" in attrs:
+            types[attrs["PartName"].lstrip("/")] = attrs.get("ContentType", "")
+
+    _scan_xml(archive.open(_MANIFEST), file=file, start=start)
+    return types
+
+
+def _scan_xml(source: Any, *, file: str, start: Any, text: Any = None) -> None:
+    """Run expat over a part, without building anything: the handlers count and refuse."""
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    if text is not None:
+        parser.CharacterDataHandler = text
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    try:
+        with source:
+            while chunk := source.read(_SCAN_CHUNK_BYTES):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as err:
+        raise _damaged(file, err) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        raise _damaged(file, err) from None
+
+
+def _refuse_doctype(*_: Any) -> None:
+    # No workbook part has a DTD; one is there only to declare entities, an expansion bomb.
+    raise expat.ExpatError("a part declares a DTD, which a workbook never does")
+
+
+def _scan_shared_strings(archive: zipfile.ZipFile, part: str, *, file: str) -> None:
+    """Refuse a shared-strings table too large to hold, before openpyxl loads it whole."""
+    counts = {"strings": 0, "elements": 0, "chars": 0}
+
+    def start(name: str, _attrs: dict[str, str]) -> None:
+        counts["elements"] += 1
+        if name.rpartition(":")[2] == "si":
+            counts["strings"] += 1
+            if counts["strings"] > MAX_XLSX_SHARED_STRINGS:
+                raise _strings_too_large(file, f"more than {MAX_XLSX_SHARED_STRINGS:,} texts")
+        elif counts["elements"] > MAX_XLSX_CELLS:
+            raise _strings_too_large(file, f"more than {MAX_XLSX_CELLS:,} elements")
+
+    def text(data: str) -> None:
+        counts["chars"] += len(data)
+        if counts["chars"] > MAX_XLSX_SHARED_STRING_CHARS:
+            raise _strings_too_large(
+                file, f"more than {MAX_XLSX_SHARED_STRING_CHARS:,} characters")
+
+    _scan_xml(archive.open(part), file=file, start=start, text=text)
+
+
+def _strings_too_large(file: str, what: str) -> UnreadableInput:
+    return UnreadableInput(
+        f"{file}: its table of shared texts holds {what}, over the limit;"
+        " save the data as CSV instead",
+        value=file,
+    )
+
+
+def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
+    """Refuse a sheet whose rows would take more than ``MAX_XLSX_CELLS`` to read, or hold a
+    row past ``MAX_XLSX_ROW``, rows or cells out of order, or a row over
+    ``MAX_XLSX_ROW_CHARS``; one pass of expat over its XML, before openpyxl parses it."""
+    state = {"row": 0, "column": 0, "work": 0, "chars": 0}
+
+    def refuse(reason: str) -> UnreadableInput:
+        return UnreadableInput(f"{file}: sheet {sheet!r} {reason}", value=file)
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        state["work"] += 1
+        local = name.rpartition(":")[2]
+        if local == "row":
+            number = _number(attrs.get("r"), state["row"] + 1)
+            if number <= state["row"]:
+                raise refuse(f"has row {number:,} after row {state['row']:,}; open it in a"
+                             " spreadsheet and save it again")
+            if number > MAX_XLSX_ROW:
+                raise refuse(f"has a row numbered {number:,}, past the last row a spreadsheet"
+                             f" has ({MAX_XLSX_ROW:,})")
+            state["row"], state["column"], state["chars"] = number, 0, 0
+        elif local == "c":
+            column = _column(attrs.get("r"), state["column"] + 1)
+            if column <= state["column"]:
+                raise refuse(f"row {state['row']:,} has its cells out of order; open it in a"
+                             " spreadsheet and save it again")
+            # openpyxl fills the row with an empty cell for each column skipped.
+            state["work"] += column - state["column"]
+            state["column"] = column
+        if state["work"] > MAX_XLSX_CELLS:
+            raise refuse(f"spans more than {MAX_XLSX_CELLS:,} cells (counting the empty ones"
+                         " up to each row's last cell); save the data as CSV instead")
+
+    def text(data: str) -> None:
+        state["chars"] += len(data)
+        if state["chars"] > MAX_XLSX_ROW_CHARS:
+            raise refuse(f"row {state['row']:,} holds more than {MAX_XLSX_ROW_CHARS:,}"
+                         " characters")
+
+    # openpyxl's read-only sheet opens its part of the archive on demand through this method.
+    _scan_xml(content._get_source(), file=file, start=start, text=text)
+
+
+def _number(text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            return default  # openpyxl refuses it when it parses the row
+        return int(value) if value.is_integer() and value < 2 * MAX_XLSX_ROW else MAX_XLSX_ROW + 1
+
+
+def _column(reference: str | None, default: int) -> int:
+    """The column of a cell reference such as ``AB12`` (1 for A), as openpyxl reads it."""
+    if not reference:
+        return default
+    letters = reference.rstrip("0123456789").upper()
+    if not letters or len(letters) > 3 or not letters.isalpha() or not letters.isascii():
+        return default  # openpyxl refuses it when it parses the cell
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return column
 
 
 def _damaged(file: str, err: BaseException) -> UnreadableInput:
