@@ -30,6 +30,21 @@ class InputFormat(StrEnum):
     JSON = "json"
 
 
+def _text_encoding(value: str | None) -> str | None:
+    from clientreg.schemas.readers_text import NotTextEncoding, text_encoding
+
+    if value is None:
+        return None
+    try:
+        return text_encoding(value)
+    except LookupError:
+        raise typer.BadParameter(_("{name!r} is not an encoding Python knows (utf-8, cp1252, "
+                                   "latin-1...)").format(name=value)) from None
+    except NotTextEncoding:
+        raise typer.BadParameter(_("{name!r} is not a text encoding: it does not turn a "
+                                   "file's bytes into text").format(name=value)) from None
+
+
 def import_files(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(
@@ -60,7 +75,7 @@ def import_files(
         "--delimiter", show_default=False,
         help=_("CSV delimiter (',' ';' '|' or 'tab'); detected when not given."))] = None,
     encoding: Annotated[str | None, typer.Option(
-        "--encoding", show_default=False,
+        "--encoding", show_default=False, callback=_text_encoding,
         help=_("CSV encoding (utf-8, cp1252, latin-1...); detected when not given."))] = None,
     sheet: Annotated[str | None, typer.Option(
         "--sheet", show_default=False,

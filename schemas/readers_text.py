@@ -29,6 +29,36 @@ SCAN_CHUNK_BYTES = 1024 * 1024
 # Bytes that cp1252 leaves undefined; a file holding them is read as latin-1 instead.
 _CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
 _WIDE_ENCODINGS = ("utf-16", "utf-32")
+_WIDE_BOMS = {
+    "utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+    "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE),
+}
+
+
+# Codecs Python counts as text encodings that no file is written in: they turn text into
+# other text (host names, escapes) or refuse everything, and fail in ways a decoder does not.
+_NOT_FILE_ENCODINGS = frozenset(
+    {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"})
+
+
+class NotTextEncoding(ValueError):
+    """A codec that exists but does not turn a file's bytes into text (base64, zip, rot13)."""
+
+
+def text_encoding(name: str) -> str:
+    """The codec's canonical name when ``name`` is an encoding a text file can be in.
+
+    Raises LookupError for a name Python does not know, ``NotTextEncoding`` for a codec that
+    is no text encoding. The test is the flag ``bytes.decode`` itself checks before refusing
+    such a codec ("is not a text encoding"): ``CodecInfo._is_text_encoding``, set to False by
+    every bytes-to-bytes and text-to-text codec of the standard library (base64, bz2, hex,
+    quopri, uu, zlib, rot13). It is underscored but part of ``CodecInfo``'s signature since
+    Python 3.4; a codec without it is taken as text, as ``bytes.decode`` takes it.
+    """
+    info = codecs.lookup(name)
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FILE_ENCODINGS:
+        raise NotTextEncoding(info.name)
+    return info.name
 
 
 def choose_encoding(binary: BinaryIO, *, file: str, encoding: str | None) -> str:
@@ -40,15 +70,25 @@ def choose_encoding(binary: BinaryIO, *, file: str, encoding: str | None) -> str
     """
     if encoding is not None:
         try:
-            encoding = codecs.lookup(encoding).name
+            encoding = text_encoding(encoding)
         except LookupError:
             raise UnreadableInput(f"{file}: unknown encoding {encoding!r}", value=file) from None
+        except NotTextEncoding:
+            raise UnreadableInput(
+                f"{file}: {encoding!r} is not a text encoding", value=file) from None
     first = binary.read(SCAN_CHUNK_BYTES)
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and encoding is None:
         encoding = "utf-16"
     if encoding is not None and encoding.startswith(_WIDE_ENCODINGS):
         if len(first) <= 2:
             raise UnreadableInput(f"{file}: the file is empty", value=file)
+        if encoding in _WIDE_ENCODINGS and not first.startswith(_WIDE_BOMS[encoding]):
+            # Without a mark the byte order is anyone's guess, and a wrong guess reads as text.
+            raise UnreadableInput(
+                f"{file}: has no byte-order mark, so {encoding} does not say which byte order"
+                f" it is in; give --encoding {encoding}-le or {encoding}-be",
+                value=file,
+            )
         _scan_wide_text(binary, file=file, encoding=encoding)
         return encoding
     has_bom = first.startswith(codecs.BOM_UTF8)
