@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 import re
 from typing import Any, BinaryIO
 
 import yaml
 
-from clientreg.errors import UnreadableInput
+from clientreg.errors import InvalidValue, UnreadableInput
 
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 """Largest YAML or JSON document read (200 MiB); documents are parsed whole."""
@@ -35,6 +37,27 @@ class DocumentLoader(_SafeBase):  # type: ignore[misc, valid-type]
     """
 
     yaml_implicit_resolvers: dict = {}
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """A mapping, refused when a key is written twice: YAML keeps the last one silently,
+        so a second ``clients:`` section would drop the first. Keys a ``<<`` merge brings in
+        may be overridden, as YAML means them to be."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[tuple[type, Any], Any] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                    continue
+                key = self.construct_object(key_node)
+                # The type keeps true and 1 apart, which Python's equality would not.
+                identity = (type(key), key)
+                try:
+                    first = seen.setdefault(identity, key_node)
+                except TypeError:
+                    continue  # an unhashable key, refused by the base constructor
+                if first is not key_node:
+                    raise _DuplicateKey(key, key_node.start_mark.line + 1,
+                                        first.start_mark.line + 1)
+        return super().construct_mapping(node, deep=deep)
     yaml_constructors = {
         tag: constructor
         for tag, constructor in yaml.SafeLoader.yaml_constructors.items()
@@ -85,6 +108,8 @@ def parse_yaml(data: bytes, *, file: str) -> Any:
                 f"{file}: uses more than {MAX_YAML_ALIASES} YAML aliases (*name)", value=file
             )
         document = yaml.load(data, Loader=DocumentLoader)  # DocumentLoader is a safe loader
+    except _DuplicateKey as err:
+        raise err.error(file) from None
     except yaml.YAMLError as err:
         raise UnreadableInput(_yaml_reason(file, err), value=file) from None
     if document is None:
@@ -119,7 +144,10 @@ def _yaml_reason(file: str, err: yaml.YAMLError) -> str:
 def parse_json(data: bytes, *, file: str) -> Any:
     """The JSON document, or UnreadableInput with the line of the mistake."""
     try:
-        document = json.loads(data, parse_constant=_refuse_constant)
+        document = json.loads(data, parse_constant=_refuse_constant,
+                              object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as err:
+        raise _located_json_duplicate(data, err).error(file) from None
     except _NotJson as err:
         raise UnreadableInput(f"{file}: {err.args[0]} is not valid JSON (write it as text "
                               "or leave the value out)", value=file) from None
@@ -138,6 +166,76 @@ def parse_json(data: bytes, *, file: str) -> Any:
 
 class _NotJson(ValueError):
     pass
+
+
+class _DuplicateKey(Exception):
+    """A mapping names the same key twice; the lines are 0 where they are not known yet."""
+
+    def __init__(self, key: Any, line: int = 0, first: int = 0) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+    def error(self, file: str) -> InvalidValue:
+        where = f"{file}:{self.line}" if self.line else file
+        first = f" (first on line {self.first})" if self.first else ""
+        return InvalidValue(
+            f"{where}: the key {self.key!r} appears twice in one mapping{first}; only one value"
+            " can be meant, so keep one and delete the other",
+            value=file,
+            code="duplicate-key",
+        )
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return mapping
+
+
+def _located_json_duplicate(data: bytes, found: _DuplicateKey) -> _DuplicateKey:
+    """The first duplicate key again, with its lines: Python's JSON parser gives no positions,
+    so the document, known to be valid JSON, is walked once more with a scanner that notes
+    where each key of a mapping starts. Only a document with a duplicate pays for this."""
+    text = data.decode(json.detect_encoding(data), "surrogatepass").removeprefix("\ufeff")
+    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+    space = json.decoder.WHITESPACE.match
+    scanstring = json.decoder.scanstring
+
+    def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Any,
+                     *_: Any) -> tuple[dict, int]:
+        s, end = s_and_end
+        seen: dict[str, int] = {}
+        end = space(s, end).end()
+        if s[end] == "}":
+            return {}, end + 1
+        while True:
+            end = space(s, end).end()
+            key, after = scanstring(s, end + 1, strict)
+            if key in seen:
+                raise _DuplicateKey(key, s.count("\n", 0, end) + 1,
+                                    s.count("\n", 0, seen[key]) + 1)
+            seen[key] = end
+            end = space(s, after).end() + 1  # past the colon
+            _, end = scan_once(s, space(s, end).end())
+            end = space(s, end).end()
+            if s[end] == "}":
+                return {}, end + 1
+            end += 1  # past the comma
+
+    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    try:
+        decoder.decode(text)
+    except _DuplicateKey as located:
+        return located
+    except (RecursionError, ValueError):
+        pass  # deeper than the pure-Python scanner goes: the key alone is reported
+    return found
 
 
 def _refuse_constant(name: str) -> Any:
