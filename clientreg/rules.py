@@ -420,11 +420,15 @@ def tax_id_search_keys(text: str) -> list[str]:
     and for Brazil are listed, and the plain compact text, as a country stdnum does not know
     stores it. Empty when the text cannot be a tax id.
     """
-    text = (clean_text(text, field="search", max_length=TAX_ID_MAX)
-            if len(text) <= 2 * TAX_ID_MAX else None)
-    if not text:
+    if len(text) > 2 * TAX_ID_MAX:
         return []
-    compact = _compact_tax_id(text)
+    try:
+        cleaned = clean_text(text, field="search", max_length=TAX_ID_MAX)
+    except InvalidValue:
+        return []
+    if not cleaned:
+        return []
+    compact = _compact_tax_id(cleaned)
     if not compact.isalnum():
         return []
     from stdnum.eu import vat
@@ -434,7 +438,7 @@ def tax_id_search_keys(text: str) -> list[str]:
     keys: list[str] = []
     for country_code in countries:
         try:
-            keys.append(_checked_tax_id(text, "GR" if country_code == "EL" else country_code))
+            keys.append(_checked_tax_id(cleaned, "GR" if country_code == "EL" else country_code))
         except InvalidValue:
             continue
     if any(char.isdigit() for char in compact):

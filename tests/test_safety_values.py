@@ -107,7 +107,8 @@ def test_the_search_keys_of_a_tax_id_are_the_forms_it_can_be_stored_in():
     assert rules.tax_id_search_keys("094259216")[0] == "EL094259216"
     assert "11222333000181" in rules.tax_id_search_keys("11.222.333/0001-81")
     assert rules.tax_id_search_keys("Ferretería Ibáñez") == []
-    assert rules.tax_id_search_keys("x" * 10_000) == []
+    for not_a_tax_id in ("x" * 10_000, "1" * 60, "B1234\u202e5674", "B1234\x075674", "", " "):
+        assert rules.tax_id_search_keys(not_a_tax_id) == []
 
 
 # --- Unicode format characters --------------------------------------------------------------
