@@ -32,14 +32,19 @@ MAX_XLSX_ROW = 1_048_576
 
 MAX_XLSX_CELLS = 4_000_000
 """Most cells read from one sheet, counting every cell a row spans up to its last one, empty or
-not, and every element inside cells (about 100,000 clients of 40 columns). openpyxl fills a row
-up to its last cell, so a few bytes naming cell ZZZ1 stand for 18,278 cells; a sheet that would
-take more is refused after a scan of its XML, before any row is read."""
+not, and every other element of the sheet (a text cell written inline counts three; about
+100,000 clients of 20 columns). openpyxl fills a row up to its last cell, so a few bytes naming
+cell XFD1 stand for 16,384 cells; a sheet that would take more is refused after a scan of its
+XML, before any row is read."""
 
-MAX_XLSX_ROW_CHARS = 4 * 1024 * 1024
-"""Most characters of text in one row of a sheet: a row is parsed whole, so this bounds memory."""
+MAX_XLSX_COLUMN = 16_384
+"""The last column a spreadsheet has (XFD)."""
 
-MAX_XLSX_SHARED_STRINGS = 1_000_000
+MAX_XLSX_ROW_BYTES = 2 * 1024 * 1024
+"""Largest row of a sheet, in bytes of its XML: openpyxl parses a row whole, so this bounds
+memory. A cell over ``MAX_CELL_CHARS`` still fits, and is that row's problem."""
+
+MAX_XLSX_SHARED_STRINGS = 500_000
 """Most distinct texts in a workbook's shared-strings table, which is held in memory whole."""
 
 MAX_XLSX_SHARED_STRING_CHARS = 32_000_000
@@ -186,12 +191,15 @@ def _content_types(archive: zipfile.ZipFile, *, file: str) -> dict[str, str]:
     return types
 
 
-def _scan_xml(source: Any, *, file: str, start: Any, text: Any = None) -> None:
+def _scan_xml(source: Any, *, file: str, start: Any = None, text: Any = None,
+              parser: Any = None) -> None:
     """Run expat over a part, without building anything: the handlers count and refuse."""
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
+    if parser is None:
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = start
     if text is not None:
         parser.CharacterDataHandler = text
+        parser.buffer_text = True
     parser.StartDoctypeDeclHandler = _refuse_doctype
     try:
         with source:
@@ -241,45 +249,57 @@ def _strings_too_large(file: str, what: str) -> UnreadableInput:
 
 def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
     """Refuse a sheet whose rows would take more than ``MAX_XLSX_CELLS`` to read, or hold a
-    row past ``MAX_XLSX_ROW``, rows or cells out of order, or a row over
-    ``MAX_XLSX_ROW_CHARS``; one pass of expat over its XML, before openpyxl parses it."""
-    state = {"row": 0, "column": 0, "work": 0, "chars": 0}
+    row past ``MAX_XLSX_ROW``, a column past ``MAX_XLSX_COLUMN``, rows or cells out of order,
+    or a row of more than ``MAX_XLSX_ROW_BYTES``; one pass of expat over its XML, before
+    openpyxl parses it. Only element starts are seen, to keep the pass cheap."""
+    row = column = work = row_start = 0
 
     def refuse(reason: str) -> UnreadableInput:
         return UnreadableInput(f"{file}: sheet {sheet!r} {reason}", value=file)
 
+    def check_row_size(at: int) -> None:
+        # A row is parsed whole, so its size bounds memory; what lies outside rows counts
+        # with the row before it.
+        if at - row_start > MAX_XLSX_ROW_BYTES:
+            raise refuse(f"row {max(row, 1):,} is more than {MAX_XLSX_ROW_BYTES:,} bytes of XML;"
+                         " save the data as CSV instead")
+
     def start(name: str, attrs: dict[str, str]) -> None:
-        state["work"] += 1
-        local = name.rpartition(":")[2]
-        if local == "row":
-            number = _number(attrs.get("r"), state["row"] + 1)
-            if number <= state["row"]:
-                raise refuse(f"has row {number:,} after row {state['row']:,}; open it in a"
+        nonlocal row, column, work, row_start
+        if name == "c" or name.endswith(":c"):
+            at = _column(attrs.get("r"), column + 1)
+            if at <= column:
+                raise refuse(f"row {row:,} has its cells out of order; open it in a"
+                             " spreadsheet and save it again")
+            if at > MAX_XLSX_COLUMN:
+                raise refuse(f"row {row:,} has a cell past column XFD, the last column a"
+                             " spreadsheet has")
+            # openpyxl fills the row with an empty cell for each column skipped.
+            work += at - column
+            column = at
+        else:
+            work += 1
+        if name == "row" or name.endswith(":row"):
+            number = _number(attrs.get("r"), row + 1)
+            if number <= row:
+                raise refuse(f"has row {number:,} after row {row:,}; open it in a"
                              " spreadsheet and save it again")
             if number > MAX_XLSX_ROW:
                 raise refuse(f"has a row numbered {number:,}, past the last row a spreadsheet"
                              f" has ({MAX_XLSX_ROW:,})")
-            state["row"], state["column"], state["chars"] = number, 0, 0
-        elif local == "c":
-            column = _column(attrs.get("r"), state["column"] + 1)
-            if column <= state["column"]:
-                raise refuse(f"row {state['row']:,} has its cells out of order; open it in a"
-                             " spreadsheet and save it again")
-            # openpyxl fills the row with an empty cell for each column skipped.
-            state["work"] += column - state["column"]
-            state["column"] = column
-        if state["work"] > MAX_XLSX_CELLS:
-            raise refuse(f"spans more than {MAX_XLSX_CELLS:,} cells (counting the empty ones"
-                         " up to each row's last cell); save the data as CSV instead")
+            at = parser.CurrentByteIndex
+            check_row_size(at)
+            row, column, row_start = number, 0, at
+        if work > MAX_XLSX_CELLS:
+            raise refuse(f"takes more than {MAX_XLSX_CELLS:,} cells and elements to read"
+                         " (counting the empty cells up to each row's last one); save the data"
+                         " as CSV instead")
 
-    def text(data: str) -> None:
-        state["chars"] += len(data)
-        if state["chars"] > MAX_XLSX_ROW_CHARS:
-            raise refuse(f"row {state['row']:,} holds more than {MAX_XLSX_ROW_CHARS:,}"
-                         " characters")
-
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
     # openpyxl's read-only sheet opens its part of the archive on demand through this method.
-    _scan_xml(content._get_source(), file=file, start=start, text=text)
+    _scan_xml(content._get_source(), file=file, parser=parser)
+    check_row_size(parser.CurrentByteIndex)
 
 
 def _number(text: str | None, default: int) -> int:
@@ -316,12 +336,24 @@ def _damaged(file: str, err: BaseException) -> UnreadableInput:
 
 
 def _workbook(binary: BinaryIO, *, file: str) -> Any:
+    import openpyxl.reader.excel as excel
     from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+    class UnsizedSheet(ReadOnlyWorksheet):  # type: ignore[misc]
+        def _get_size(self) -> None:
+            """Left unsized. openpyxl reads each sheet's declared dimension when the workbook
+            opens, and a sheet that declares none is parsed to its end to look for it (every
+            sheet, in full, keeping an element per cell); the dimension is not used here."""
+
+    # The reader builds its sheets from this module-level name; swapped only while it runs.
+    excel.ReadOnlyWorksheet = UnsizedSheet
     try:
         return load_workbook(binary, read_only=True, data_only=True)
     except Exception as err:  # openpyxl is parsing untrusted bytes: any failure is the file's
         raise _damaged(file, err) from None
+    finally:
+        excel.ReadOnlyWorksheet = ReadOnlyWorksheet
 
 
 def _sheet_name(workbook: Any, wanted: str | None, *, file: str) -> str:

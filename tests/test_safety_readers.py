@@ -154,16 +154,25 @@ def test_a_row_numbered_past_the_last_row_of_a_spreadsheet_is_refused(db):
 
 
 def test_rows_whose_last_cell_is_far_right_are_refused_past_the_cell_limit(db):
-    # Each row names cell ZZZ: openpyxl fills 18,278 cells for 20 bytes of XML.
-    rows = inline_row(1, HEADER) + b"".join(b'<row r="%d"><c r="ZZZ%d"/></row>' % (n, n)
+    # Each row names cell XFD: openpyxl fills 16,384 cells for 20 bytes of XML.
+    rows = inline_row(1, HEADER) + b"".join(b'<row r="%d"><c r="XFD%d"/></row>' % (n, n)
                                            for n in range(2, 10_002))
     path = hostile_xlsx(db.parent / "wide.xlsx", {SHEET: sheet(rows)})
     assert path.stat().st_size < 100_000
     exit_code, output, took = clientreg(db, "import", str(path))
     assert exit_code == 3, output
-    assert (f"wide.xlsx: sheet 'Sheet' spans more than {MAX_XLSX_CELLS:,} cells (counting the"
-            " empty ones up to each row's last cell)") in output
+    assert (f"wide.xlsx: sheet 'Sheet' takes more than {MAX_XLSX_CELLS:,} cells and elements to"
+            " read (counting the empty cells up to each row's last one)") in output
     assert took < TIME_LIMIT
+
+
+def test_a_cell_past_the_last_column_of_a_spreadsheet_is_refused(db):
+    rows = inline_row(1, HEADER) + b'<row r="2"><c r="ZZZ2"/></row>'
+    path = hostile_xlsx(db.parent / "right.xlsx", {SHEET: sheet(rows)})
+    exit_code, output, _ = clientreg(db, "import", str(path))
+    assert exit_code == 3, output
+    assert ("right.xlsx: sheet 'Sheet' row 2 has a cell past column XFD, the last column a"
+            " spreadsheet has") in output
 
 
 def test_rows_out_of_order_are_refused_rather_than_dropped(db):
