@@ -19,6 +19,7 @@ from openpyxl.chart import BarChart, Reference
 from clientreg.catalogue import add_entry
 from clientreg.schemas.readers_xlsx import (
     MAX_XLSX_CELLS,
+    MAX_XLSX_PART_BYTES,
     MAX_XLSX_ROW,
     MAX_XLSX_SHARED_STRING_CHARS,
 )
@@ -140,6 +141,19 @@ def test_a_shared_strings_bomb_is_refused_before_it_is_loaded(db):
     assert (f"strings.xlsx: its table of shared texts holds more than"
             f" {MAX_XLSX_SHARED_STRING_CHARS:,} characters, over the limit") in output
     assert clients(db) == 0
+    assert took < TIME_LIMIT
+
+
+def test_a_part_parsed_whole_is_refused_when_it_unpacks_large(db):
+    # openpyxl builds an object for each element of the styles: 25 million of them here.
+    styles = (b'<?xml version="1.0"?><styleSheet ' + MAIN_NS + b">" + b"<x/>" * 25_000_000
+              + b"</styleSheet>")
+    path = hostile_xlsx(db.parent / "styles.xlsx", {"xl/styles.xml": styles})
+    assert path.stat().st_size < 1_000_000
+    exit_code, output, took = clientreg(db, "import", str(path))
+    assert exit_code == 3, output
+    assert (f"styles.xlsx: its part xl/styles.xml unpacks to {len(styles):,} bytes, over the limit"
+            f" of {MAX_XLSX_PART_BYTES:,}") in output
     assert took < TIME_LIMIT
 
 
