@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -16,6 +17,7 @@ from clientreg.commands.boundary import EXIT_ENVIRONMENT, print_error, user_erro
 from clientreg.commands.clients import CategoryFilter, InactiveFilter, SearchFilter, TypeFilter
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _
+from clientreg.commands.outputs import cannot_write, refuse_clash
 
 
 class FileFormat(StrEnum):
@@ -54,29 +56,41 @@ def _to_stdout(output: Path | None) -> bool:
 
 
 @contextlib.contextmanager
-def _destination(output: Path | None, *, binary_path: bool = False,
-                 bom: bool = False) -> Iterator[Any]:
-    """Where a command writes: stdout, or a temporary file that replaces FILE only on success.
-
-    So a failed export never leaves half a file where a good one was. With ``binary_path`` the
-    body gets the temporary path (XLSX is saved by openpyxl); otherwise an open text stream.
-    """
-    if _to_stdout(output):
+def _destination(pending: Any, *, binary: bool = False, bom: bool = False) -> Iterator[Any]:
+    """Where a command writes: stdout, or the output file (see commands/outputs.py)."""
+    if pending is None:
         yield sys.stdout
         sys.stdout.flush()
         return
+    if binary:
+        yield pending.stream
+        return
+    stream = io.TextIOWrapper(pending.stream, encoding="utf-8-sig" if bom else "utf-8",
+                              newline="")
+    yield stream
+    stream.flush()
+    stream.detach()
+
+
+@contextlib.contextmanager
+def _opened(ctx: typer.Context, output: Path | None) -> Iterator[Any]:
+    """The output file, checked and opened before the database is: committed on success."""
+    from clientreg.commands.outputs import OutputFile
+
+    if _to_stdout(output):
+        yield None
+        return
     assert output is not None
-    partial = output.with_name(f".{output.name}.partial")
+    refuse_clash(ctx, "--output", output)
     try:
-        if binary_path:
-            yield partial
-        else:
-            with partial.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as stream:
-                yield stream
-        os.replace(partial, output)
+        pending = OutputFile.open(output)
+    except OSError as exc:
+        raise cannot_write(output, exc) from None
+    try:
+        yield pending
+        pending.commit()
     finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        pending.discard()
 
 
 def _counted(items: Iterable[dict[str, Any]], counter: list[int]) -> Iterator[dict[str, Any]]:
@@ -87,7 +101,7 @@ def _counted(items: Iterable[dict[str, Any]], counter: list[int]) -> Iterator[di
         yield item
 
 
-def write_clients(output: Path | None, file_format: FileFormat, catalogue: Any,
+def write_clients(pending: Any, file_format: FileFormat, catalogue: Any,
                   clients: Iterable[dict[str, Any]], *, columns: list[str] | None = None,
                   seed_document: bool = True) -> None:
     """Write client documents in a format; tables get one row per contact."""
@@ -98,15 +112,16 @@ def write_clients(output: Path | None, file_format: FileFormat, catalogue: Any,
         rows = (row for document in clients
                 for row in writers.client_rows(document, columns, catalogue))
         if file_format is FileFormat.XLSX:
-            with _destination(output, binary_path=True) as path:
-                writers.write_xlsx(path, columns, rows)
+            with _destination(pending, binary=True) as stream:
+                writers.write_xlsx(stream, columns, rows,
+                                   scratch=str(pending.target.parent) or None)
             return
         delimiter = "\t" if file_format is FileFormat.TSV else ","
         # A byte-order mark in files, so Excel reads accented names as UTF-8.
-        with _destination(output, bom=True) as stream:
+        with _destination(pending, bom=True) as stream:
             writers.write_csv(stream, columns, rows, delimiter=delimiter)
         return
-    with _destination(output) as stream:
+    with _destination(pending) as stream:
         if not seed_document:
             writers.write_list(stream, clients, as_json=file_format is FileFormat.JSON)
         elif file_format is FileFormat.JSON:
@@ -157,7 +172,8 @@ def export(
     chosen = _chosen_format(file_format, output, FileFormat.YAML)
     _check_output(chosen, output)
     counter = [0, 0]
-    with user_errors(), _writing(output), open_store(ctx) as store:
+    with user_errors(), _writing(output), _opened(ctx, output) as pending, \
+            open_store(ctx) as store:
         catalogue = Catalogue.load(store)
         if category:
             category = find_entry(catalogue, "category", category).code
@@ -165,7 +181,7 @@ def export(
             company_type = find_entry(catalogue, "company_type", company_type).code
         documents = iter_client_documents(store, category=category, company_type=company_type,
                                           search=search, include_inactive=include_inactive)
-        write_clients(output, chosen, catalogue, _counted(documents, counter))
+        write_clients(pending, chosen, catalogue, _counted(documents, counter))
     where = "-" if _to_stdout(output) else str(output)
     print_error(_("Exported {count} client(s) as {format} to {file}.").format(
         count=counter[0], format=chosen.value, file=where))
@@ -192,7 +208,8 @@ def template(
 
     chosen = _chosen_format(file_format, output, FileFormat.CSV)
     _check_output(chosen, output)
-    with user_errors(), _writing(output), open_store(ctx) as store:
+    with user_errors(), _writing(output), _opened(ctx, output) as pending, \
+            open_store(ctx) as store:
         catalogue = Catalogue.load(store)
         chosen_type = find_entry(catalogue, "company_type", company_type) if company_type else None
         chosen_category = find_entry(catalogue, "category", category) if category else None
@@ -207,7 +224,7 @@ def template(
             company_types=[chosen_type] if chosen_type else None,
             categories=[chosen_category] if chosen_category else None)
         example = writers.example_client(example_type, example_category)
-        write_clients(output, chosen, catalogue, [example], columns=columns,
+        write_clients(pending, chosen, catalogue, [example], columns=columns,
                       seed_document=False)
     if not _to_stdout(output):
         print_error(_("Wrote a {format} template to {file}.").format(format=chosen.value,

@@ -13,6 +13,7 @@ from clientreg.commands import render
 from clientreg.commands.boundary import EXIT_REJECTED, print_error, user_errors
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _
+from clientreg.commands.outputs import cannot_write, refuse_clash
 from clientreg.model import OnConflict
 
 
@@ -90,15 +91,38 @@ def import_files(
         input_format=input_format.value if input_format else None, delimiter=delimiter,
         encoding=encoding, sheet=sheet)
     rejects = None
-    with (user_errors(), open_store(ctx) as store, _progress(output) as progress,
-          ImportRun(store, options, stdin=sys.stdin.buffer, progress=progress) as run):
-        run.read(paths)
-        report = run.apply()
-        if errors is not None:
-            rejects = write_rejects(run, errors)
+    pending = _rejects_file(ctx, errors, paths)
+    try:
+        with (user_errors(), open_store(ctx) as store, _progress(output) as progress,
+              ImportRun(store, options, stdin=sys.stdin.buffer, progress=progress) as run):
+            run.read(paths)
+            report = run.apply()
+            if pending is not None and errors is not None:
+                try:
+                    rejects = write_rejects(run, errors, pending.stream)
+                    pending.commit()
+                except OSError as exc:
+                    raise cannot_write(errors, exc) from None
+    finally:
+        if pending is not None:
+            pending.discard()
     _render(report, rejects, output)
     if not report.ok:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _rejects_file(ctx: typer.Context, errors: Path | None, paths: list[str]) -> Any:
+    """The --errors file, checked and opened before anything is read, so a wrong one stops the
+    import at once."""
+    from clientreg.commands.outputs import OutputFile
+
+    if errors is None:
+        return None
+    refuse_clash(ctx, "--errors", errors, paths)
+    try:
+        return OutputFile.open(errors)
+    except OSError as exc:
+        raise cannot_write(errors, exc) from None
 
 
 class _Progress:

@@ -4,14 +4,11 @@ The file keeps what it had, comments included: the new client is inserted as tex
 entry of its ``clients:`` list (the list is created when missing). Only shapes that cannot be
 edited as text (a flow-style ``clients: [...]`` with entries, a flow-style document) are rewritten
 from their data, which drops comments. Writes go to a temporary file that replaces the original,
-so an interrupted write never leaves half a file.
+so an interrupted write never leaves half a file; a new file is readable by its owner only.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +30,14 @@ def check_seed_file(path: Path) -> None:
     if not folder.is_dir():
         raise UnreadableInput(f"the folder of {path} does not exist", field="--save-as",
                               value=str(path), code="unwritable-file")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UnreadableInput(f"{path} cannot be written", field="--save-as", value=str(path),
-                              code="unwritable-file")
+    from clientreg.commands.outputs import OutputFile
+
+    try:  # a real attempt, which a read-only file system refuses even to root
+        OutputFile.open(path).discard()
+    except OSError as exc:
+        raise UnreadableInput(f"{path} cannot be written: {exc.strerror or exc}",
+                              field="--save-as", value=str(path),
+                              code="unwritable-file") from None
 
 
 def append_client(path: Path, document: dict[str, Any]) -> None:
@@ -130,22 +132,17 @@ def _rewritten(text: str, item: str) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.exists():
-        mode = path.stat().st_mode & 0o777
-    else:  # what open() would have given a new file: mkstemp's own 0600 is too strict
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    """The old text and the new client, copied into a temporary file that then replaces FILE."""
+    from clientreg.commands.outputs import OutputFile
+
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+        pending = OutputFile.open(path)
+        try:
+            pending.stream.write(text.encode("utf-8"))
+            pending.commit()
+        finally:
+            pending.discard()
+    except OSError as exc:
+        raise UnreadableInput(f"{path} cannot be written: {exc.strerror or exc}",
+                              field="--save-as", value=str(path),
+                              code="unwritable-file") from None

@@ -91,6 +91,10 @@ def new(
     )
     if not no_input:
         require_terminal()
+    if save_as is not None:
+        from clientreg.commands.outputs import refuse_clash
+
+        refuse_clash(ctx, "--save-as", save_as)
     with user_errors():
         if save_as is not None:
             from clientreg.commands.seed_file import check_seed_file

@@ -7,12 +7,14 @@ two columns.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from clientreg.errors import RowError, UnreadableInput
 from clientreg.schemas import readers
@@ -31,11 +33,13 @@ class RejectsFile:
     format: str
     count: int = 0
     left_out: list[str] = field(default_factory=list)
+    stream: BinaryIO | None = field(default=None, repr=False, compare=False)
 
 
-def write_rejects(run: ImportRun, path: Path) -> RejectsFile:
-    """Write the rejected rows or entries of ``run`` to ``path`` (even when there are none)."""
-    target = RejectsFile(path, _format_for(path, run))
+def write_rejects(run: ImportRun, path: Path, stream: BinaryIO) -> RejectsFile:
+    """Write the rejected rows or entries of ``run``, in the format ``path`` names, to ``stream``
+    (even when there are none)."""
+    target = RejectsFile(path, _format_for(path, run), stream=stream)
     tables = [s for s in run.inputs if isinstance(s, TableInput)]
     documents = [s for s in run.inputs if isinstance(s, DocumentInput)]
     kept, dropped = (tables, documents) if target.format in readers.TABLE_FORMATS else (
@@ -103,13 +107,17 @@ def _write_table(run: ImportRun, sources: list[TableInput], target: RejectsFile)
             rows.append([cells[p] if p is not None and p < len(cells) else "" for p in positions]
                         + [code, message])
     if target.format == "xlsx":
-        _write_xlsx(target.path, headers, rows)
+        from clientreg.schemas.writers import write_xlsx
+
+        assert target.stream is not None
+        write_xlsx(target.stream, headers, rows, sheet="rejected",
+                   scratch=str(target.path.parent) or None)
     else:
-        _write_csv(target.path, headers, rows, sources, tsv=target.format == "tsv")
+        _write_csv(target, headers, rows, sources, tsv=target.format == "tsv")
     return len(rows)
 
 
-def _write_csv(path: Path, headers: list[str], rows: list[list[str]],
+def _write_csv(target: RejectsFile, headers: list[str], rows: list[list[str]],
                sources: list[TableInput], *, tsv: bool) -> None:
     first = sources[0].summary if sources else None
     delimiter = "\t" if tsv else (first.delimiter if first and first.delimiter else ",")
@@ -117,8 +125,7 @@ def _write_csv(path: Path, headers: list[str], rows: list[list[str]],
     # byte-order mark, which those programs need to show accents right.
     legacy = any(s.summary.detected_encoding or s.summary.encoding == "utf-8-sig"
                  for s in sources)
-    with path.open("w", encoding="utf-8-sig" if legacy else "utf-8", newline="",
-                   errors="backslashreplace") as handle:
+    with _text(target, "utf-8-sig" if legacy else "utf-8") as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(headers)
         # As export does: a cell a spreadsheet would run as a formula gets an apostrophe in
@@ -126,20 +133,15 @@ def _write_csv(path: Path, headers: list[str], rows: list[list[str]],
         writer.writerows([neutralise_cell(cell) for cell in row] for row in rows)
 
 
-def _write_xlsx(path: Path, headers: list[str], rows: list[list[str]]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("rejected")
-    for values in [headers, *rows]:
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # text stays text: "08123" and "=1+1" are not numbers or formulas
-            cells.append(cell)
-        sheet.append(cells)
-    workbook.save(path)
+@contextlib.contextmanager
+def _text(target: RejectsFile, encoding: str) -> Iterator[io.TextIOWrapper]:
+    """The target's byte stream as text; a lone surrogate is written as its escape."""
+    assert target.stream is not None
+    handle = io.TextIOWrapper(target.stream, encoding=encoding, newline="",
+                              errors="backslashreplace")
+    yield handle
+    handle.flush()
+    handle.detach()
 
 
 def _rejected_entries(run: ImportRun, source: DocumentInput) -> dict[str, list[dict[str, Any]]]:
@@ -168,7 +170,7 @@ def _write_document(run: ImportRun, sources: list[DocumentInput], target: Reject
     document: Any = ({name: sections[name] for name in SEED_SECTIONS if name in sections}
                      if seed else sections.get("clients", []))
     # A lone surrogate (JSON may hold one) is written as its escape, which JSON reads back.
-    with target.path.open("w", encoding="utf-8", errors="backslashreplace") as handle:
+    with _text(target, "utf-8") as handle:
         if target.format == "json":
             handle.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         else:

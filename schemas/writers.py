@@ -21,13 +21,13 @@ apostrophe in front). Export does that, with one exception and one difference pe
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_CEILING, Decimal
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from clientreg.attributes import AttributeDef
 from clientreg.catalogue import Catalogue, describe_entry
@@ -137,11 +137,40 @@ def write_csv(stream: TextIO, columns: list[str], rows: Iterable[list[str]], *,
         writer.writerow([neutralise_cell(cell) for cell in row])
 
 
-def write_xlsx(path: Path, columns: list[str], rows: Iterable[list[str]], *,
-               sheet: str = "clients") -> None:
-    """A one-sheet workbook, streamed (openpyxl write-only); every cell is text, never a formula."""
+def write_xlsx(target: BinaryIO, columns: list[str], rows: Iterable[list[str]], *,
+               sheet: str = "clients", scratch: str | None = None) -> None:
+    """A one-sheet workbook, streamed (openpyxl write-only); every cell is text, never a formula.
+
+    openpyxl streams the sheet through a named file of its own in the system's temporary folder,
+    which a killed process leaves there, client rows and all. The sheet goes instead to a file
+    without a name (``tempfile.TemporaryFile``, in the folder ``scratch``), which leaves nothing.
+    """
+    import shutil
+    import tempfile
+    import zipfile
+
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.writer.excel import ExcelWriter
+
+    class SheetWriter(WorksheetWriter):  # type: ignore[misc]
+        def cleanup(self) -> None:  # the scratch file goes away when closed
+            return None
+
+    class Archive:
+        """The workbook's ZIP file, taking the sheet from the scratch file."""
+
+        def __init__(self, archive: zipfile.ZipFile) -> None:
+            self.archive = archive
+
+        def write(self, source: Any, name: str) -> None:
+            source.seek(0)
+            with self.archive.open(name, "w", force_zip64=True) as entry:
+                shutil.copyfileobj(source, entry)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.archive, name)
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
@@ -157,10 +186,24 @@ def write_xlsx(path: Path, columns: list[str], rows: Iterable[list[str]], *,
         protected.quotePrefix = True
         return protected
 
-    worksheet.append([cell(name) for name in columns])
-    for row in rows:
-        worksheet.append([cell(text) for text in row])
-    workbook.save(path)
+    with tempfile.TemporaryFile(dir=scratch) as sheet_file:
+        writer = SheetWriter(worksheet, out=sheet_file)
+        worksheet._writer = writer
+        writer.write_top()
+        try:
+            worksheet.append([cell(name) for name in columns])
+            for row in rows:
+                worksheet.append([cell(text) for text in row])
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                ExcelWriter(workbook, Archive(archive)).save()
+        except BaseException:
+            # Close openpyxl's generators now, while the scratch file is open: left to the
+            # garbage collector they write to a closed file and Python prints their traceback.
+            for generator in (worksheet._rows, writer.xf):
+                with contextlib.suppress(Exception):
+                    if generator is not None:
+                        generator.close()
+            raise
 
 
 def catalogue_documents(catalogue: Catalogue, kind: str) -> list[dict[str, Any]]:
