@@ -50,18 +50,25 @@ def refuse_clash(ctx: typer.Context, option: str, path: Path | None,
     for suffix in _DATABASE_FILES:
         theirs = _identity(Path(f"{database}{suffix}"))
         if mine[0] == theirs[0] or (mine[1] is not None and mine[1] == theirs[1]):
-            raise typer.BadParameter(_(
-                "{path} is the database {database} or one of its files; write to another "
-                "file").format(path=path, database=f"{database}{suffix}"),
-                param_hint=f"'{option}'")
+            if suffix:
+                message = _("{path} is the {suffix} file of the database {database}; write to "
+                            "another file").format(path=path, suffix=suffix, database=database)
+            else:
+                message = _("{path} is the database {database}; write to another file").format(
+                    path=path, database=database)
+            raise typer.BadParameter(message, param_hint=f"'{option}'")
     for given in inputs:
         if str(given) == "-":
             continue
         theirs = _identity(Path(given))
         if mine[0] == theirs[0] or (mine[1] is not None and mine[1] == theirs[1]):
-            raise typer.BadParameter(_(
-                "{path} is {input}, which this command reads; write to another file").format(
-                    path=path, input=given), param_hint=f"'{option}'")
+            if str(given) == str(path):
+                message = _("{path} is read by this command; write to another file").format(
+                    path=path)
+            else:
+                message = _("{path} is {input}, which this command reads; write to another "
+                            "file").format(path=path, input=given)
+            raise typer.BadParameter(message, param_hint=f"'{option}'")
 
 
 def _is_special(path: Path) -> bool:

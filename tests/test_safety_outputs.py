@@ -42,7 +42,9 @@ def refused(result, option: str) -> None:
 def test_export_refuses_to_overwrite_the_database(cli, catalogue, db_path, tmp_path):
     before = db_path.read_bytes()
     refused(cli("export", "--format", "csv", "-o", str(db_path)), "--output")
-    refused(cli("export", "-o", f"{tmp_path}/./{db_path.name}-wal"), "--output")
+    wal = cli("export", "-o", f"{tmp_path}/./{db_path.name}-wal")
+    refused(wal, "--output")
+    assert f"is the -wal file of the database {db_path}" in " ".join(wal.output.split())
     (tmp_path / "link.db").symlink_to(db_path)
     refused(cli("template", "-o", str(tmp_path / "link.db")), "--output")
     os.link(db_path, tmp_path / "hard.csv")
@@ -57,7 +59,11 @@ def test_import_errors_may_not_name_an_input(cli, catalogue, tmp_path):
     before = source.read_bytes()
     result = cli("import", str(source), "--errors", str(source))
     refused(result, "--errors")
-    assert "which this command reads" in result.output
+    assert "is read by this command" in result.output
+    (tmp_path / "link.csv").symlink_to(source)
+    result = cli("import", str(source), "--errors", str(tmp_path / "link.csv"))
+    refused(result, "--errors")
+    assert f"link.csv is {source}, which this command reads" in result.output
     assert source.read_bytes() == before
 
 
