@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh database file per test, the real command line, a small catalogue."""
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -59,6 +60,26 @@ def catalogue(store: Store) -> Store:
         for entry in entries:
             add_entry(store, kind, entry, source="test catalogue")
     return store
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    """A database with one company type (PERSON) and one category (WHOLESALE), made once per
+    test module, to be copied by each test (``db``). A module may define its own."""
+    path = tmp_path_factory.mktemp("seeded") / "base.db"
+    opened = open_database(path)
+    add_entry(opened, "company_type", {"code": "PERSON", "name": "Individual"}, source="seed")
+    add_entry(opened, "category", {"code": "WHOLESALE", "name": "Wholesale"}, source="seed")
+    opened.close()
+    return path
+
+
+@pytest.fixture
+def db(seeded: Path, tmp_path: Path) -> Path:
+    """A copy of ``seeded`` for this test alone."""
+    copy = tmp_path / "clients.db"
+    shutil.copy(seeded, copy)
+    return copy
 
 
 @pytest.fixture

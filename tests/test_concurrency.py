@@ -3,7 +3,6 @@
 import csv
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -47,13 +46,6 @@ def seeded(tmp_path_factory) -> Path:
                                 category="WHOLESALE"), source="seed")
     store.close()
     return db
-
-
-@pytest.fixture
-def db(seeded, tmp_path) -> Path:
-    copy = tmp_path / "clients.db"
-    shutil.copy(seeded, copy)
-    return copy
 
 
 def launch(db: Path, *args: str, timeout: str | None = None) -> subprocess.Popen:

@@ -3,7 +3,6 @@
 import io
 import os
 import resource
-import shutil
 import sqlite3
 import struct
 import subprocess
@@ -15,7 +14,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from clientreg.catalogue import add_entry
 from clientreg.schemas.readers import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -23,7 +21,6 @@ from clientreg.schemas.readers import (
     MAX_XLSX_UNPACKED_BYTES,
     MAX_YAML_ALIAS_NODES,
 )
-from clientreg.storage import open_database
 
 CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
 MEMORY_LIMIT = 1 << 30  # address space of the child: 1 GiB
@@ -34,23 +31,6 @@ ROW = "A-1,One,PERSON,WHOLESALE\n"
 
 def limited() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("seeded") / "base.db"
-    store = open_database(db)
-    add_entry(store, "company_type", {"code": "PERSON", "name": "Individual"}, source="seed")
-    add_entry(store, "category", {"code": "WHOLESALE", "name": "Wholesale"}, source="seed")
-    store.close()
-    return db
-
-
-@pytest.fixture
-def db(seeded, tmp_path) -> Path:
-    copy = tmp_path / "clients.db"
-    shutil.copy(seeded, copy)
-    return copy
 
 
 def clientreg(db: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str]:

@@ -4,7 +4,6 @@ ambiguous documents. Each file is built here, small, and imported through the co
 import io
 import os
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,14 +15,12 @@ import openpyxl
 import pytest
 from openpyxl.chart import BarChart, Reference
 
-from clientreg.catalogue import add_entry
 from clientreg.schemas.readers_xlsx import (
     MAX_XLSX_CELLS,
     MAX_XLSX_PART_BYTES,
     MAX_XLSX_ROW,
     MAX_XLSX_SHARED_STRING_CHARS,
 )
-from clientreg.storage import open_database
 
 CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
 # 300 MB for the work, plus the address space the interpreter and its libraries reserve.
@@ -38,23 +35,6 @@ STRINGS_TYPE = (b"application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 def limited() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("seeded") / "base.db"
-    store = open_database(db)
-    add_entry(store, "company_type", {"code": "PERSON", "name": "Individual"}, source="seed")
-    add_entry(store, "category", {"code": "WHOLESALE", "name": "Wholesale"}, source="seed")
-    store.close()
-    return db
-
-
-@pytest.fixture
-def db(seeded, tmp_path) -> Path:
-    copy = tmp_path / "clients.db"
-    shutil.copy(seeded, copy)
-    return copy
 
 
 def clientreg(db: Path, *args: str) -> tuple[int, str, float]:
