@@ -17,7 +17,8 @@ from clientreg.model import ClientDraft
 from clientreg.registration import register
 from clientreg.storage import open_database
 
-CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+# -P: the installed clientreg, never the clientreg/ folder of the directory a test runs in.
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 BUSY = ("busy", "nothing was written")
 
 

@@ -19,7 +19,8 @@ from clientreg.registration import register
 from clientreg.storage import open_database
 
 ROWS = 3000
-CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+# -P: the installed clientreg, never the clientreg/ folder of the directory a test runs in.
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 # Registration through the core alone, as a program embedding clientreg would do it.
 SCRIPT = """
 import sys

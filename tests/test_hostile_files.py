@@ -22,7 +22,8 @@ from clientreg.schemas.readers import (
     MAX_YAML_ALIAS_NODES,
 )
 
-CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+# -P: the installed clientreg, never the clientreg/ folder of the directory a test runs in.
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 MEMORY_LIMIT = 1 << 30  # address space of the child: 1 GiB
 TIME_LIMIT = 60
 HEADER = "identifier,name,company_type,category\n"

@@ -27,7 +27,8 @@ from clientreg.registration import register, register_many
 from clientreg.storage import Store, open_database
 from clientreg.storage.schema import migrations
 
-CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+# -P: the installed clientreg, never the clientreg/ folder of the directory a test runs in.
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 ROWS = 3000
 MiB = 1024 * 1024
 

@@ -18,7 +18,8 @@ from clientreg.catalogue import add_entry
 from clientreg.storage import open_database
 
 ROWS = 8000
-CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+# -P: the installed clientreg, never the clientreg/ folder of the directory a test runs in.
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 NOTHING_SAVED = "nothing was saved"
 
 

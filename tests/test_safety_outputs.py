@@ -15,7 +15,8 @@ import pytest
 from clientreg.catalogue import add_entry
 from clientreg.storage import open_database
 
-CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+# -P: the installed clientreg, never the clientreg/ folder of the directory a test runs in.
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 HEADER = ["identifier", "name", "company_type", "category", "email", "country"]
 
 

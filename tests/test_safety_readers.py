@@ -22,7 +22,8 @@ from clientreg.schemas.readers_xlsx import (
     MAX_XLSX_SHARED_STRING_CHARS,
 )
 
-CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+# -P: the installed clientreg, never the clientreg/ folder of the directory a test runs in.
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 # 300 MB for the work, plus the address space the interpreter and its libraries reserve.
 MEMORY_LIMIT = (300 + 100) * 1024 * 1024
 TIME_LIMIT = 30

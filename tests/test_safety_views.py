@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-c", "from clientreg.commands.app import main; main()"]
+# -P: the installed clientreg, never the clientreg/ folder of the directory a test runs in.
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
 FORMULA_CONTACT = "@SUM(1)"
