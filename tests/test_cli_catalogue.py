@@ -1,6 +1,7 @@
 """The company-type and category commands, and the directory views, through the command line."""
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -256,3 +257,19 @@ def test_external_user_list_and_show(cli, registered):
 def test_empty_directory_lists_explain_themselves(cli, store):
     assert "No companies found" in cli("company", "list").stderr
     assert "No external users found" in cli("external-user", "list").stderr
+
+
+def test_the_example_catalogue_files_load_after_the_seed(cli, store):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    assert cli("import", str(examples / "seed.yaml")).exit_code == 0
+    added = cli("category", "add", "--file", str(examples / "categories.yaml"))
+    assert added.exit_code == 0, added.output
+    assert cli("category", "add", "ONLINE", "--name", "Online shop").exit_code == 0
+    edited = cli("category", "edit", "ONLINE", "--attributes-file",
+                 str(examples / "online-attributes.yaml"))
+    assert edited.exit_code == 0, edited.output
+    categories = Catalogue.load(store).categories
+    assert categories["FRANCHISE"].parent == "RETAIL"
+    assert "MARKETPLACE" in categories
+    assert [attribute.key for attribute in categories["ONLINE"].attributes] == [
+        "channel", "store_url"]
