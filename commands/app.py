@@ -33,6 +33,14 @@ COMMAND_MODULES = (
 )
 
 
+def _existing_folder(value: Path | None) -> Path | None:
+    """An explicit database must be in a folder that exists: a typo there is not a new folder."""
+    if value is not None and not value.expanduser().parent.is_dir():
+        raise typer.BadParameter(_("the folder {folder} does not exist; create it first, or "
+                                   "give another path").format(folder=value.expanduser().parent))
+    return value
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"clientreg {__version__}")
@@ -46,7 +54,7 @@ def root(
         Path | None,
         typer.Option("--db", envvar=ENV_DB, help=_("The database file. Default: a file in the "
                                                    "user's data directory."),
-                     dir_okay=False, show_default=False),
+                     dir_okay=False, show_default=False, callback=_existing_folder),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True,

@@ -186,10 +186,12 @@ def test_a_new_database_and_its_folder_are_readable_by_the_owner_only(tmp_path):
     seed.write_text("company_types:\n  - code: PERSON\n    name: Individual\n"
                     "categories:\n  - code: WHOLESALE\n    name: Wholesale\n", encoding="utf-8")
     big = write_csv(tmp_path / "big.csv", ROWS)
-    db = tmp_path / "data" / "clientreg" / "clients.db"
-    process = subprocess.Popen([*CLI, "--db", str(db), "import", str(seed), str(big)],
+    # The default database, in a data folder that does not exist yet: clientreg creates both.
+    db = tmp_path / "data" / "clientreg" / "clientreg.db"
+    process = subprocess.Popen([*CLI, "import", str(seed), str(big)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "CLIENTREG_DB": ""},
+                               env={**os.environ, "CLIENTREG_DB": "",
+                                    "XDG_DATA_HOME": str(tmp_path / "data")},
                                preexec_fn=lambda: os.umask(0))
     sidecars = {}
     try:
@@ -228,6 +230,17 @@ def old_database(path: Path) -> None:
                               company_type="PERSON", category="WHOLESALE", country="ES"),
              source="seed")
     old.close()
+
+
+def test_an_explicit_database_in_a_folder_that_does_not_exist_is_refused(tmp_path):
+    for args, env in (((["--db", str(tmp_path / "typo" / "clients.db")]), {}),
+                      ([], {"CLIENTREG_DB": str(tmp_path / "typo" / "clients.db")})):
+        done = subprocess.run([*CLI, *args, "list"], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "CLIENTREG_DB": "", **env})
+        assert done.returncode == 2, done.stderr
+        assert f"the folder {tmp_path / 'typo'} does not exist" in " ".join(done.stderr.split())
+        assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_copy_made_before_a_migration_is_readable_by_the_owner_only(tmp_path):
