@@ -15,8 +15,9 @@ from typing import Any
 
 from clientreg.catalogue import Catalogue, add_entry, edit_entry
 from clientreg.companies import register_companies
-from clientreg.errors import ClientregError, Rejected, RowError
+from clientreg.errors import ClientregError, InvalidValue, Rejected, RowError
 from clientreg.model import Action, OnConflict
+from clientreg.rules import flag
 from clientreg.schemas.documents import checked_entries, document_drafts
 from clientreg.schemas.report import Problems
 from clientreg.schemas.rows import SEED_SECTIONS
@@ -101,7 +102,7 @@ def _apply_entry(store: Store, kind: str, entry: dict[str, Any], *, on_conflict:
     code = entry.get("code")
     exists = isinstance(code, str) and code.strip().upper() in Catalogue.load(store).entries(kind)
     if not exists or on_conflict is OnConflict.ERROR:
-        inactive = deactivate_later is not None and entry.get("active") in (False, "false")
+        inactive = deactivate_later is not None and _says_inactive(entry.get("active"))
         created = add_entry(store, kind, {**entry, "active": True} if inactive else entry,
                             source=source)  # a code that exists is its conflict
         if inactive:
@@ -111,6 +112,17 @@ def _apply_entry(store: Store, kind: str, entry: dict[str, Any], *, on_conflict:
         return Action.SKIPPED.value
     changed = edit_entry(store, kind, str(code), entry, source=source)
     return (Action.UPDATED if changed else Action.UNCHANGED).value
+
+
+def _says_inactive(value: Any) -> bool:
+    """Whether an entry's ``active`` is a no, read by the core's flag rule (absent: active). A
+    value the rule refuses is left for ``add_entry`` to report at its field."""
+    if value is None:
+        return False
+    try:
+        return not flag(value, field="active")
+    except InvalidValue:
+        return False
 
 
 def apply_companies(store: Store, document: Any, *, file_index: int, file: str,

@@ -141,3 +141,16 @@ def test_the_schema_command_prints_the_json_schema(cli):
         client["properties"])
     assert client["additionalProperties"] is False
     assert "SeedDocument" in schema["$defs"]
+
+
+@pytest.mark.parametrize("written", [False, "false", "no", "No", "0"])
+def test_a_seed_category_written_inactive_keeps_the_seeds_own_clients(cli, store, tmp_path,
+                                                                      db_path, written):
+    seed = {**SEED, "categories": [{**SEED["categories"][0], "active": written}]}
+    path = tmp_path / "seed.yaml"
+    path.write_text(yaml_text(seed), encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT active FROM categories WHERE code = 'FARM'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM clients").fetchone() == (2,)
