@@ -13,11 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from clientreg.commands.boundary import EXIT_ENVIRONMENT, print_error, user_errors
+from clientreg.commands.boundary import print_error, user_errors
 from clientreg.commands.clients import CategoryFilter, InactiveFilter, SearchFilter, TypeFilter
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _
-from clientreg.commands.outputs import cannot_write, refuse_clash
+from clientreg.commands.outputs import cannot_write, output_file, refuse_clash
 
 
 class FileFormat(StrEnum):
@@ -75,22 +75,13 @@ def _destination(pending: Any, *, binary: bool = False, bom: bool = False) -> It
 @contextlib.contextmanager
 def _opened(ctx: typer.Context, output: Path | None) -> Iterator[Any]:
     """The output file, checked and opened before the database is: committed on success."""
-    from clientreg.commands.outputs import OutputFile
-
     if _to_stdout(output):
         yield None
         return
     assert output is not None
     refuse_clash(ctx, "--output", output)
-    try:
-        pending = OutputFile.open(output)
-    except OSError as exc:
-        raise cannot_write(output, exc) from None
-    try:
+    with output_file(output) as pending:  # a folder that cannot take it: see _writing
         yield pending
-        pending.commit()
-    finally:
-        pending.discard()
 
 
 def _counted(items: Iterable[dict[str, Any]], counter: list[int]) -> Iterator[dict[str, Any]]:
@@ -146,9 +137,7 @@ def _writing(output: Path | None) -> Iterator[None]:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(0) from None
     except OSError as exc:
-        print_error(_("Error: cannot write {file}: {reason}").format(
-            file=output or "-", reason=exc.strerror or exc))
-        raise typer.Exit(EXIT_ENVIRONMENT) from None
+        raise cannot_write(output or "-", exc) from None
 
 
 def export(

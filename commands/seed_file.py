@@ -133,15 +133,11 @@ def _rewritten(text: str, item: str) -> str:
 
 def _write_atomically(path: Path, text: str) -> None:
     """The old text and the new client, copied into a temporary file that then replaces FILE."""
-    from clientreg.commands.outputs import OutputFile
+    from clientreg.commands.outputs import output_file
 
     try:
-        pending = OutputFile.open(path)
-        try:
+        with output_file(path) as pending:
             pending.stream.write(text.encode("utf-8"))
-            pending.commit()
-        finally:
-            pending.discard()
     except OSError as exc:
         raise UnreadableInput(f"{path} cannot be written: {exc.strerror or exc}",
                               field="--save-as", value=str(path),
