@@ -38,14 +38,6 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{word}"*' for word in words if word)
 
 
-def _tax_id_keys(text: str) -> list[str]:
-    """The stored forms the search can be as a tax id (rules.tax_id_search_keys)."""
-    try:
-        return rules.tax_id_search_keys(text)
-    except InvalidValue:  # a control character, say: text no tax id holds is only words
-        return []
-
-
 def search_query(text: str) -> str:
     """The FTS5 query of a search: its words as prefixes, or the whole text as a tax id.
 
@@ -54,7 +46,7 @@ def search_query(text: str) -> str:
     would store for the text are also matched, whole, in the tax id column.
     """
     words = fts_query(text)
-    keys = dict.fromkeys(key.replace('"', '""') for key in _tax_id_keys(text))
+    keys = dict.fromkeys(key.replace('"', '""') for key in rules.tax_id_search_keys(text))
     if not keys:
         return words
     tax_ids = "tax_id : (" + " OR ".join(f'"{key}"' for key in keys) + ")"
