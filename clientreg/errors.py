@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
+
+from clientreg.messages import MESSAGES, Message
+
+_LEGACY = "legacy"
+MESSAGES.setdefault(_LEGACY, "{text}")
 
 SHOWN_MAX = 80
 """The most characters of a value an error repeats; a longer one is shown by its start."""
@@ -31,33 +37,57 @@ class ClientregError(Exception):
     """Base of every error clientreg raises on purpose.
 
     Carries the field it concerns (a column name such as ``email``, ``company_attr.employees`` or
-    ``contacts[1].email``), the offending value, a stable code and the reason in plain words.
+    ``contacts[1].email``), the offending value, and its message: a key of the message table
+    (``clientreg.messages``) with the values to show in it. The key's code is the error's stable
+    code; the text is made only when the error is shown, in the user's language.
     """
 
     code = "error"
 
     def __init__(
         self,
-        reason: str,
+        key: str,
         *,
         field: str | None = None,
         value: Any = None,
         code: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        # A reason written out in English is shown as it is (being replaced by keys).
+        message = Message(key, params) if key in MESSAGES else Message(_LEGACY, {"text": key})
+        super().__init__(key)
+        self.message = message
         self.field = field
         self.value = shown(value)
         if code is not None:
             self.code = code
+        elif message.key != _LEGACY:
+            self.code = message.code
+
+    @property
+    def reason(self) -> str:
+        """The message as text, in the installed language."""
+        return str(self.message)
 
     def located(self, prefix: str) -> ClientregError:
         """The same error with its field placed under ``prefix`` (``contacts[0]`` + ``email``)."""
-        where = f"{prefix}.{self.field}" if self.field else prefix
-        return type(self)(self.reason, field=where, value=self.value, code=self.code)
+        moved = copy.copy(self)
+        moved.field = f"{prefix}.{self.field}" if self.field else prefix
+        return moved
 
     def __str__(self) -> str:
         return self.reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors travel back from the check workers; their constructors take keywords.
+        return _rebuilt, (type(self), self.__dict__)
+
+
+def _rebuilt(kind: type[ClientregError], state: dict[str, Any]) -> ClientregError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, state["message"].key)
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidValue(ClientregError):
@@ -89,8 +119,8 @@ class Rejected(ClientregError):
 
     code = "rejected"
 
-    def __init__(self, problems: list[ClientregError], *, reason: str | None = None) -> None:
-        super().__init__(reason or f"{len(problems)} problem(s) found")
+    def __init__(self, problems: list[ClientregError]) -> None:
+        super().__init__("rejected", count=len(problems))
         self.problems = problems
 
 
@@ -119,8 +149,26 @@ class RowError:
     column: str | None
     value: Any
     code: str
-    message: str
+    message: Message | str
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, file: str, row: int | None, column: str | None, value: Any, key: str,
+           **params: Any) -> RowError:
+        """A problem whose message is the table's ``key`` with these values."""
+        message = Message(key, params)
+        return cls(file, row, column, value, message.code, message)
+
+    @classmethod
+    def from_error(cls, file: str, row: int | None, column: str | None, value: Any,
+                   error: ClientregError) -> RowError:
+        """A core error, located in a file."""
+        return cls(file, row, column, value, error.code, error.message)
+
+    @property
+    def text(self) -> str:
+        """The message as text, in the installed language."""
+        return str(self.message)
 
     def __post_init__(self) -> None:
         # The rows themselves keep every value as given; a report repeats only a short form.
@@ -135,5 +183,5 @@ class RowError:
             "column": self.column,
             "value": self.value,
             "code": self.code,
-            "message": self.message,
+            "message": str(self.message),
         }
