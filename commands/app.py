@@ -25,7 +25,7 @@ app = typer.Typer(
 # phonenumbers, the XLSX reader) are imported inside commands, so --help and --version stay fast.
 COMMAND_MODULES = (
     "clientreg.commands.clients",
-    "clientreg.commands.catalogue",
+    "clientreg.commands.catalogue_groups",
     "clientreg.commands.directory",
     "clientreg.commands.importing",
     "clientreg.commands.exporting",
@@ -69,11 +69,7 @@ def root(
 
 
 for _module in COMMAND_MODULES:
-    try:
-        importlib.import_module(_module).register(app)
-    except ModuleNotFoundError as exc:
-        if exc.name != _module:
-            raise
+    importlib.import_module(_module).register(app)
 
 
 def main() -> None:

@@ -269,15 +269,3 @@ def set_active(ctx: typer.Context, kind: Kind, code: str, active: bool) -> None:
                     "cannot choose it.")
     print(message.format(kind=kind.label, code=code.strip().upper()))
 
-
-def register(app: typer.Typer) -> None:
-    """Add the company-type and category groups to the root app."""
-    from clientreg.commands.catalogue_groups import category_group, company_type_group
-
-    panel = _("Catalogue (prerequisites)")
-    app.add_typer(company_type_group(), name=COMPANY_TYPE.command, rich_help_panel=panel,
-                  help=_("Company types: what kind of company a client is (AD022); a "
-                         "prerequisite of every registration."))
-    app.add_typer(category_group(), name=CATEGORY.command, rich_help_panel=panel,
-                  help=_("Client categories (CT005), with their client attributes; a "
-                         "prerequisite of every registration."))

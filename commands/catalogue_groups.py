@@ -135,3 +135,14 @@ def category_group() -> typer.Typer:
         cat.edit(ctx, cat.CATEGORY, code, {"name": name, "parent": parent}, attributes_file)
 
     return group
+
+
+def register(app: typer.Typer) -> None:
+    """Add the company-type and category groups to the root app."""
+    panel = _("Catalogue (prerequisites)")
+    app.add_typer(company_type_group(), name=cat.COMPANY_TYPE.command, rich_help_panel=panel,
+                  help=_("Company types: what kind of company a client is (AD022); a "
+                         "prerequisite of every registration."))
+    app.add_typer(category_group(), name=cat.CATEGORY.command, rich_help_panel=panel,
+                  help=_("Client categories (CT005), with their client attributes; a "
+                         "prerequisite of every registration."))
