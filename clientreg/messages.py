@@ -86,6 +86,41 @@ MESSAGES: dict[str, str | Plural] = {
     # -- errors.py ------------------------------------------------------------------------------
     "rejected": Nn_("{count} problem found", "{count} problems found"),
     # -- rules.py, attributes.py, checks.py, catalogue.py, model.py -------------------------------
+    # rules.py, fields.py
+    "too-long": N_("is {length} characters long; at most {max} are allowed"),
+    "invalid-character": N_("contains the control character {character}"),
+    "invalid-character/format": N_("contains {character}, an invisible formatting character"),
+    "missing-value": N_("is required"),
+    "missing-value/contact-email": N_(
+        "is required: the e-mail is the contact's login as an external user"),
+    "invalid-identifier": N_(
+        "may hold only letters A-Z, digits and . _ / - and must start with a letter or digit"),
+    "invalid-email": N_("{detail}"),
+    "invalid-phone": N_("is not a valid phone number (give +country code or a country)"),
+    "invalid-phone/country": N_("is not a valid phone number for country {country}"),
+    "invalid-country": N_("is not a country: use an ISO 3166 code such as ES, GB or BR"),
+    "tax-id-needs-country": N_(
+        "give the company's country (or a VAT prefix such as ES…) so the tax id can be checked"),
+    "invalid-tax-id": N_("is not a valid tax id ({scheme}: {detail})"),
+    "invalid-tax-id/characters": N_("may hold only letters and digits"),
+    "invalid-website": N_("is not an http(s) web address"),
+    "invalid-flag": N_("must be true or false"),
+    "invalid-language": N_("must be a language code such as es, en or pt_BR"),
     # -- registration.py, editing.py, companies.py, records.py, storage/ --------------------------
+    # conflicts.py
+    "unknown-company": N_("is not a known company identifier"),
+    "already-a-client": N_("company {company} is already a client"),
+    "inactive-company": N_("company {company} is inactive; activate it first"),
+    "email-taken-by-other-company": N_(
+        "{email} is already the external user of company {company}; an external user belongs "
+        "to one company"),
+    "inactive-external-user": N_("{email} is an inactive external user; reactivate it first"),
+    "company-type-locked": N_(
+        "the company type of {identifier} is {current} and cannot change after registration"),
+    "category-locked": N_(
+        "the category of {identifier} is {current} and cannot change after registration"),
+    "identifier-locked/setting": N_("identifier cannot change after registration"),
+    "company-type-locked/setting": N_("company_type cannot change after registration"),
+    "category-locked/setting": N_("category cannot change after registration"),
     # -- schemas/ --------------------------------------------------------------------------------
 }

@@ -22,6 +22,7 @@ PHONE_INPUT_MAX = 50
 WEBSITE_MAX = 255
 TAX_ID_MAX = 50
 POSTAL_CODE_MAX = 20
+LANGUAGE_MAX = 10
 MEMO_MAX = 4000
 
 # Checked values kept per rule: enough to meet a value again within a chunk or two (a file's rows
@@ -400,7 +401,7 @@ _LANGUAGE_RE = re.compile(r"([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{2}))?")
 
 def language(value: object, *, field: str = "language") -> str | None:
     """A language tag such as es, en or pt_BR (stored as ll or ll_CC)."""
-    text = clean_text(value, field=field, max_length=10)
+    text = clean_text(value, field=field, max_length=LANGUAGE_MAX)
     if text is None:
         return None
     match = _LANGUAGE_RE.fullmatch(text)
