@@ -13,9 +13,9 @@ from clientreg.checks import CheckedClient, Problems, check_company
 from clientreg.editing import changed_company_fields
 from clientreg.errors import ClientregError, Conflict, InvalidValue, Rejected
 from clientreg.model import Action, BatchReport, ClientDraft, OnConflict, Outcome
-from clientreg.registration import Batch, all_or_nothing
+from clientreg.registration import Batch
 from clientreg.rules import identifier_key
-from clientreg.storage import Store, client_sql, read_sql
+from clientreg.storage import Store, Work, client_sql, read_sql, unit_of_work
 from clientreg.storage import edit_sql as sql
 
 
@@ -26,25 +26,36 @@ def register_companies(
     source: str,
     on_conflict: OnConflict = OnConflict.ERROR,
     dry_run: bool = False,
+    work: Work | None = None,
 ) -> BatchReport:
     """Register companies that are not clients, in one transaction: all of them or none.
 
     Only the company part of each draft is used. An identifier that exists is a conflict, left
     alone (skip) or updated with the draft's non-blank values (update), as for clients.
+
+    With ``work``, they are written inside that open unit of work, which the caller commits or
+    discards; otherwise in one of their own, discarded when the report holds problems.
     """
+    if work is None:
+        with unit_of_work(store, dry_run=dry_run) as own:
+            report = register_companies(store, drafts, source=source, on_conflict=on_conflict,
+                                        work=own)
+            if report.problems:
+                own.discard()
+        report.written = own.written
+        return report
     report = BatchReport()
-    with all_or_nothing(store, report, dry_run=dry_run):
-        batch = Batch(store, Catalogue.load(store), source=source,
-                     on_conflict=OnConflict(on_conflict))
-        for draft in drafts:
-            try:
-                report.outcomes.append(_register_company(batch, draft))
-            except Rejected as exc:
-                report.problems.extend((draft.origin, p) for p in exc.problems)
-            except ClientregError as exc:
-                report.problems.append((draft.origin, exc))
-        batch.pending.flush(store.conn)
-        batch.finish()
+    batch = Batch(work, Catalogue.load(store), source=source,
+                  on_conflict=OnConflict(on_conflict))
+    for draft in drafts:
+        try:
+            report.outcomes.append(_register_company(batch, draft))
+        except Rejected as exc:
+            report.problems.extend((draft.origin, p) for p in exc.problems)
+        except ClientregError as exc:
+            report.problems.append((draft.origin, exc))
+    batch.pending.flush(work.conn)
+    batch.finish()
     return report
 
 

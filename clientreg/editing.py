@@ -16,7 +16,7 @@ from clientreg.model import (
     Outcome,
 )
 from clientreg.rules import identifier_key
-from clientreg.storage import Store, client_sql, read_sql
+from clientreg.storage import Store, Work, client_sql, read_sql, unit_of_work
 from clientreg.storage import edit_sql as sql
 from clientreg.storage.client_sql import CompanyRow
 
@@ -208,18 +208,27 @@ def edit_client(store: Store, identifier: str, *, settings: dict[str, str] | Non
     return report.outcomes[0]
 
 
-def set_client_active(store: Store, identifier: str, active: bool, *, source: str) -> bool:
-    """Deactivate or reactivate a client; returns whether its state changed."""
-    with store.transaction() as conn:
-        row = read_sql.company_by_key(conn, identifier_key(identifier))
-        if row is None or row["client_id"] is None:
-            raise NotFound(f"no client has the identifier {shown(identifier)!r}",
-                           field="identifier", value=identifier, code="unknown-client")
-        if bool(row["client_active"]) == active:
-            return False
-        stamp = now()
-        sql.update_client(conn, row["client_id"], {"active": int(active)}, stamp)
+def set_client_active(store: Store, identifier: str, active: bool, *, source: str,
+                      work: Work | None = None) -> bool:
+    """Deactivate or reactivate a client; returns whether its state changed.
+
+    With ``work``, inside that open unit of work (its history left out in a dry run); otherwise
+    in a unit of its own.
+    """
+    if work is None:
+        with unit_of_work(store, dry_run=False) as own:
+            return set_client_active(store, identifier, active, source=source, work=own)
+    conn = work.conn
+    row = read_sql.company_by_key(conn, identifier_key(identifier))
+    if row is None or row["client_id"] is None:
+        raise NotFound(f"no client has the identifier {shown(identifier)!r}",
+                       field="identifier", value=identifier, code="unknown-client")
+    if bool(row["client_active"]) == active:
+        return False
+    stamp = now()
+    sql.update_client(conn, row["client_id"], {"active": int(active)}, stamp)
+    if not work.dry_run:
         client_sql.PendingWrites([], [], [], [], [], [(
             "client", row["identifier"], "activated" if active else "deactivated",
             client_sql.dumps({"active": [not active, active]}), source, stamp)]).flush(conn)
-        return True
+    return True

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from clientreg.catalogue import Catalogue, format_mask, mask_sequence
-from clientreg.check_workers import Checked, Chunk, checked_chunks, rare_collections
 from clientreg.checks import CheckedClient, CheckedContact
 from clientreg.clock import now
 from clientreg.errors import ClientregError, Conflict, MissingPrerequisite, Rejected, shown
+from clientreg.fast.check_workers import Checked, Chunk, checked_chunks, rare_collections
 from clientreg.model import (
     Action,
     BatchReport,
@@ -21,30 +21,11 @@ from clientreg.model import (
     Outcome,
 )
 from clientreg.rules import identifier_key
-from clientreg.storage import Store, catalogue_sql, translate_errors
+from clientreg.storage import Store, Work, catalogue_sql, unit_of_work
 from clientreg.storage import client_sql as sql
 from clientreg.storage.client_sql import COMPANY_COLUMNS, USER_COLUMNS, CompanyRow, UserRow
 
 CHUNK_SIZE = 1000
-
-
-class _Rollback(Exception):
-    """Raised inside the transaction to undo a batch that had problems."""
-
-
-@contextlib.contextmanager
-def all_or_nothing(store: Store, report: BatchReport, *, dry_run: bool) -> Iterator[None]:
-    """One write transaction that commits only when the report holds no problem and this is not
-    a dry run (a rehearsal, see Store.rehearsal); ``report.written`` says whether it did."""
-    try:
-        with translate_errors(store.path), (store.rehearsal() if dry_run
-                                             else store.transaction()):
-            yield
-            if report.problems:
-                raise _Rollback
-    except _Rollback:
-        return
-    report.written = not dry_run
 
 
 def register(store: Store, draft: ClientDraft, *, source: str,
@@ -67,6 +48,7 @@ def register_many(
     catalogue: Catalogue | None = None,
     replace: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
+    work: Work | None = None,
 ) -> BatchReport:
     """Register many clients in one transaction: all of them land, or none.
 
@@ -78,11 +60,34 @@ def register_many(
     (an edit), blank values of an existing client clear the stored ones; otherwise they leave
     them alone. With ``on_outcome``, each outcome is handed to it instead of kept in the report,
     so a batch of any size holds only its problems.
+
+    With ``work``, the drafts are written inside that open unit of work (a dry run if it is one),
+    which the caller commits or discards. Otherwise they get a unit of their own, discarded when
+    the report holds problems; ``report.written`` says whether it committed.
     """
-    report = BatchReport()
-    with all_or_nothing(store, report, dry_run=dry_run), rare_collections():
-        batch = Batch(store, catalogue or Catalogue.load(store), source=source,
-                     on_conflict=OnConflict(on_conflict), replace=replace)
+    if work is not None:
+        report = BatchReport()
+        _register_into(work, report, drafts, source=source, on_conflict=on_conflict,
+                       max_problems=max_problems, catalogue=catalogue, replace=replace,
+                       on_outcome=on_outcome)
+        return report
+    with unit_of_work(store, dry_run=dry_run) as own:
+        report = register_many(store, drafts, source=source, on_conflict=on_conflict,
+                               max_problems=max_problems, catalogue=catalogue, replace=replace,
+                               on_outcome=on_outcome, work=own)
+        if report.problems:
+            own.discard()
+    report.written = own.written
+    return report
+
+
+def _register_into(work: Work, report: BatchReport, drafts: Iterable[ClientDraft | DraftChunk],
+                   *, source: str, on_conflict: OnConflict, max_problems: int | None,
+                   catalogue: Catalogue | None, replace: bool,
+                   on_outcome: Callable[[Outcome], None] | None) -> None:
+    with rare_collections():
+        batch = Batch(work, catalogue or Catalogue.load(work.store), source=source,
+                      on_conflict=OnConflict(on_conflict), replace=replace)
         if on_outcome is not None:
             batch.on_outcome = on_outcome
         with contextlib.closing(checked_chunks(_chunks(drafts), batch.catalogue)) as checked:
@@ -92,7 +97,6 @@ def register_many(
                     report.stopped_early = True
                     break
         batch.finish()
-    return report
 
 
 def _chunks(items: Iterable[ClientDraft | DraftChunk]) -> Iterator[Chunk]:
@@ -131,10 +135,11 @@ def next_identifier(store: Store, company_type: CompanyType) -> str | None:
 class Batch:
     """The state of one transaction of registrations: known keys, next ids, pending rows."""
 
-    def __init__(self, store: Store, catalogue: Catalogue, *, source: str,
+    def __init__(self, work: Work, catalogue: Catalogue, *, source: str,
                  on_conflict: OnConflict, replace: bool = False) -> None:
-        self.conn = store.conn
-        self.store = store
+        self.conn = work.conn
+        self.store = work.store
+        self.dry_run = work.dry_run
         self.catalogue = catalogue
         self.source = source
         self.on_conflict = on_conflict
@@ -385,5 +390,5 @@ class Batch:
 
     def history(self, entity: str, key: str, action: str, changes: dict[str, Any]) -> None:
         entry = (entity, key, action, sql.dumps(changes), self.source, self.stamp)
-        if not self.store.rehearsing:
+        if not self.dry_run:
             self.pending.history.append(entry)

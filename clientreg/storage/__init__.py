@@ -109,33 +109,68 @@ class Store:
 
     @contextlib.contextmanager
     def rehearsal(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that always rolls back: a dry run.
-
-        Every row the schema checks is written, so the database's constraints accept or refuse
-        it as they would in the real run. The writes no constraint can refuse, which the
-        rollback would undo anyway, are left out: the history rows of registrations (see
-        ``rehearsing``; the few of catalogue entries are written) and the search index (its
-        triggers are dropped inside the transaction, and the rollback brings them back).
-        """
-        try:
-            with self.transaction() as conn:
-                for statement in REHEARSAL:
-                    conn.execute(statement)
-                self.rehearsing = True
-                try:
-                    yield conn
-                finally:
-                    self.rehearsing = False
-                raise _Undo
-        except _Undo:
-            pass
+        """A write transaction that always rolls back: a dry run (see unit_of_work)."""
+        with unit_of_work(self, dry_run=True) as work:
+            self.rehearsing = True
+            try:
+                yield work.conn
+            finally:
+                self.rehearsing = False
 
     def close(self) -> None:
         self.db.close()
 
 
+@dataclass
+class Work:
+    """One unit of work open on a store: what its writers need to know about it."""
+
+    store: Store
+    conn: sqlite3.Connection
+    dry_run: bool
+    """A rehearsal: everything is written, then rolled back; writers may leave out what no
+    constraint checks (the history rows)."""
+    written: bool = False
+    """False inside the block; after it, True when the unit committed."""
+    discarded: bool = False
+
+    def discard(self) -> None:
+        """End the block with a rollback instead of a commit (no exception)."""
+        self.discarded = True
+
+
 class _Undo(Exception):
-    """Ends a rehearsal: rolls its transaction back."""
+    """Ends a unit of work that is a dry run or was discarded: rolls its transaction back."""
+
+
+@contextlib.contextmanager
+def unit_of_work(store: Store, *, dry_run: bool) -> Iterator[Work]:
+    """One write transaction, with SQLite's errors turned into clientreg's storage errors.
+
+    It commits when the block ends, unless it is a dry run or ``discard()`` was called: then it
+    rolls back. An exception rolls back and propagates. Inside an open transaction it is a
+    savepoint (pass the open Work down instead, where a caller has one).
+
+    A dry run writes every row the schema checks, so the database's constraints accept or refuse
+    it as they would in the real run, then rolls back. What no constraint can refuse, which the
+    rollback would undo anyway, is left out: the search index (its triggers are dropped inside
+    the transaction, and the rollback brings them back) and, since its writers see
+    ``work.dry_run``, the history of registrations.
+    """
+    # A unit nested in a rehearsal is part of that dry run: its writers leave out the same rows,
+    # and the rehearsal, not this unit, rolls back what it wrote.
+    work = Work(store, store.conn, dry_run=dry_run or store.rehearsing)
+    try:
+        with translate_errors(store.path), store.transaction() as conn:
+            if dry_run:
+                for statement in REHEARSAL:
+                    conn.execute(statement)
+            yield work
+            if dry_run or work.discarded:
+                raise _Undo
+    except _Undo:
+        return
+    work.written = True
 
 
 @contextlib.contextmanager
