@@ -1,6 +1,6 @@
 """From table rows to clients: the rows of one identifier form one client with several contacts.
 
-Rows arrive grouped (see ``clientreg.storage.staging``) and leave as chunks of clients, each
+Rows arrive grouped (see ``staging``) and leave as chunks of clients, each
 client still its rows: the drafts are built where the chunk is checked, in a worker process for
 a large file. The client's values come from its first row; a later row may leave them blank or
 repeat them, and a different value is a problem at that row and column. Each row with any
@@ -24,7 +24,7 @@ from clientreg.schemas.columns import (
 )
 from clientreg.schemas.report import TableOrigin
 from clientreg.schemas.rows import table_row_problems
-from clientreg.storage.staging import split_cells
+from clientreg.schemas.staging import split_cells
 
 CHUNK_CLIENTS = 1000
 CHUNK_ROWS = 2000

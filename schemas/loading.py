@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from clientreg.catalogue import Catalogue, set_entry_active
-from clientreg.check_workers import rare_collections
+from clientreg.fast.check_workers import rare_collections
 from clientreg.editing import set_client_active
 from clientreg.errors import RowError
 from clientreg.model import Action, ClientDraft, DraftChunk, OnConflict, Outcome
@@ -40,7 +40,7 @@ from clientreg.schemas.seed import (
 )
 from clientreg.schemas.writers import restore_cell
 from clientreg.storage import Store, read_only_error, translate_errors
-from clientreg.storage.staging import StagedTable, staging_transaction
+from clientreg.schemas.staging import StagedTable, staging_transaction
 
 STAGE_CHUNK = 5000
 PROGRESS_EVERY = 500
