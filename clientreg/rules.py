@@ -11,8 +11,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from clientreg import plain_email, plain_phone
+from clientreg import fast
 from clientreg.errors import InvalidValue
+from clientreg.fast import plain_email, plain_phone, plain_text
 
 IDENTIFIER_MAX = 50
 NAME_MAX = 255
@@ -43,12 +44,10 @@ def clean_text(
     multi-line text keeps its tabs and line breaks, all stored as LF. Other control characters
     are rejected rather than silently dropped: what is stored is what comes back.
     """
-    if type(value) is str and value.isascii() and value.isprintable():
-        # Most values are plain ASCII: nothing to normalise, no line breaks or controls, so
-        # trimming is all _clean_text would do to one without double spaces.
-        text = value.strip()
-        if text and "  " not in text and len(text) <= max_length:
-            return text
+    if fast.ENABLED:
+        plain = plain_text.clean(value, max_length)
+        if plain is not None:
+            return plain
     return _clean_text(value, field=field, max_length=max_length, multiline=multiline)
 
 
@@ -171,7 +170,8 @@ def code(value: object, *, field: str = "code") -> str:
 def _validated_email(text: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
-    normalised = plain_email.normalise(text)  # the library's result for plain ASCII addresses
+    # The library's result for plain ASCII addresses.
+    normalised = plain_email.normalise(text) if fast.ENABLED else None
     if normalised is not None:
         return normalised
     try:
@@ -203,7 +203,8 @@ def email_key(address: str) -> str:
 
 @lru_cache(maxsize=_CACHED_VALUES)
 def _parsed_phone(text: str, region: str | None) -> str:
-    plain = plain_phone.e164(text, region)  # the library's result for plainly written numbers
+    # The library's result for plainly written numbers.
+    plain = plain_phone.e164(text, region) if fast.ENABLED else None
     if plain is not None:
         return plain
     import phonenumbers

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from clientreg.catalogue import Catalogue, set_entry_active
-from clientreg.fast.check_workers import rare_collections
 from clientreg.editing import set_client_active
 from clientreg.errors import RowError
+from clientreg.fast.check_workers import rare_collections
 from clientreg.model import Action, ClientDraft, DraftChunk, OnConflict, Outcome
 from clientreg.registration import register_many
 from clientreg.schemas import readers

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from clientreg.catalogue import add_entry
-from clientreg.check_workers import WORKERS_ENV
+from clientreg.fast.check_workers import WORKERS_ENV
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.registration import CHUNK_SIZE, register_many
 from clientreg.storage import open_database

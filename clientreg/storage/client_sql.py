@@ -6,8 +6,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
+
+from clientreg import fast
+from clientreg.fast import compact_json
 
 COMPANY_COLUMNS = (
     "identifier", "name", "trade_name", "company_type_id", "tax_id", "email", "phone",
@@ -158,16 +160,8 @@ def _insert_in_few_statements(conn: sqlite3.Connection, table: str, columns: Seq
                      [value for row in part for value in row])
 
 
-# One encoder for every row: json.dumps with options would build a new one per call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-# And the C encoder that _ENCODER.encode would build for every value, built once: for the small
-# values of an import, building it was almost half the cost. The values are plain data (no
-# cycles to look for). Missing where Python has no C accelerator; _ENCODER does then.
-_C_ENCODE = c_make_encoder and c_make_encoder(
-    None, _ENCODER.default, encode_basestring, None, ":", ",", True, False, True)
-
-
 def dumps(value: Any) -> str:
-    if _C_ENCODE is None or isinstance(value, str):
-        return _ENCODER.encode(value)
-    return "".join(_C_ENCODE(value, 0))
+    """A stored value's JSON: compact, keys sorted, non-ASCII text kept as it is."""
+    if fast.ENABLED:
+        return compact_json.dumps(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from clientreg import fast
 from clientreg.catalogue import Catalogue
 from clientreg.checks import CheckedClient, check_client
 from clientreg.errors import ClientregError, Rejected
@@ -49,7 +50,10 @@ _worker_catalogue: Catalogue | None = None
 
 
 def worker_count() -> int:
-    """How many worker processes a large batch uses: one per other core, unless configured."""
+    """How many worker processes a large batch uses: one per other core, unless configured;
+    none while the fast paths are off."""
+    if not fast.ENABLED:
+        return 0
     configured = os.environ.get(WORKERS_ENV, "").strip()
     if configured.isdigit():
         return int(configured)
@@ -65,6 +69,9 @@ def rare_collections() -> Iterator[None]:
     cycles; at Python's thresholds the collector would scan them, and every long-lived object,
     over and over, for about a tenth of the batch's time. Freed objects still go at once.
     """
+    if not fast.ENABLED:
+        yield
+        return
     previous = gc.get_threshold()
     gc.set_threshold(*_GC_THRESHOLD)
     try:
@@ -81,6 +88,9 @@ def _prompt_threads() -> Iterator[None]:
     interpreter for every piece; while this process's main thread checks or writes, it would
     get it only every 5 ms, and the worker, blocked until its result is read, would sit idle.
     """
+    if not fast.ENABLED:
+        yield
+        return
     previous = sys.getswitchinterval()
     sys.setswitchinterval(_SWITCH_INTERVAL)
     try:
