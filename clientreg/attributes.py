@@ -52,11 +52,9 @@ def _decimal_or_none(value: object, *, field: str) -> Decimal | None:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InvalidValue("must be a number", field=field, value=value,
-                           code="invalid-number") from None
+        raise InvalidValue("invalid-number", field=field, value=value) from None
     if not number.is_finite():
-        raise InvalidValue("must be a finite number", field=field, value=value,
-                           code="invalid-number")
+        raise InvalidValue("invalid-number/finite", field=field, value=value)
     return number
 
 
@@ -65,23 +63,17 @@ def define(raw: dict[str, Any], *, field: str = "attributes") -> AttributeDef:
     where = f"{field}.{shown(str(raw.get('key', '?')))}"
     key = rules.required_text(raw.get("key"), field=f"{where}.key", max_length=50)
     if not _KEY_RE.fullmatch(key):
-        raise InvalidValue(
-            "must start with a lower-case letter and hold only a-z, 0-9 and _",
-            field=f"{where}.key", value=key, code="invalid-attribute-key",
-        )
+        raise InvalidValue("invalid-attribute-key", field=f"{where}.key", value=key)
     kind = (rules.clean_text(raw.get("type"), field=f"{where}.type") or "text").lower()
     if kind not in ATTRIBUTE_TYPES:
-        raise InvalidValue(
-            f"must be one of {', '.join(ATTRIBUTE_TYPES)}",
-            field=f"{where}.type", value=kind, code="invalid-attribute-type",
-        )
+        raise InvalidValue("invalid-attribute-type", field=f"{where}.type", value=kind,
+                           types=", ".join(ATTRIBUTE_TYPES))
     values = tuple(
         v for v in (rules.clean_text(x, field=f"{where}.values") for x in raw.get("values") or ())
         if v is not None
     )
     if kind == "list" and not values:
-        raise InvalidValue("a list attribute needs its allowed values", field=f"{where}.values",
-                           value=None, code="missing-value")
+        raise InvalidValue("missing-value/list-values", field=f"{where}.values", value=None)
     decimals = raw.get("decimals")
     if decimals is not None:
         try:
@@ -89,15 +81,14 @@ def define(raw: dict[str, Any], *, field: str = "attributes") -> AttributeDef:
         except (TypeError, ValueError):
             decimals = -1
         if not 0 <= decimals <= 10:
-            raise InvalidValue("must be a whole number from 0 to 10", field=f"{where}.decimals",
-                               value=raw.get("decimals"), code="invalid-number")
+            raise InvalidValue("invalid-number/decimals", field=f"{where}.decimals",
+                               value=raw.get("decimals"))
     elif kind == "currency":
         decimals = 2
     minimum = _decimal_or_none(raw.get("min"), field=f"{where}.min")
     maximum = _decimal_or_none(raw.get("max"), field=f"{where}.max")
     if minimum is not None and maximum is not None and minimum > maximum:
-        raise InvalidValue("min is greater than max", field=f"{where}.min", value=minimum,
-                           code="invalid-range")
+        raise InvalidValue("invalid-range", field=f"{where}.min", value=minimum)
     label = rules.clean_text(raw.get("label"), field=f"{where}.label") or key.replace("_", " ")
     return AttributeDef(
         key=key, label=label, type=kind, required=rules.flag(raw.get("required"),
@@ -121,8 +112,8 @@ def check_value(definition: AttributeDef, value: object, *, field: str) -> str |
                             rules.NAME_MAX, multiline=multiline)
     if text is None:
         if definition.required:
-            raise InvalidValue(f"is required ({definition.label})", field=field, value=value,
-                               code="missing-value")
+            raise InvalidValue("missing-value/attribute", field=field, value=value,
+                               label=definition.label)
         return None
     check = _CHECKS.get(definition.type)
     return check(definition, text, field) if check else text
@@ -130,20 +121,21 @@ def check_value(definition: AttributeDef, value: object, *, field: str) -> str |
 
 def _check_number(definition: AttributeDef, text: str, field: str) -> str:
     if "," in text or not re.fullmatch(r"-?\d+(\.\d+)?", text):
-        raise InvalidValue("must be a number with a dot decimal, such as 1250.50", field=field,
-                           value=text, code="invalid-attribute")
+        raise InvalidValue("invalid-attribute/number", field=field, value=text)
     number = Decimal(text)
     if definition.min is not None and number < definition.min:
-        raise InvalidValue(f"must be at least {definition.min}", field=field, value=text,
-                           code="invalid-attribute")
+        raise InvalidValue("invalid-attribute/min", field=field, value=text,
+                           min=str(definition.min))
     if definition.max is not None and number > definition.max:
-        raise InvalidValue(f"must be at most {definition.max}", field=field, value=text,
-                           code="invalid-attribute")
+        raise InvalidValue("invalid-attribute/max", field=field, value=text,
+                           max=str(definition.max))
     if definition.decimals is not None:
-        places = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
+        exponent = number.as_tuple().exponent
+        assert isinstance(exponent, int)  # the text is digits, so the number is finite
+        places = max(0, -exponent)
         if places > definition.decimals:
-            raise InvalidValue(f"may have at most {definition.decimals} decimal(s)", field=field,
-                               value=text, code="invalid-attribute")
+            raise InvalidValue("invalid-attribute/decimals", field=field, value=text,
+                               count=definition.decimals)
         return f"{number:.{definition.decimals}f}"
     return str(number.normalize()) if "." in text else text.lstrip("0") or "0"
 
@@ -154,8 +146,7 @@ def _check_date(definition: AttributeDef, text: str, field: str) -> str:
             raise ValueError
         dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidValue("must be a date written YYYY-MM-DD", field=field, value=text,
-                           code="invalid-attribute") from None
+        raise InvalidValue("invalid-attribute/date", field=field, value=text) from None
     return text
 
 
@@ -165,8 +156,7 @@ def _check_time(definition: AttributeDef, text: str, field: str) -> str:
             raise ValueError
         dt.time.fromisoformat(text)
     except ValueError:
-        raise InvalidValue("must be a time written HH:MM", field=field, value=text,
-                           code="invalid-attribute") from None
+        raise InvalidValue("invalid-attribute/time", field=field, value=text) from None
     return text
 
 
@@ -174,8 +164,8 @@ def _check_list(definition: AttributeDef, text: str, field: str) -> str:
     for allowed in definition.values:
         if allowed.casefold() == text.casefold():
             return allowed
-    raise InvalidValue(f"must be one of: {', '.join(definition.values)}", field=field, value=text,
-                       code="invalid-attribute")
+    raise InvalidValue("invalid-attribute/list", field=field, value=text,
+                       allowed=", ".join(definition.values))
 
 
 _CHECKS = {
@@ -200,10 +190,11 @@ def check_values(
     problems: list[InvalidValue] = []
     for key in values:
         if key not in known:
-            allowed = ", ".join(known) or "none"
-            problems.append(InvalidValue(f"is not an attribute here (known: {allowed})",
-                                         field=f"{prefix}.{shown(str(key))}", value=values[key],
-                                         code="unknown-attribute"))
+            where = f"{prefix}.{shown(str(key))}"
+            problems.append(
+                InvalidValue("unknown-attribute", field=where, value=values[key],
+                             known=", ".join(known)) if known
+                else InvalidValue("unknown-attribute/none", field=where, value=values[key]))
     for definition in definitions:
         try:
             text = check_value(definition, values.get(definition.key),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +14,7 @@ from clientreg import attributes as attrs
 from clientreg import rules
 from clientreg.clock import now
 from clientreg.errors import (
+    ClientregError,
     Conflict,
     InvalidValue,
     MissingPrerequisite,
@@ -19,12 +23,37 @@ from clientreg.errors import (
     shown,
 )
 from clientreg.model import Category, CompanyType
-from clientreg.storage import Store
+from clientreg.storage import Store, Work, unit_of_work
 from clientreg.storage import catalogue_sql as sql
 
-KINDS = ("company_type", "category")
-_LABELS = {"company_type": "company type", "category": "category"}
-_NONE_YET = {"company_type": "no-company-types", "category": "no-categories"}
+# The errors that name the kind of entry, built from literal keys of the message table.
+_ERRORS: dict[str, dict[str, Callable[..., ClientregError]]] = {
+    "company_type": {
+        "none-yet": lambda **data: MissingPrerequisite("no-company-types", **data),
+        "unknown": lambda **data: MissingPrerequisite("unknown-company-type", **data),
+        "unknown-none-active": lambda **data: MissingPrerequisite(
+            "unknown-company-type/none-active", **data),
+        "unknown-parent": lambda **data: MissingPrerequisite("unknown-company-type/parent",
+                                                             **data),
+        "no-such-code": lambda **data: NotFound("unknown-company-type/code", **data),
+        "inactive": lambda **data: MissingPrerequisite("inactive-company-type", **data),
+        "duplicate": lambda **data: Conflict("duplicate-company-type", **data),
+        "in-use": lambda **data: Conflict("entry-in-use/company-type", **data),
+        "parent-loop": lambda **data: InvalidValue("parent-loop/company-type", **data),
+    },
+    "category": {
+        "none-yet": lambda **data: MissingPrerequisite("no-categories", **data),
+        "unknown": lambda **data: MissingPrerequisite("unknown-category", **data),
+        "unknown-none-active": lambda **data: MissingPrerequisite(
+            "unknown-category/none-active", **data),
+        "unknown-parent": lambda **data: MissingPrerequisite("unknown-category/parent", **data),
+        "no-such-code": lambda **data: NotFound("unknown-category/code", **data),
+        "inactive": lambda **data: MissingPrerequisite("inactive-category", **data),
+        "duplicate": lambda **data: Conflict("duplicate-category", **data),
+        "in-use": lambda **data: Conflict("entry-in-use/category", **data),
+        "parent-loop": lambda **data: InvalidValue("parent-loop/category", **data),
+    },
+}
 _MASK_FIELD_RE = re.compile(r"\{seq(?::0?(\d+)d?)?\}")
 
 
@@ -49,35 +78,27 @@ class Catalogue:
         ``allow_inactive`` returns an inactive entry too: a client already registered keeps its
         type and category after they are deactivated (see ``inactive_error``).
         """
-        label = _LABELS[kind]
         entries = self.entries(kind)
         if not entries:
-            command = "company-type" if kind == "company_type" else "category"
-            raise MissingPrerequisite(
-                f"no {label} exists yet: create one with 'clientreg {command} add' or import a "
-                "seed file with company_types: and categories:",
-                field=field, value=value, code=_NONE_YET[kind],
-            )
+            raise _ERRORS[kind]["none-yet"](field=field, value=value)
         text = rules.clean_text(value, field=field, max_length=rules.IDENTIFIER_MAX)
         if text is None:
-            raise InvalidValue("is required", field=field, value=value, code="missing-value")
+            raise InvalidValue("missing-value", field=field, value=value)
         entry = entries.get(text.upper())
         if entry is None:
             known = ", ".join(code for code, e in entries.items() if e.active)
-            raise MissingPrerequisite(
-                f"is not a known {label} (active: {known or 'none'})",
-                field=field, value=value, code=f"unknown-{kind.replace('_', '-')}",
-            )
+            if not known:
+                raise _ERRORS[kind]["unknown-none-active"](field=field, value=value)
+            raise _ERRORS[kind]["unknown"](field=field, value=value, active=known)
         if not entry.active and not allow_inactive:
             raise inactive_error(kind, entry, value=value, field=field)
         return entry
 
 
 def inactive_error(kind: str, entry: CompanyType | Category, *, value: object,
-                   field: str) -> MissingPrerequisite:
+                   field: str) -> ClientregError:
     """New registrations cannot choose an inactive type or category."""
-    return MissingPrerequisite(f"{_LABELS[kind]} {entry.code} is inactive", field=field,
-                               value=value, code=f"inactive-{kind.replace('_', '-')}")
+    return _ERRORS[kind]["inactive"](field=field, value=value, entry=entry.code)
 
 
 def check_mask(mask: object) -> str | None:
@@ -86,8 +107,7 @@ def check_mask(mask: object) -> str | None:
     if text is None:
         return None
     if len(_MASK_FIELD_RE.findall(text)) != 1 or text.count("{") != 1:
-        raise InvalidValue("must contain one {seq} or {seq:05} field, as in CLI-{seq:05}",
-                           field="id_mask", value=mask, code="invalid-mask")
+        raise InvalidValue("invalid-mask", field="id_mask", value=mask)
     rules.identifier(format_mask(text, 1), field="id_mask")
     return text
 
@@ -122,8 +142,7 @@ def _entry_row(kind: str, raw: dict[str, Any], catalogue: Catalogue) -> dict[str
     if parent is not None:
         found = catalogue.entries(kind).get(parent.upper())
         if found is None:
-            raise MissingPrerequisite(f"is not a known {_LABELS[kind]}", field="parent",
-                                      value=parent, code=f"unknown-{kind.replace('_', '-')}")
+            raise _ERRORS[kind]["unknown-parent"](field="parent", value=parent)
         row["parent_id"] = found.id
     if kind == "company_type":
         row["id_mask"] = check_mask(raw.get("id_mask"))
@@ -135,14 +154,14 @@ def _entry_row(kind: str, raw: dict[str, Any], catalogue: Catalogue) -> dict[str
 def _definitions(raw: dict[str, Any]) -> tuple[attrs.AttributeDef, ...]:
     declared = raw.get("attributes") or []
     if not isinstance(declared, list):
-        raise InvalidValue("must be a list of attributes", field="attributes", value=declared,
-                           code="invalid-attribute")
-    problems: list[InvalidValue] = []
+        raise InvalidValue("invalid-attribute/declarations", field="attributes",
+                           value=declared)
+    problems: list[ClientregError] = []
     found: list[attrs.AttributeDef] = []
     for item in declared:
         if not isinstance(item, dict):
-            problems.append(InvalidValue("must be a mapping with key, label and type",
-                                         field="attributes", value=item, code="invalid-attribute"))
+            problems.append(InvalidValue("invalid-attribute/declaration", field="attributes",
+                                         value=item))
             continue
         try:
             found.append(attrs.define(item))
@@ -150,22 +169,36 @@ def _definitions(raw: dict[str, Any]) -> tuple[attrs.AttributeDef, ...]:
             problems.append(exc)
     keys = [d.key for d in found]
     for key in {k for k in keys if keys.count(k) > 1}:
-        problems.append(InvalidValue("is declared twice", field=f"attributes.{key}", value=key,
-                                     code="duplicate-attribute"))
+        problems.append(InvalidValue("duplicate-attribute", field=f"attributes.{key}",
+                                     value=key))
     if problems:
         raise Rejected(problems)
     return tuple(found)
 
 
-def add_entry(store: Store, kind: str, raw: dict[str, Any], *, source: str) -> str:
-    """Create a company type or category (with its attributes); returns its code."""
-    with store.transaction() as conn:
+@contextlib.contextmanager
+def _writing(store: Store, work: Work | None) -> Iterator[sqlite3.Connection]:
+    """The caller's unit of work, or one of the entry's own; an entry lands whole or not at all."""
+    if work is None:
+        with unit_of_work(store, dry_run=False) as own:
+            yield own.conn
+    else:
+        with work.store.transaction() as conn:  # a savepoint inside the caller's unit
+            yield conn
+
+
+def add_entry(store: Store, kind: str, raw: dict[str, Any], *, source: str,
+              work: Work | None = None) -> str:
+    """Create a company type or category (with its attributes); returns its code.
+
+    Written in ``work`` where a caller has a unit of work open, else in a unit of its own.
+    """
+    with _writing(store, work) as conn:
         catalogue = Catalogue.load(store)
         row = _entry_row(kind, raw, catalogue)
         definitions = _definitions(raw)
         if row["code"] in catalogue.entries(kind):
-            raise Conflict(f"{_LABELS[kind]} {row['code']} already exists", field="code",
-                           value=row["code"], code=f"duplicate-{kind.replace('_', '-')}")
+            raise _ERRORS[kind]["duplicate"](field="code", value=row["code"], entry=row["code"])
         stamp = now()
         entry_id = sql.insert_entry(conn, kind, {**row, "created_at": stamp, "updated_at": stamp})
         sql.replace_attributes(conn, kind, entry_id, definitions)
@@ -176,13 +209,15 @@ def add_entry(store: Store, kind: str, raw: dict[str, Any], *, source: str) -> s
         return row["code"]
 
 
-def edit_entry(store: Store, kind: str, code: str, raw: dict[str, Any], *, source: str) -> bool:
+def edit_entry(store: Store, kind: str, code: str, raw: dict[str, Any], *, source: str,
+               work: Work | None = None) -> bool:
     """Change the name, parent, mask, state or attributes of a type or category.
 
     Attribute declarations can be replaced only while nothing uses the entry, so stored values
-    never lose their declaration. Returns whether anything changed.
+    never lose their declaration. Returns whether anything changed. Written in ``work`` where
+    given, as add_entry.
     """
-    with store.transaction() as conn:
+    with _writing(store, work) as conn:
         catalogue = Catalogue.load(store)
         current = find_entry(catalogue, kind, code)
         merged = {**describe_entry(current), **raw, "code": current.code}
@@ -194,9 +229,7 @@ def edit_entry(store: Store, kind: str, code: str, raw: dict[str, Any], *, sourc
             definitions = _definitions(raw)
             if definitions != current.attributes:
                 if sql.usage_count(conn, kind, current.id):
-                    raise Conflict("attributes cannot change while records use this "
-                                   f"{_LABELS[kind]}", field="attributes", value=current.code,
-                                   code="entry-in-use")
+                    raise _ERRORS[kind]["in-use"](field="attributes", value=current.code)
                 sql.replace_attributes(conn, kind, current.id, definitions)
                 changes["attributes"] = {"old": [d.as_dict() for d in current.attributes],
                                          "new": [d.as_dict() for d in definitions]}
@@ -214,26 +247,27 @@ def _check_ancestry(catalogue: Catalogue, kind: str, entry: CompanyType | Catego
     """A parent may not be the entry itself or one of its descendants: no loops."""
     by_id = {e.id: e for e in catalogue.entries(kind).values()}
     seen: set[int] = set()
-    current = by_id.get(parent_id) if parent_id is not None else None
+    parent = by_id.get(parent_id) if parent_id is not None else None
+    current = parent
     while current is not None and current.id not in seen:
         if current.id == entry.id:
-            raise InvalidValue(f"would make {_LABELS[kind]} {entry.code} its own ancestor",
-                               field="parent", value=by_id[parent_id].code, code="parent-loop")
+            raise _ERRORS[kind]["parent-loop"](field="parent", value=parent and parent.code,
+                                               entry=entry.code)
         seen.add(current.id)
         current = catalogue.entries(kind).get(current.parent) if current.parent else None
 
 
-def set_entry_active(store: Store, kind: str, code: str, active: bool, *, source: str) -> bool:
+def set_entry_active(store: Store, kind: str, code: str, active: bool, *, source: str,
+                     work: Work | None = None) -> bool:
     """Deactivate or reactivate a type or category; existing records keep it."""
-    return edit_entry(store, kind, code, {"active": active}, source=source)
+    return edit_entry(store, kind, code, {"active": active}, source=source, work=work)
 
 
 def find_entry(catalogue: Catalogue, kind: str, code: object) -> CompanyType | Category:
     text = str(code or "").strip().upper()
     entry = catalogue.entries(kind).get(text)
     if entry is None:
-        raise NotFound(f"no {_LABELS[kind]} has the code {shown(code)!r}", field="code", value=code,
-                       code=f"unknown-{kind.replace('_', '-')}")
+        raise _ERRORS[kind]["no-such-code"](field="code", value=code, given=shown(code))
     return entry
 
 

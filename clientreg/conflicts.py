@@ -19,12 +19,6 @@ if TYPE_CHECKING:
 LOCKED_FIELDS = ("identifier", "company_type", "category")
 """What a registered client keeps for good."""
 
-_LOCKED_SETTING_KEYS = {
-    "identifier": "identifier-locked/setting",
-    "company_type": "company-type-locked/setting",
-    "category": "category-locked/setting",
-}
-
 
 def registrable(company: CompanyRow | None, given: str | None, *,
                 client_ok: bool = False) -> CompanyRow:
@@ -106,5 +100,10 @@ def locked_conflicts(identifier: str, *, stored_type: str | None, company_type: 
 
 def locked_setting(name: str, value: object) -> Conflict | None:
     """The conflict of an edit's FIELD=VALUE that names a locked field, else None."""
-    key = _LOCKED_SETTING_KEYS.get(name)
-    return None if key is None else Conflict(key, field=name, value=value)
+    if name == "identifier":
+        return Conflict("identifier-locked/setting", field=name, value=value)
+    if name == "company_type":
+        return Conflict("company-type-locked/setting", field=name, value=value)
+    if name == "category":
+        return Conflict("category-locked/setting", field=name, value=value)
+    return None

@@ -86,9 +86,57 @@ MESSAGES: dict[str, str | Plural] = {
     # -- errors.py ------------------------------------------------------------------------------
     "rejected": Nn_("{count} problem found", "{count} problems found"),
     # -- rules.py, attributes.py, checks.py, catalogue.py, model.py -------------------------------
+    # catalogue.py
+    "no-company-types": N_(
+        "no company type exists yet: create one with 'clientreg company-type add' or import a "
+        "seed file with company_types: and categories:"),
+    "no-categories": N_(
+        "no category exists yet: create one with 'clientreg category add' or import a seed "
+        "file with company_types: and categories:"),
+    "unknown-company-type": N_("is not a known company type (active: {active})"),
+    "unknown-company-type/none-active": N_("is not a known company type (active: none)"),
+    "unknown-company-type/parent": N_("is not a known company type"),
+    "unknown-company-type/code": N_("no company type has the code {given!r}"),
+    "unknown-category": N_("is not a known category (active: {active})"),
+    "unknown-category/none-active": N_("is not a known category (active: none)"),
+    "unknown-category/parent": N_("is not a known category"),
+    "unknown-category/code": N_("no category has the code {given!r}"),
+    "inactive-company-type": N_("company type {entry} is inactive"),
+    "inactive-category": N_("category {entry} is inactive"),
+    "invalid-mask": N_("must contain one {{seq}} or {{seq:05}} field, as in CLI-{{seq:05}}"),
+    "invalid-attribute/declarations": N_("must be a list of attributes"),
+    "invalid-attribute/declaration": N_("must be a mapping with key, label and type"),
+    "duplicate-attribute": N_("is declared twice"),
+    "duplicate-company-type": N_("company type {entry} already exists"),
+    "duplicate-category": N_("category {entry} already exists"),
+    "entry-in-use/company-type": N_(
+        "attributes cannot change while records use this company type"),
+    "entry-in-use/category": N_("attributes cannot change while records use this category"),
+    "parent-loop/company-type": N_("would make company type {entry} its own ancestor"),
+    "parent-loop/category": N_("would make category {entry} its own ancestor"),
+    # attributes.py
+    "invalid-number": N_("must be a number"),
+    "invalid-number/finite": N_("must be a finite number"),
+    "invalid-number/decimals": N_("must be a whole number from 0 to 10"),
+    "invalid-attribute-key": N_(
+        "must start with a lower-case letter and hold only a-z, 0-9 and _"),
+    "invalid-attribute-type": N_("must be one of {types}"),
+    "missing-value/list-values": N_("a list attribute needs its allowed values"),
+    "invalid-range": N_("min is greater than max"),
+    "missing-value/attribute": N_("is required ({label})"),
+    "invalid-attribute/number": N_("must be a number with a dot decimal, such as 1250.50"),
+    "invalid-attribute/min": N_("must be at least {min}"),
+    "invalid-attribute/max": N_("must be at most {max}"),
+    "invalid-attribute/decimals": Nn_("may have at most {count} decimal",
+                                      "may have at most {count} decimals"),
+    "invalid-attribute/date": N_("must be a date written YYYY-MM-DD"),
+    "invalid-attribute/time": N_("must be a time written HH:MM"),
+    "invalid-attribute/list": N_("must be one of: {allowed}"),
+    "unknown-attribute": N_("is not an attribute here (known: {known})"),
+    "unknown-attribute/none": N_("is not an attribute here (known: none)"),
     # rules.py, fields.py
     "too-long": N_("is {length} characters long; at most {max} are allowed"),
-    "invalid-character": N_("contains the control character {character}"),
+    "invalid-character": N_("contains the control character U+{codepoint:04X}"),
     "invalid-character/format": N_("contains {character}, an invisible formatting character"),
     "missing-value": N_("is required"),
     "missing-value/contact-email": N_(
@@ -107,6 +155,13 @@ MESSAGES: dict[str, str | Plural] = {
     "invalid-flag": N_("must be true or false"),
     "invalid-language": N_("must be a language code such as es, en or pt_BR"),
     # -- registration.py, editing.py, companies.py, records.py, storage/ --------------------------
+    # records.py
+    "search-too-long": N_("is longer than {max} characters ({length})"),
+    "unknown-client": N_("no client has the identifier {given!r}"),
+    "unknown-client/company": N_(
+        "no client has the identifier {given!r} (it is a company, not a client)"),
+    "unknown-company/identifier": N_("no company has the identifier {given!r}"),
+    "unknown-external-user": N_("no external user has the e-mail {given!r}"),
     # conflicts.py
     "unknown-company": N_("is not a known company identifier"),
     "already-a-client": N_("company {company} is already a client"),
@@ -123,4 +178,167 @@ MESSAGES: dict[str, str | Plural] = {
     "company-type-locked/setting": N_("company_type cannot change after registration"),
     "category-locked/setting": N_("category cannot change after registration"),
     # -- schemas/ --------------------------------------------------------------------------------
+    # readers*.py: files that cannot be read at all
+    "unreadable-file/unknown-format": N_(
+        "{file}: unknown format {format!r}; the formats are {formats}"),
+    "unreadable-file/stdin-format": N_(
+        "{file}: the format of standard input must be given ({formats})"),
+    "unreadable-file/unknown-extension": N_(
+        "{file}: cannot tell the format from the name; supported: {extensions}"),
+    "unreadable-file/xls-extension": N_(
+        "{file}: cannot tell the format from the name; supported: {extensions}; save old .xls"
+        " workbooks as .xlsx"),
+    "unreadable-file/document-not-table": N_(
+        "{file}: a {format} document is not a table; tables are CSV, TSV and XLSX"),
+    "unreadable-file/table-not-document": N_(
+        "{file}: a {format} table is not a YAML or JSON document"),
+    "unreadable-file/bad-delimiter": N_(
+        "{file}: the delimiter must be one character other than a quote or a line break,"
+        " not {delimiter!r}"),
+    "unreadable-file/no-such-file": N_("{file}: no such file"),
+    "unreadable-file/is-a-directory": N_("{file}: is a directory, not a file"),
+    "unreadable-file/permission-denied": N_("{file}: permission denied"),
+    "unreadable-file/cannot-open": N_("{file}: {detail}"),
+    "unreadable-file/empty": N_("{file}: the file is empty"),
+    "unreadable-file/unknown-encoding": N_("{file}: unknown encoding {encoding!r}"),
+    "unreadable-file/not-text-encoding": N_("{file}: {encoding!r} is not a text encoding"),
+    "unreadable-file/no-byte-order-mark": N_(
+        "{file}: has no byte-order mark, so {encoding} does not say which byte order it is in;"
+        " give --encoding {encoding}-le or {encoding}-be"),
+    "unreadable-file/zip-not-csv": N_(
+        "{file}: this is an XLSX workbook or another ZIP archive, not CSV text; name it .xlsx"
+        " if it is a workbook"),
+    "unreadable-file/bad-utf8-mark": N_(
+        "{file}: starts with a UTF-8 mark but is not valid UTF-8 text"),
+    "unreadable-file/nul-byte": N_(
+        "{file}: holds binary data (a NUL byte on line {line:,}), not text; save it again as"
+        " CSV"),
+    "unreadable-file/nul-character": N_(
+        "{file}: holds binary data (a NUL character on line {line:,}), not text"),
+    "unreadable-file/undecodable-line": N_(
+        "{file}: line {line:,} cannot be read as {encoding} (byte 0x{byte}); give the file's"
+        " encoding"),
+    "unreadable-file/undecodable": N_("{file}: cannot be read as {encoding}"),
+    "unreadable-file/header-row": N_("{file}: row {row}: {problem}"),
+    "unreadable-file/no-header": N_("{file}: the file has no header row"),
+    "unreadable-file/too-many-columns": Nn_(
+        "{file}: the header has {count:,} column; at most {limit:,} are read",
+        "{file}: the header has {count:,} columns; at most {limit:,} are read"),
+    "unreadable-file/unnamed-column": N_(
+        "{file}: column {letter} has no header; name the column or delete it"),
+    "unreadable-file/same-header": N_(
+        "{file}: columns {first} ({first_header!r}) and {letter} ({header!r}) are the same"
+        " header {canonical!r}; each column needs its own header"),
+    "unreadable-file/document-too-large": Nn_(
+        "{file}: larger than {count:,} byte; import it as CSV instead",
+        "{file}: larger than {count:,} bytes; import it as CSV instead"),
+    "unreadable-file/empty-document": N_("{file}: the document is empty"),
+    "unreadable-file/number-too-long": Nn_(
+        "{file}: holds a number of more than {count:,} digit; put it in quotes to import it"
+        " as text",
+        "{file}: holds a number of more than {count:,} digits; put it in quotes to import it"
+        " as text"),
+    "unreadable-file/too-deep": N_(
+        "{file}: lists and mappings are nested more than {limit} deep"),
+    "unreadable-file/yaml-syntax": N_(
+        "{file}: not valid YAML at line {line}, column {column}: {detail}"),
+    "unreadable-file/yaml-syntax-unplaced": N_("{file}: not valid YAML: {detail}"),
+    "unreadable-file/yaml-tag": N_(
+        "{file}: the YAML tag {tag} at line {line}, column {column} is not allowed; only text,"
+        " numbers, true/false, null, lists and mappings are read"),
+    "unreadable-file/yaml-tag-unplaced": N_(
+        "{file}: the YAML tag {tag} is not allowed; only text, numbers, true/false, null, lists"
+        " and mappings are read"),
+    "unreadable-file/yaml-aliases": Nn_(
+        "{file}: uses more than {count} YAML alias (*name)",
+        "{file}: uses more than {count} YAML aliases (*name)"),
+    "unreadable-file/yaml-alias-loop": N_("{file}: a YAML alias refers to its own parent"),
+    "unreadable-file/yaml-alias-values": Nn_(
+        "{file}: its YAML aliases stand for more than {count:,} value",
+        "{file}: its YAML aliases stand for more than {count:,} values"),
+    "unreadable-file/json-syntax": N_(
+        "{file}: not valid JSON at line {line}, column {column}: {detail}"),
+    "unreadable-file/json-constant": N_(
+        "{file}: {constant} is not valid JSON (write it as text or leave the value out)"),
+    "unreadable-file/json-not-utf8": N_("{file}: JSON must be UTF-8 text"),
+    "duplicate-key": N_(
+        "{file}:{line}: the key {name!r} appears twice in one mapping (first on line {first});"
+        " only one value can be meant, so keep one and delete the other"),
+    "duplicate-key/unplaced": N_(
+        "{file}: the key {name!r} appears twice in one mapping; only one value can be meant,"
+        " so keep one and delete the other"),
+    "unreadable-file/not-xlsx": N_(
+        "{file}: not an XLSX workbook, or the file is damaged or incomplete; open it in a"
+        " spreadsheet and save it again as .xlsx"),
+    "unreadable-file/zip-not-xlsx": N_("{file}: is a ZIP archive but not an XLSX workbook"),
+    "unreadable-file/xlsx-too-large": Nn_(
+        "{file}: unpacks to {count:,} byte, over the limit of {limit:,}; save the data as CSV"
+        " instead",
+        "{file}: unpacks to {count:,} bytes, over the limit of {limit:,}; save the data as CSV"
+        " instead"),
+    "unreadable-file/xlsx-part-too-large": Nn_(
+        "{file}: its part {part} unpacks to {count:,} byte, over the limit of {limit:,}; open"
+        " it in a spreadsheet and save it again",
+        "{file}: its part {part} unpacks to {count:,} bytes, over the limit of {limit:,}; open"
+        " it in a spreadsheet and save it again"),
+    "unreadable-file/shared-texts": Nn_(
+        "{file}: its table of shared texts holds more than {count:,} text, over the limit;"
+        " save the data as CSV instead",
+        "{file}: its table of shared texts holds more than {count:,} texts, over the limit;"
+        " save the data as CSV instead"),
+    "unreadable-file/shared-text-elements": Nn_(
+        "{file}: its table of shared texts holds more than {count:,} element, over the limit;"
+        " save the data as CSV instead",
+        "{file}: its table of shared texts holds more than {count:,} elements, over the limit;"
+        " save the data as CSV instead"),
+    "unreadable-file/shared-text-characters": Nn_(
+        "{file}: its table of shared texts holds more than {count:,} character, over the"
+        " limit; save the data as CSV instead",
+        "{file}: its table of shared texts holds more than {count:,} characters, over the"
+        " limit; save the data as CSV instead"),
+    "unreadable-file/damaged-xlsx": N_(
+        "{file}: the workbook cannot be read ({detail}); open it in a spreadsheet and save it"
+        " again"),
+    "unreadable-file/xlsx-doctype": N_(
+        "{file}: the workbook cannot be read (a part declares a DTD, which a workbook never"
+        " does); open it in a spreadsheet and save it again"),
+    "unreadable-file/no-sheets": N_("{file}: the workbook has no sheets"),
+    "unreadable-file/no-such-sheet": N_(
+        "{file}: there is no sheet named {sheet!r}; the sheets are {sheets}"),
+    "unreadable-file/chart-sheet": N_("{file}: sheet {sheet!r} is a chart, not a table of rows"),
+    "unreadable-file/empty-sheet": N_("{file}: sheet {sheet!r} is empty"),
+    "unreadable-file/xlsx-row-too-large": Nn_(
+        "{file}: sheet {sheet!r} row {row:,} is more than {count:,} byte of XML; save the data"
+        " as CSV instead",
+        "{file}: sheet {sheet!r} row {row:,} is more than {count:,} bytes of XML; save the data"
+        " as CSV instead"),
+    "unreadable-file/cells-out-of-order": N_(
+        "{file}: sheet {sheet!r} row {row:,} has its cells out of order; open it in a"
+        " spreadsheet and save it again"),
+    "unreadable-file/cell-past-last-column": N_(
+        "{file}: sheet {sheet!r} row {row:,} has a cell past column XFD, the last column a"
+        " spreadsheet has"),
+    "unreadable-file/rows-out-of-order": N_(
+        "{file}: sheet {sheet!r} has row {number:,} after row {row:,}; open it in a spreadsheet"
+        " and save it again"),
+    "unreadable-file/row-past-last": N_(
+        "{file}: sheet {sheet!r} has a row numbered {number:,}, past the last row a spreadsheet"
+        " has ({limit:,})"),
+    "unreadable-file/too-many-cells": Nn_(
+        "{file}: sheet {sheet!r} takes more than {count:,} cell and element to read (counting"
+        " the empty cells up to each row's last one); save the data as CSV instead",
+        "{file}: sheet {sheet!r} takes more than {count:,} cells and elements to read (counting"
+        " the empty cells up to each row's last one); save the data as CSV instead"),
+    # readers*.py: rows skipped, each a problem of the import
+    "unterminated-quote": N_(
+        "a quoted cell starting in this row is never closed, so the rest of the file was read"
+        ' as part of it; add the closing quote (") or remove the opening one'),
+    "cell-too-large": Nn_("a cell is longer than {count:,} character",
+                          "a cell is longer than {count:,} characters"),
+    "malformed-row": N_("the row is not valid CSV: {detail}"),
+    "extra-cells": N_(
+        "column {letter} has a value but no header; add a header for it or delete the value"),
+    "nul-character": N_("a cell holds a NUL character (_x0000_), which is not text; delete it"),
+    # rejects.py
+    "rejected/with-client": N_("rejected with its client: see row {rows}"),
 }

@@ -25,8 +25,8 @@ MAX_SEARCH_CHARS = 1000
 def _search_text(text: str) -> str:
     """The search as typed, refused (never echoed back) when it is over MAX_SEARCH_CHARS."""
     if len(text) > MAX_SEARCH_CHARS:
-        raise InvalidValue(f"is longer than {MAX_SEARCH_CHARS} characters ({len(text)})",
-                           field="search", code="search-too-long")
+        raise InvalidValue("search-too-long", field="search", max=MAX_SEARCH_CHARS,
+                           length=len(text))
     return unicodedata.normalize("NFC", text)
 
 
@@ -97,9 +97,11 @@ def client_data(store: Store, identifier: str, *, with_history: bool = True) -> 
     """The client's data: company, category, attributes, contacts and history."""
     row = sql.company_by_key(store.conn, identifier_key(identifier))
     if row is None or row["client_id"] is None:
-        hint = " (it is a company, not a client)" if row else ""
-        raise NotFound(f"no client has the identifier {shown(identifier)!r}{hint}",
-                       field="identifier", value=identifier, code="unknown-client")
+        if row is not None:
+            raise NotFound("unknown-client/company", field="identifier", value=identifier,
+                           given=shown(identifier))
+        raise NotFound("unknown-client", field="identifier", value=identifier,
+                       given=shown(identifier))
     contacts = sql.contacts_of(store.conn, row["client_id"])
     document = client_document(row, contacts, Catalogue.load(store))
     document["active"] = bool(row["client_active"])
@@ -180,8 +182,8 @@ def iter_companies(store: Store, *, include_inactive: bool = False,
 def company_data(store: Store, identifier: str) -> dict[str, Any]:
     row = sql.company_by_key(store.conn, identifier_key(identifier))
     if row is None:
-        raise NotFound(f"no company has the identifier {shown(identifier)!r}", field="identifier",
-                       value=identifier, code="unknown-company")
+        raise NotFound("unknown-company/identifier", field="identifier", value=identifier,
+                       given=shown(identifier))
     catalogue = Catalogue.load(store)
     company_type = catalogue.types.get(row["company_type"])
     out: dict[str, Any] = {"identifier": row["identifier"], "name": row["name"],
@@ -214,8 +216,7 @@ def iter_external_users(store: Store, *, include_inactive: bool = False,
 def external_user_data(store: Store, email: str) -> dict[str, Any]:
     row = sql.external_user(store.conn, email_key(email.strip()))
     if row is None:
-        raise NotFound(f"no external user has the e-mail {shown(email)!r}", field="email",
-                       value=email, code="unknown-external-user")
+        raise NotFound("unknown-external-user", field="email", value=email, given=shown(email))
     row["active"] = bool(row["active"])
     row["history"] = [_history_entry(e) for e in
                       sql.history_of(store.conn, [("external_user", email_key(row["email"]))])]

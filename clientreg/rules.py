@@ -26,10 +26,6 @@ POSTAL_CODE_MAX = 20
 LANGUAGE_MAX = 10
 MEMO_MAX = 4000
 
-# Checked values kept per rule: enough to meet a value again within a chunk or two (a file's rows
-# are checked by the import's models and then by the core), bounded so memory stays flat.
-_CACHED_VALUES = 4096
-
 _IDENTIFIER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _SPACES_RE = re.compile(r"\s+")
 _CONTROL_CATEGORIES = {"Cc", "Cs"}
@@ -68,12 +64,8 @@ def _clean_text(value: object, *, field: str, max_length: int, multiline: bool) 
         text = _SPACES_RE.sub(" ", text) if ("  " in text or not text.isprintable()) else text
     _reject_control_characters(text, field=field, multiline=multiline)
     if len(text) > max_length:
-        raise InvalidValue(
-            f"is {len(text)} characters long; at most {max_length} are allowed",
-            field=field,
-            value=value,
-            code="too-long",
-        )
+        raise InvalidValue("too-long", field=field, value=value, length=len(text),
+                           max=max_length)
     return text
 
 
@@ -111,23 +103,15 @@ def _reject_control_characters(text: str, *, field: str, multiline: bool) -> Non
             continue
         category = unicodedata.category(char)
         if category in _CONTROL_CATEGORIES:
-            raise InvalidValue(
-                f"contains the control character U+{ord(char):04X}",
-                field=field,
-                value=given,
-                code="invalid-character",
-            )
+            raise InvalidValue("invalid-character", field=field, value=given,
+                               codepoint=ord(char))
         if category != "Cf" or char in _CONCATENATION_MARKS:
             continue
         if (char in _JOINERS and position > 0 and not text[position - 1].isascii()
                 and position + 1 < len(text)):
             continue
-        raise InvalidValue(
-            f"contains {_character_name(char)}, an invisible formatting character",
-            field=field,
-            value=given,
-            code="invalid-character",
-        )
+        raise InvalidValue("invalid-character/format", field=field, value=given,
+                           character=_character_name(char))
 
 
 def _character_name(char: str) -> str:
@@ -139,7 +123,7 @@ def required_text(value: object, *, field: str, max_length: int = NAME_MAX) -> s
     """Like clean_text, but a blank value is a missing-value error."""
     text = clean_text(value, field=field, max_length=max_length)
     if text is None:
-        raise InvalidValue("is required", field=field, value=value, code="missing-value")
+        raise InvalidValue("missing-value", field=field, value=value)
     return text
 
 
@@ -147,12 +131,7 @@ def identifier(value: object, *, field: str = "identifier") -> str:
     """A company identifier: 1-50 characters, letters, digits and . _ / - (no spaces)."""
     text = required_text(value, field=field, max_length=IDENTIFIER_MAX)
     if not _IDENTIFIER_RE.fullmatch(text):
-        raise InvalidValue(
-            "may hold only letters A-Z, digits and . _ / - and must start with a letter or digit",
-            field=field,
-            value=value,
-            code="invalid-identifier",
-        )
+        raise InvalidValue("invalid-identifier", field=field, value=value)
     return text
 
 
@@ -166,30 +145,22 @@ def code(value: object, *, field: str = "code") -> str:
     return identifier(value, field=field).upper()
 
 
-@lru_cache(maxsize=_CACHED_VALUES)
-def _validated_email(text: str) -> str:
-    from email_validator import EmailNotValidError, validate_email
-
-    # The library's result for plain ASCII addresses.
-    normalised = plain_email.normalise(text) if fast.ENABLED else None
-    if normalised is not None:
-        return normalised
-    try:
-        result = validate_email(text, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise InvalidValue(str(exc), field="email", value=text, code="invalid-email") from None
-    return result.normalized
-
-
 def email(value: object, *, field: str = "email") -> str | None:
     """An e-mail address, checked offline by email-validator and stored in its normalised form."""
     text = clean_text(value, field=field, max_length=EMAIL_MAX)
     if text is None:
         return None
+    # The library's result for plain ASCII addresses.
+    normalised = plain_email.normalise(text) if fast.ENABLED else None
+    if normalised is not None:
+        return normalised
+    from email_validator import EmailNotValidError, validate_email
+
     try:
-        return _validated_email(text)
-    except InvalidValue as exc:
-        raise InvalidValue(exc.reason, field=field, value=value, code=exc.code) from None
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidValue("invalid-email", field=field, value=value, detail=str(exc)) from None
+    return result.normalized
 
 
 def email_key(address: str) -> str:
@@ -201,41 +172,34 @@ def email_key(address: str) -> str:
     return address.lower()
 
 
-@lru_cache(maxsize=_CACHED_VALUES)
-def _parsed_phone(text: str, region: str | None) -> str:
+def phone(value: object, *, country: str | None = None, field: str = "phone") -> str | None:
+    """A phone number parsed with phonenumbers (country as default region), stored in E.164."""
+    text = clean_text(value, field=field, max_length=PHONE_INPUT_MAX)
+    if text is None:
+        return None
     # The library's result for plainly written numbers.
-    plain = plain_phone.e164(text, region) if fast.ENABLED else None
+    plain = plain_phone.e164(text, country) if fast.ENABLED else None
     if plain is not None:
         return plain
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        hint = f" for country {region}" if region else " (give +country code or a country)"
-        raise InvalidValue(
-            f"is not a valid phone number{hint}", field="phone", value=text, code="invalid-phone"
-        )
+        if country:
+            raise InvalidValue("invalid-phone/country", field=field, value=value, country=country)
+        raise InvalidValue("invalid-phone", field=field, value=value)
     formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if number.extension:
         formatted += f";ext={number.extension}"
     return formatted
 
 
-def phone(value: object, *, country: str | None = None, field: str = "phone") -> str | None:
-    """A phone number parsed with phonenumbers (country as default region), stored in E.164."""
-    text = clean_text(value, field=field, max_length=PHONE_INPUT_MAX)
-    if text is None:
-        return None
-    try:
-        return _parsed_phone(text, country)
-    except InvalidValue as exc:
-        raise InvalidValue(exc.reason, field=field, value=value, code=exc.code) from None
-
-
-@lru_cache(maxsize=4096)
+# pycountry's lookup scans every country's names (milliseconds each), and a file names the same
+# handful of countries on every row: the answers are kept, a few hundred at most.
+@lru_cache(maxsize=1024)
 def _country_code(text: str) -> str | None:
     import pycountry
 
@@ -252,12 +216,7 @@ def country(value: object, *, field: str = "country") -> str | None:
         return None
     found = _country_code(text.upper() if len(text) <= 3 else text)
     if found is None:
-        raise InvalidValue(
-            "is not a country: use an ISO 3166 code such as ES, GB or BR",
-            field=field,
-            value=value,
-            code="invalid-country",
-        )
+        raise InvalidValue("invalid-country", field=field, value=value)
     return found
 
 
@@ -302,36 +261,27 @@ def _compact_tax_id(text: str) -> str:
     return re.sub(r"[\s.\-/]", "", text).upper()
 
 
-@lru_cache(maxsize=_CACHED_VALUES)
-def _checked_tax_id(text: str, country_code: str | None) -> str:
+def _checked_tax_id(text: str, country_code: str | None, *, field: str = "tax_id",
+                    value: object = None) -> str:
     from stdnum.exceptions import ValidationError
 
+    value = text if value is None else value
     compact = _compact_tax_id(text)
     if country_code is None and _vat_prefix(compact) is None:
         # Without a country a number cannot be checked, and "B12345674" would be a second
         # company beside the "ESB12345674" it is for a Spanish one.
-        raise InvalidValue(
-            "give the company's country (or a VAT prefix such as ES…) so the tax id can be "
-            "checked", field="tax_id", value=text, code="tax-id-needs-country",
-        )
+        raise InvalidValue("tax-id-needs-country", field=field, value=value)
     module = _tax_module(compact, country_code)
     if module is None:
         if not compact.isalnum():
-            raise InvalidValue(
-                "may hold only letters and digits", field="tax_id", value=text,
-                code="invalid-tax-id",
-            )
+            raise InvalidValue("invalid-tax-id/characters", field=field, value=value)
         return compact
     try:
         valid = module.validate(compact)
     except ValidationError as exc:
         name = getattr(module, "__name__", "").removeprefix("stdnum.").replace(".", " ").upper()
-        raise InvalidValue(
-            f"is not a valid tax id ({name}: {exc})",
-            field="tax_id",
-            value=text,
-            code="invalid-tax-id",
-        ) from None
+        raise InvalidValue("invalid-tax-id", field=field, value=value, scheme=name,
+                           detail=str(exc)) from None
     return _with_vat_prefix(valid, compact, country_code)
 
 
@@ -360,10 +310,7 @@ def tax_id(value: object, *, country: str | None = None, field: str = "tax_id") 
     text = clean_text(value, field=field, max_length=TAX_ID_MAX)
     if text is None:
         return None
-    try:
-        return _checked_tax_id(text, country)
-    except InvalidValue as exc:
-        raise InvalidValue(exc.reason, field=field, value=value, code=exc.code) from None
+    return _checked_tax_id(text, country, field=field, value=value)
 
 
 def website(value: object, *, field: str = "website") -> str | None:
@@ -377,9 +324,7 @@ def website(value: object, *, field: str = "website") -> str | None:
     parts = urlsplit(candidate)
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or "." not in host or " " in candidate:
-        raise InvalidValue(
-            "is not an http(s) web address", field=field, value=value, code="invalid-website"
-        )
+        raise InvalidValue("invalid-website", field=field, value=value)
     return candidate
 
 
@@ -394,7 +339,7 @@ def flag(value: object, *, field: str) -> bool:
         return False
     if text in ("1", "true", "yes", "y", "t", "x", "si", "sí"):
         return True
-    raise InvalidValue("must be true or false", field=field, value=value, code="invalid-flag")
+    raise InvalidValue("invalid-flag", field=field, value=value)
 
 
 _LANGUAGE_RE = re.compile(r"([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{2}))?")
@@ -407,8 +352,7 @@ def language(value: object, *, field: str = "language") -> str | None:
         return None
     match = _LANGUAGE_RE.fullmatch(text)
     if match is None:
-        raise InvalidValue("must be a language code such as es, en or pt_BR", field=field,
-                           value=value, code="invalid-language")
+        raise InvalidValue("invalid-language", field=field, value=value)
     lang, region = match.groups()
     return f"{lang.lower()}_{region.upper()}" if region else lang.lower()
 

@@ -66,7 +66,8 @@ def insert_entry(conn: sqlite3.Connection, kind: str, row: dict[str, Any]) -> in
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     cursor = conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
-    return int(cursor.lastrowid)
+    assert cursor.lastrowid is not None  # an INSERT of one row sets it
+    return cursor.lastrowid
 
 
 def update_entry(conn: sqlite3.Connection, kind: str, entry_id: int, row: dict[str, Any]) -> None:
