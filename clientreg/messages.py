@@ -86,6 +86,20 @@ MESSAGES: dict[str, str | Plural] = {
     # -- errors.py ------------------------------------------------------------------------------
     "rejected": Nn_("{count} problem found", "{count} problems found"),
     # -- rules.py, attributes.py, checks.py, catalogue.py, model.py -------------------------------
+    # checks.py
+    "unexpected-value/with-from-company": N_(
+        "is not used with from_company: the existing company keeps its own data"),
+    "unexpected-value/contacts-of-existing-company": N_(
+        "a client registered from an existing company takes no contacts here; add them with "
+        "'clientreg edit' afterwards"),
+    "unexpected-value/client-part-of-company": N_(
+        "a company on its own has no category, contacts or client attributes; list it under "
+        "clients: to register it as a client"),
+    "identifier-locked": N_(
+        "company type {type_code} generates identifiers from its mask {mask} and does not allow "
+        "typing another; leave it blank"),
+    "duplicate-contact": N_("is given twice for this client (also contact {other})"),
+    "two-default-contacts": N_("only one default contact per company ({email} already is)"),
     # catalogue.py
     "no-company-types": N_(
         "no company type exists yet: create one with 'clientreg company-type add' or import a "
@@ -155,6 +169,40 @@ MESSAGES: dict[str, str | Plural] = {
     "invalid-flag": N_("must be true or false"),
     "invalid-language": N_("must be a language code such as es, en or pt_BR"),
     # -- registration.py, editing.py, companies.py, records.py, storage/ --------------------------
+    # registration.py, writes.py, companies.py, editing.py
+    "company-exists": N_(
+        "a company with identifier {company} already exists but is not a client; register it "
+        "with from_company instead"),
+    "duplicate-identifier": N_("client {identifier} is already registered"),
+    "duplicate-identifier/company": N_("company {identifier} already exists"),
+    "duplicate-tax-id": N_("tax id {tax_id} already belongs to company {company}"),
+    "unknown-field/setting": N_("is not a field that can be set (fields: {fields})"),
+    # storage/ ({detail}: the text of SQLite's error, or of the system's for a file)
+    "storage/transaction-ended": N_(
+        "the database {path} ended the transaction after an error; nothing was written"),
+    "read-only": N_("the database {path} is read-only; nothing was written"),
+    "read-only/needs-upgrade": N_(
+        "the database {path} is read-only and needs an upgrade to this version of clientreg "
+        "before it can be read; open it once where it can be written"),
+    "constraint": N_("the database refused the change ({detail}); nothing was written"),
+    "database-busy": N_(
+        "the database {path} is busy (another clientreg is writing to it) and stayed locked "
+        "for {seconds} s; nothing was written, try again"),
+    "storage/unusable": N_("the database {path} cannot be used: {detail}"),
+    "disk-full": N_("the disk holding {path} is full; nothing was written"),
+    "disk-full/temporary": N_(
+        "the disk holding temporary files ({folder}) is full; nothing was written"),
+    "storage/folder": N_("{path} is a folder, not a database file"),
+    "storage/unreadable": N_("cannot read {path}: {detail}"),
+    "storage/not-sqlite": N_("{path} is not a SQLite database; clientreg leaves it untouched"),
+    "storage/create-folder": N_("cannot create the folder {folder}: {detail}"),
+    "storage/create-file": N_("cannot create the database {path}: {detail}"),
+    "storage/other-program": N_(
+        "{path} is a SQLite database of another program, not clientreg's; clientreg leaves it "
+        "untouched"),
+    "storage/newer-schema": N_(
+        "{path} was written by a newer version of clientreg (schema {schema}); upgrade "
+        "clientreg to use it"),
     # records.py
     "search-too-long": N_("is longer than {max} characters ({length})"),
     "unknown-client": N_("no client has the identifier {given!r}"),
@@ -178,6 +226,55 @@ MESSAGES: dict[str, str | Plural] = {
     "company-type-locked/setting": N_("company_type cannot change after registration"),
     "category-locked/setting": N_("category cannot change after registration"),
     # -- schemas/ --------------------------------------------------------------------------------
+    # rows.py, documents.py, seed.py: the shape of a YAML or JSON entry
+    "invalid-type/text": N_("must be text"),
+    "invalid-type/text-not-flag": N_("must be text, not true or false"),
+    "invalid-type/list": N_("must be a list"),
+    "invalid-type/mapping": N_("must be a mapping of keys to values"),
+    "invalid-type/fields": N_("must be a mapping of fields to values"),
+    "invalid-type/flag": N_("must be true or false"),
+    "invalid-type/single-value": N_("must be a single value, not a list or mapping"),
+    "invalid-type/detail": N_("{detail}"),
+    "invalid-type/entries": N_("{section} must be a list of entries"),
+    "unknown-field/did-you-mean": N_("is not a field here; did you mean '{suggestion}'?"),
+    "unknown-field/fields": N_("is not a field here (fields: {fields})"),
+    "invalid-document": N_(
+        "must be a list of clients or a seed document with {sections}"),
+    "unknown-field/section": N_(
+        "is not a section of a seed document; did you mean '{suggestion}'?"),
+    "unknown-field/sections": N_("is not a section of a seed document (sections: {sections})"),
+    "no-entries": N_(
+        "holds no clients and no catalogue entries: there is nothing to import"),
+    # columns.py, grouping.py, loading.py: the header and rows of a table
+    "unknown-column": N_(
+        "is not a column clientreg knows (see 'clientreg template' for the columns)"),
+    "unknown-column/did-you-mean": N_(
+        "is not a column clientreg knows; did you mean '{suggestion}'?"),
+    "unknown-attribute/company-type": N_(
+        "no company type declares the attribute '{attribute}'; did you mean '{suggestion}'?"),
+    "unknown-attribute/company-type-declared": N_(
+        "no company type declares the attribute '{attribute}' (declared: {declared})"),
+    "unknown-attribute/company-type-none": N_(
+        "no company type declares the attribute '{attribute}' (declared: none)"),
+    "unknown-attribute/category": N_(
+        "no category declares the attribute '{attribute}'; did you mean '{suggestion}'?"),
+    "unknown-attribute/category-declared": N_(
+        "no category declares the attribute '{attribute}' (declared: {declared})"),
+    "unknown-attribute/category-none": N_(
+        "no category declares the attribute '{attribute}' (declared: none)"),
+    "missing-column": N_("the header has no '{column_name}' column, which every client needs"),
+    "missing-column/or-from-company": N_(
+        "the header has no '{column_name}' column, which every client needs (or give "
+        "'from_company')"),
+    "no-rows": N_("holds a header but no rows: there is nothing to import"),
+    "conflicting-value": N_(
+        "differs from {earlier!r} on row {earlier_row}, a row of the same client; leave it "
+        "blank or repeat the value"),
+    "too-many-rows": Nn_(
+        "client {identifier} has more than {max} rows ({count} more from here on); split its "
+        "contacts over several imports",
+        "client {identifier} has more than {max} rows ({count} more from here on); split its "
+        "contacts over several imports"),
     # readers*.py: files that cannot be read at all
     "unreadable-file/unknown-format": N_(
         "{file}: unknown format {format!r}; the formats are {formats}"),
@@ -341,4 +438,15 @@ MESSAGES: dict[str, str | Plural] = {
     "nul-character": N_("a cell holds a NUL character (_x0000_), which is not text; delete it"),
     # rejects.py
     "rejected/with-client": N_("rejected with its client: see row {rows}"),
+    # -- commands/ -------------------------------------------------------------------------------
+    "invalid-file/catalogue-entries": N_(
+        "must hold a {kind} (a mapping with code and name), a list of them, or a seed document "
+        "with {section}:"),
+    "invalid-file/attributes": N_("must hold a list of attributes (key, label, type, ...)"),
+    "unwritable-file": N_("{path} cannot be written: {detail}"),
+    "unwritable-file/no-folder": N_("the folder of {path} does not exist"),
+    "unreadable-file/seed-file": N_("{path} cannot be read as a YAML seed file: {detail}"),
+    "unreadable-file/not-a-seed-document": N_(
+        "{path} is not a seed document (a mapping with a clients: list)"),
+    "unreadable-file/clients-not-a-list": N_("{path}: clients: is not a list"),
 }

@@ -43,7 +43,7 @@ def _existing_folder(value: Path | None) -> Path | None:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"clientreg {__version__}")
+        print("clientreg", __version__)
         raise typer.Exit()
 
 

@@ -1,5 +1,6 @@
 """The catalogue commands: company types and categories, the prerequisites of a registration."""
 
+import copy
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -10,7 +11,7 @@ import typer
 from clientreg.commands import render
 from clientreg.commands.boundary import EXIT_USAGE, print_error, user_errors
 from clientreg.commands.context import open_store
-from clientreg.commands.i18n import _
+from clientreg.commands.i18n import N_, _, ngettext, translated
 from clientreg.errors import ClientregError, InvalidValue, Rejected
 
 SOURCE = "command line"
@@ -23,13 +24,21 @@ class Kind:
     name: str  # the core's kind
     command: str
     section: str  # the seed document's key
-    label: str
-    plural: str
+    singular: str  # marked with N_, translated when shown
+    several: str
+
+    @property
+    def label(self) -> str:
+        return translated(self.singular)
+
+    @property
+    def plural(self) -> str:
+        return translated(self.several)
 
 
-COMPANY_TYPE = Kind("company_type", "company-type", "company_types", "company type",
-                    "company types")
-CATEGORY = Kind("category", "category", "categories", "category", "categories")
+COMPANY_TYPE = Kind("company_type", "company-type", "company_types", N_("company type"),
+                    N_("company types"))
+CATEGORY = Kind("category", "category", "categories", N_("category"), N_("categories"))
 
 
 EntryFormat = render.ShowFormat
@@ -103,9 +112,8 @@ def read_entries(path: Path, kind: Kind) -> list[dict[str, Any]]:
     elif isinstance(data, dict):
         data = [data]
     if not isinstance(data, list) or not data or not all(isinstance(x, dict) for x in data):
-        raise InvalidValue(f"must hold a {kind.label} (a mapping with code and name), a list "
-                           f"of them, or a seed document with {kind.section}:",
-                           field=str(path), value=None, code="invalid-file")
+        raise InvalidValue("invalid-file/catalogue-entries", field=str(path), value=None,
+                           kind=kind.label, section=kind.section)
     return data
 
 
@@ -117,8 +125,7 @@ def read_attributes(path: Path) -> list[dict[str, Any]]:
     if data is None:
         data = []
     if not isinstance(data, list):
-        raise InvalidValue("must hold a list of attributes (key, label, type, ...)",
-                           field=str(path), value=None, code="invalid-file")
+        raise InvalidValue("invalid-file/attributes", field=str(path), value=None)
     return data
 
 
@@ -128,8 +135,9 @@ def _located(error: ClientregError, where: str | None) -> list[ClientregError]:
         return [p for problem in error.problems for p in _located(problem, where)]
     if where is None:
         return [error]
-    field = f"{where}: {error.field}" if error.field else where
-    return [type(error)(error.reason, field=field, value=error.value, code=error.code)]
+    moved = copy.copy(error)
+    moved.field = f"{where}: {error.field}" if error.field else where
+    return [moved]
 
 
 def add_entries(ctx: typer.Context, kind: Kind, entries: list[dict[str, Any]], *,
@@ -144,7 +152,8 @@ def add_entries(ctx: typer.Context, kind: Kind, entries: list[dict[str, Any]], *
                 added.append(add_entry(store, kind.name, raw, source=source))
             except ClientregError as exc:
                 code = raw.get("code")
-                label = f"{where} entry {number}" + (f" ({code})" if code else "")
+                label = (_("{file} entry {number} ({code})") if code else
+                         _("{file} entry {number}")).format(file=where, number=number, code=code)
                 problems.extend(_located(exc, label if where else None))
         if problems:
             raise Rejected(problems)
@@ -154,7 +163,8 @@ def add_entries(ctx: typer.Context, kind: Kind, entries: list[dict[str, Any]], *
 def _print_added(kind: Kind, added: list[str], entries: list[dict[str, Any]]) -> None:
     if len(added) == 1:
         count = len(entries[0].get("attributes") or [])
-        print(_("Added {kind} {code} with {count} attribute(s).").format(
+        print(ngettext("Added {kind} {code} with {count} attribute.",
+                       "Added {kind} {code} with {count} attributes.", count).format(
             kind=kind.label, code=added[0], count=count))
     else:
         print(_("Added {count} {kinds}: {codes}.").format(count=len(added), kinds=kind.plural,
@@ -200,7 +210,9 @@ def list_entries(ctx: typer.Context, kind: Kind, include_inactive: bool,
         return
     if not shown:
         if everything:
-            print_error(_("No active {kinds}; add --all to see the {count} inactive one(s).")
+            print_error(ngettext("No active {kinds}; add --all to see the {count} inactive one.",
+                                 "No active {kinds}; add --all to see the {count} inactive "
+                                 "ones.", len(everything))
                         .format(kinds=kind.plural, count=len(everything)))
         else:
             print_error(_("No {kinds} yet. Add one with 'clientreg {command} add CODE --name "
@@ -222,8 +234,8 @@ def _print_entry_table(kind: Kind, documents: list[dict[str, Any]]) -> None:
              "attribute_keys": ", ".join(a["key"] for a in doc.get("attributes") or [])}
             for doc in documents]
     count = render.print_table(rows, columns, titles)
-    print_error(_("{count} {kinds}").format(count=count,
-                                            kinds=kind.label if count == 1 else kind.plural))
+    print_error(ngettext("{count} {kind}", "{count} {kinds}", count).format(
+        count=count, kind=kind.label, kinds=kind.plural))
 
 
 def show_entry(ctx: typer.Context, kind: Kind, code: str, output: EntryFormat) -> None:

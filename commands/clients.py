@@ -9,7 +9,7 @@ import typer
 from clientreg.commands import render
 from clientreg.commands.boundary import print_error, user_errors
 from clientreg.commands.context import open_store
-from clientreg.commands.i18n import _
+from clientreg.commands.i18n import _, ngettext
 
 LIST_COLUMNS = ("identifier", "name", "company_type", "category", "city", "country", "email",
                 "active")
@@ -105,7 +105,7 @@ def _print_client_table(rows: Any) -> None:
     titles = (_("Identifier"), _("Name"), _("Type"), _("Category"), _("City"), _("Country"),
               _("E-mail"), _("Active"))
     count = render.print_table(rows, LIST_COLUMNS, titles)
-    print_error(_("1 client") if count == 1 else _("{count} clients").format(count=count))
+    print_error(ngettext("{count} client", "{count} clients", count).format(count=count))
 
 
 def edit(

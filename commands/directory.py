@@ -1,6 +1,7 @@
 """The directory views: companies (AD009), clients or not, and external users (AD060)."""
 
 import itertools
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -8,7 +9,7 @@ import typer
 from clientreg.commands import render
 from clientreg.commands.boundary import print_error, user_errors
 from clientreg.commands.context import open_store
-from clientreg.commands.i18n import _
+from clientreg.commands.i18n import _, ngettext
 
 COMPANY_COLUMNS = ("identifier", "name", "company_type", "tax_id", "city", "country", "client",
                    "active")
@@ -31,7 +32,7 @@ ShowFormatOption = Annotated[render.ShowFormat, typer.Option(
 
 
 def _print_rows(rows: Any, columns: tuple[str, ...], titles: tuple[str, ...],
-                output: ListFormat, *, nouns: tuple[str, str], empty: str) -> None:
+                output: ListFormat, *, counted: Callable[[int], str], empty: str) -> None:
     if output is ListFormat.JSON:
         render.print_json(list(rows))
         return
@@ -43,7 +44,7 @@ def _print_rows(rows: Any, columns: tuple[str, ...], titles: tuple[str, ...],
         print_error(empty)
         return
     count = render.print_table(itertools.chain([first], rows), columns, titles)
-    print_error(f"{count} {nouns[0] if count == 1 else nouns[1]}")
+    print_error(counted(count))
 
 
 def list_companies(ctx: typer.Context, include_inactive: AllOption = False,
@@ -57,7 +58,8 @@ def list_companies(ctx: typer.Context, include_inactive: AllOption = False,
     with user_errors(), open_store(ctx) as store:
         rows = iter_companies(store, include_inactive=include_inactive, search=search)
         _print_rows(rows, COMPANY_COLUMNS, titles, output,
-                    nouns=(_("company"), _("companies")),
+                    counted=lambda count: ngettext("{count} company", "{count} companies",
+                                                   count).format(count=count),
                     empty=_("No companies match this search.") if search else
                     _("No companies found. Companies are registered with their client "
                       "('clientreg new', 'clientreg import'), or listed under companies: in a "
@@ -93,7 +95,9 @@ def list_users(ctx: typer.Context, include_inactive: AllOption = False,
     with user_errors(), open_store(ctx) as store:
         rows = iter_external_users(store, include_inactive=include_inactive, search=search)
         _print_rows(rows, USER_COLUMNS, titles, output,
-                    nouns=(_("external user"), _("external users")),
+                    counted=lambda count: ngettext("{count} external user",
+                                                   "{count} external users",
+                                                   count).format(count=count),
                     empty=_("No external users match this search.") if search else
                     _("No external users found. They are the contacts of clients: add "
                       "contacts with 'clientreg new' or 'clientreg import'."))

@@ -16,7 +16,7 @@ import typer
 from clientreg.commands.boundary import print_error, user_errors
 from clientreg.commands.clients import CategoryFilter, InactiveFilter, SearchFilter, TypeFilter
 from clientreg.commands.context import open_store
-from clientreg.commands.i18n import _
+from clientreg.commands.i18n import _, ngettext
 from clientreg.commands.outputs import cannot_write, output_file, refuse_clash
 
 
@@ -172,12 +172,17 @@ def export(
                                           search=search, include_inactive=include_inactive)
         write_clients(pending, chosen, catalogue, _counted(documents, counter))
     where = "-" if _to_stdout(output) else str(output)
-    print_error(_("Exported {count} client(s) as {format} to {file}.").format(
+    print_error(ngettext("Exported {count} client as {format} to {file}.",
+                         "Exported {count} clients as {format} to {file}.", counter[0]).format(
         count=counter[0], format=chosen.value, file=where))
     if counter[1] and chosen in _TABLES:
-        print_error(_("Note: {count} of them are inactive; a {format} file has no 'active' "
-                      "column, so they would import as active. YAML and JSON keep the "
-                      "state.").format(count=counter[1], format=chosen.value))
+        print_error(ngettext("Note: {count} of them is inactive; a {format} file has no "
+                             "'active' column, so it would import as active. YAML and JSON "
+                             "keep the state.",
+                             "Note: {count} of them are inactive; a {format} file has no "
+                             "'active' column, so they would import as active. YAML and JSON "
+                             "keep the state.", counter[1]).format(count=counter[1],
+                                                                   format=chosen.value))
 
 
 def template(

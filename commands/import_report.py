@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clientreg.commands.i18n import _
+from clientreg.commands.i18n import N_, _, ngettext, translated
 from clientreg.errors import RowError
 
-_ENTITY_LABELS = {"company_types": "company types", "categories": "categories",
-                  "companies": "companies"}
+if TYPE_CHECKING:
+    from clientreg.schemas.rejects import RejectsFile
+    from clientreg.schemas.report import FileSummary, ImportReport
+
+_ENTITY_LABELS = {"company_types": N_("Company types"), "categories": N_("Categories"),
+                  "companies": N_("Companies")}
+_ACTIONS = {"created": N_("{count} created"), "updated": N_("{count} updated"),
+            "skipped": N_("{count} skipped"), "unchanged": N_("{count} unchanged")}
+_CLIENT_ACTIONS = ("created", "updated", "skipped", "unchanged")
 
 
 def _quoted(value: Any) -> str:
@@ -21,58 +28,74 @@ def problem_line(problem: RowError) -> str:
     """``FILE:ROW: column COL = 'VALUE': MESSAGE [code]``."""
     where = problem.file if problem.row is None else f"{problem.file}:{problem.row}"
     if problem.column is None:
-        return f"{where}: {problem.message} [{problem.code}]"
-    return (f"{where}: " + _("column") + f" {problem.column} = {_quoted(problem.value)}: "
-            f"{problem.message} [{problem.code}]")
+        return _("{where}: {message} [{code}]").format(where=where, message=problem.text,
+                                                     code=problem.code)
+    return _("{where}: column {column} = {value}: {message} [{code}]").format(
+        where=where, column=problem.column, value=_quoted(problem.value), message=problem.text,
+        code=problem.code)
 
 
-def _file_lines(report: Any) -> Iterator[str]:
-    for summary in report.files:
-        notes = []
-        if summary.detected_encoding:
-            notes.append(_("read as {encoding}").format(encoding=summary.detected_encoding))
-        if summary.delimiter and summary.delimiter not in ",\t":
-            notes.append(_("delimiter {delimiter!r}").format(delimiter=summary.delimiter))
-        if summary.sheet:
-            notes.append(_("sheet {sheet!r}").format(sheet=summary.sheet))
-        detail = f" ({', '.join(notes)})" if notes else ""
-        table = summary.format in ("csv", "tsv", "xlsx")
-        if summary.rows == 1:
-            unit = _("row") if table else _("entry")
-        else:
-            unit = _("rows") if table else _("entries")
-        yield f"{summary.file}: {summary.rows:,} {unit}{detail}"
+def _file_line(summary: FileSummary) -> str:
+    notes = []
+    if summary.detected_encoding:
+        notes.append(_("read as {encoding}").format(encoding=summary.detected_encoding))
+    if summary.delimiter and summary.delimiter not in ",\t":
+        notes.append(_("delimiter {delimiter!r}").format(delimiter=summary.delimiter))
+    if summary.sheet:
+        notes.append(_("sheet {sheet!r}").format(sheet=summary.sheet))
+    detail = f" ({', '.join(notes)})" if notes else ""
+    if summary.format in ("csv", "tsv", "xlsx"):
+        line = ngettext("{file}: {count:,} row{detail}", "{file}: {count:,} rows{detail}",
+                        summary.rows)
+    else:
+        line = ngettext("{file}: {count:,} entry{detail}", "{file}: {count:,} entries{detail}",
+                        summary.rows)
+    return line.format(file=summary.file, count=summary.rows, detail=detail)
 
 
-def _counts(report: Any) -> Iterator[str]:
+def _action_counts(counts: Any, actions: Any) -> str:
+    return ", ".join(translated(_ACTIONS[action]).format(count=counts[action])
+                     if action in _ACTIONS else f"{counts[action]} {action}"
+                     for action in actions)
+
+
+def _rejected_lines(report: ImportReport) -> Iterator[str]:
+    problems = ngettext("{count} problem", "{count} problems", len(report.problems)).format(
+        count=len(report.problems))
+    if report.rejected:
+        checked = sum(report.count(action) for action in _CLIENT_ACTIONS) + report.rejected
+        clients = ngettext("{rejected} of {count} client", "{rejected} of {count} clients",
+                           checked).format(rejected=report.rejected, count=checked)
+        yield _("Rejected: {problems} in {clients}; nothing was written ({seconds:.2f} s)."
+                ).format(problems=problems, clients=clients, seconds=report.seconds)
+    else:
+        yield _("Rejected: {problems}; nothing was written ({seconds:.2f} s).").format(
+            problems=problems, seconds=report.seconds)
+    if report.truncated:
+        yield _("Stopped at {count} problems (--max-errors); there may be more.").format(
+            count=len(report.problems))
+
+
+def _counts(report: ImportReport) -> Iterator[str]:
     if not report.ok:
-        checked = sum(report.count(a) for a in ("created", "updated", "skipped", "unchanged"))
-        if report.rejected:
-            yield _("Rejected: {problems} problem(s) in {rejected} of {clients} client(s); "
-                    "nothing was written ({seconds:.2f} s).").format(
-                problems=len(report.problems), rejected=report.rejected,
-                clients=checked + report.rejected, seconds=report.seconds)
-        else:
-            yield _("Rejected: {problems} problem(s); nothing was written ({seconds:.2f} s)."
-                    ).format(problems=len(report.problems), seconds=report.seconds)
-        if report.truncated:
-            yield _("Stopped at {count} problems (--max-errors); there may be more.").format(
-                count=len(report.problems))
+        yield from _rejected_lines(report)
         return
     for entity, label in _ENTITY_LABELS.items():
         counts = report.counts[entity]
         if counts:
-            parts = [f"{n} {_(action)}" for action, n in counts.items() if n]
-            yield f"{_(label).capitalize()}: {', '.join(parts)}"
-    clients = ", ".join(f"{report.count(action)} {_(action)}" for action in (
-        "created", "updated", "skipped", "unchanged"))
+            done = [action for action, n in counts.items() if n]
+            yield _("{entity}: {counts}").format(entity=translated(label),
+                                                 counts=_action_counts(counts, done))
+    clients = _action_counts({action: report.count(action) for action in _CLIENT_ACTIONS},
+                             _CLIENT_ACTIONS)
     yield _("Clients: {counts}, {rejected} rejected ({seconds:.2f} s)").format(
         counts=clients, rejected=report.rejected, seconds=report.seconds)
 
 
-def summary_lines(report: Any, rejects: Any = None) -> Iterator[str]:
+def summary_lines(report: ImportReport, rejects: RejectsFile | None = None) -> Iterator[str]:
     """What was read, what was (or would have been) done, and whether anything was written."""
-    yield from _file_lines(report)
+    for summary in report.files:
+        yield _file_line(summary)
     yield from _counts(report)
     if report.ok and report.dry_run:
         yield _("dry run: nothing was written.")
@@ -87,7 +110,7 @@ def summary_lines(report: Any, rejects: Any = None) -> Iterator[str]:
                 file=name, path=rejects.path, format=rejects.format.upper())
 
 
-def text_lines(report: Any, rejects: Any = None) -> Iterator[str]:
+def text_lines(report: ImportReport, rejects: RejectsFile | None = None) -> Iterator[str]:
     for problem in report.problems:
         yield problem_line(problem)
     yield from summary_lines(report, rejects)
@@ -101,14 +124,15 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(report: Any) -> Iterator[str]:
+def annotations(report: ImportReport) -> Iterator[str]:
     """``::error file=F,line=N,title=CODE::column COL: MESSAGE`` for each problem."""
     for problem in report.problems:
         props = [f"file={_escape_property(problem.file)}"]
         if problem.row is not None:
             props.append(f"line={problem.row}")
         props.append(f"title={_escape_property(problem.code)}")
-        message = problem.message
+        message = problem.text
         if problem.column is not None:
-            message = f"column {problem.column}: {message}"
+            message = _("column {column}: {message}").format(column=problem.column,
+                                                             message=message)
         yield f"::error {','.join(props)}::{_escape_data(message)}"

@@ -28,16 +28,19 @@ def check_seed_file(path: Path) -> None:
     _parse(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise UnreadableInput(f"the folder of {path} does not exist", field="--save-as",
-                              value=str(path), code="unwritable-file")
+        raise UnreadableInput("unwritable-file/no-folder", field="--save-as", value=str(path),
+                              path=path)
     from clientreg.commands.outputs import OutputFile
 
     try:  # a real attempt, which a read-only file system refuses even to root
         OutputFile.open(path).discard()
     except OSError as exc:
-        raise UnreadableInput(f"{path} cannot be written: {exc.strerror or exc}",
-                              field="--save-as", value=str(path),
-                              code="unwritable-file") from None
+        raise _unwritable(path, exc) from None
+
+
+def _unwritable(path: Path, exc: OSError) -> UnreadableInput:
+    return UnreadableInput("unwritable-file", field="--save-as", value=str(path), path=path,
+                           detail=exc.strerror or str(exc))
 
 
 def append_client(path: Path, document: dict[str, Any]) -> None:
@@ -59,16 +62,16 @@ def _parse(path: Path) -> tuple[str, Any]:
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UnreadableInput(f"{path} cannot be read as a YAML seed file: {exc}",
-                              field="--save-as", value=str(path)) from None
+        raise UnreadableInput("unreadable-file/seed-file", field="--save-as", value=str(path),
+                              path=path, detail=str(exc)) from None
     if root is not None and not isinstance(root, yaml.MappingNode):
-        raise UnreadableInput(f"{path} is not a seed document (a mapping with a clients: list)",
-                              field="--save-as", value=str(path))
+        raise UnreadableInput("unreadable-file/not-a-seed-document", field="--save-as",
+                              value=str(path), path=path)
     clients = _clients_node(root)
     if clients is not None and not isinstance(clients, yaml.SequenceNode) and not (
             isinstance(clients, yaml.ScalarNode) and clients.tag.endswith(":null")):
-        raise UnreadableInput(f"{path}: clients: is not a list", field="--save-as",
-                              value=str(path))
+        raise UnreadableInput("unreadable-file/clients-not-a-list", field="--save-as",
+                              value=str(path), path=path)
     return text, root
 
 
@@ -139,6 +142,4 @@ def _write_atomically(path: Path, text: str) -> None:
         with output_file(path) as pending:
             pending.stream.write(text.encode("utf-8"))
     except OSError as exc:
-        raise UnreadableInput(f"{path} cannot be written: {exc.strerror or exc}",
-                              field="--save-as", value=str(path),
-                              code="unwritable-file") from None
+        raise _unwritable(path, exc) from None

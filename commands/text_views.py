@@ -4,13 +4,14 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from clientreg.commands.i18n import _
+from clientreg.commands.i18n import N_, _, translated
 
 # Labels of the company fields, in the order a record shows them.
 FIELD_LABELS = (
-    ("trade_name", "Trade name"), ("tax_id", "Tax id"), ("email", "E-mail"), ("phone", "Phone"),
-    ("website", "Website"), ("street", "Street"), ("city", "City"), ("region", "Region"),
-    ("postal_code", "Postal code"), ("country", "Country"),
+    ("trade_name", N_("Trade name")), ("tax_id", N_("Tax id")), ("email", N_("E-mail")),
+    ("phone", N_("Phone")), ("website", N_("Website")), ("street", N_("Street")),
+    ("city", N_("City")), ("region", N_("Region")), ("postal_code", N_("Postal code")),
+    ("country", N_("Country")),
 )  # fmt: skip
 
 
@@ -75,7 +76,7 @@ def print_client(document: dict[str, Any], catalogue: Any) -> None:
     print_fields([
         (_("Company type"), _entry_label(document["company_type"], catalogue.types)),
         (_("Category"), _entry_label(document["category"], catalogue.categories)),
-        *((_(label), document.get(name)) for name, label in FIELD_LABELS),
+        *((translated(label), document.get(name)) for name, label in FIELD_LABELS),
         (_("Registered"), document.get("created_at")),
         (_("Last changed"), document.get("updated_at")),
     ])
@@ -149,7 +150,7 @@ def print_company(document: dict[str, Any], catalogue: Any) -> None:
         (_("Company type"), _entry_label(document["company_type"], catalogue.types)),
         (_("Client"), _entry_label(document.get("category"), catalogue.categories)
          if document.get("client") else _("no")),
-        *((_(label), document.get(name)) for name, label in FIELD_LABELS),
+        *((translated(label), document.get(name)) for name, label in FIELD_LABELS),
         (_("Created"), document.get("created_at")),
         (_("Last changed"), document.get("updated_at")),
     ])

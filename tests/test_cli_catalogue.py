@@ -25,7 +25,7 @@ def test_add_a_company_type_with_options_and_attributes(cli, store):
                  "--attribute", "employees:number:min=0:decimals=0:label=Number of employees",
                  "--attribute", "size:list:required:values=small|large:label=Size: rough")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() == "Added company type LEGAL with 2 attribute(s)."
+    assert result.stdout.strip() == "Added company type LEGAL with 2 attributes."
     assert describe_entry(Catalogue.load(store).types["LEGAL"]) == {
         "code": "LEGAL", "name": "Legal entity", "id_mask": "CLI-{seq:05}",
         "allow_id_change": True, "attributes": [
@@ -78,7 +78,7 @@ def test_add_from_a_file_of_one_entry_or_a_list(cli, store, tmp_path):
         {"code": "SME", "name": "Small company", "parent": "LEGAL",
          "attributes": [{"key": "employees", "type": "number"}]}]))
     assert cli("company-type", "add", "--file", str(one)).stdout.strip() == \
-        "Added company type PERSON with 0 attribute(s)."
+        "Added company type PERSON with 0 attributes."
     result = cli("company-type", "add", "--file", str(many))
     assert result.stdout.strip() == "Added 2 company types: LEGAL, SME."
     assert sorted(Catalogue.load(store).types) == ["LEGAL", "PERSON", "SME"]

@@ -67,7 +67,7 @@ def test_csv_has_one_row_per_contact_with_the_client_repeated(clients, cli, tmp_
     target = tmp_path / "out.csv"
     result = cli("export", "-o", str(target))
     assert result.exit_code == 0, result.output
-    assert "Exported 3 client(s) as csv" in result.stderr
+    assert "Exported 3 clients as csv" in result.stderr
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # so Excel reads the accents as UTF-8
     assert b"\r\n" in raw
@@ -176,7 +176,7 @@ def test_a_table_export_says_inactive_clients_lose_their_state(clients, cli, tmp
     set_client_active(clients, "C-2", False, source="test")
     result = cli("export", "--all", "-o", str(tmp_path / "all.csv"))
     assert result.exit_code == 0
-    assert "1 of them are inactive" in result.stderr
+    assert "1 of them is inactive" in result.stderr
     assert "inactive" not in cli("export", "-o", str(tmp_path / "active.csv")).stderr
 
 

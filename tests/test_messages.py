@@ -23,7 +23,7 @@ KEYWORDS = {"_": None, "N_": None, "Nn_": (1, 2), "ngettext": (1, 2)}
 TRANSLATING = ("_", "N_", "Nn_", "ngettext")
 PRINTING = ("echo", "secho", "print", "print_error", "BadParameter")
 # Arguments that hold where the problem is, the value itself and its code, not text to read.
-DATA_PARAMETERS = ("field", "value", "code")
+DATA_PARAMETERS = ("field", "value", "code", "param_hint")
 # The core's fallback for errors still written out in English is not a template.
 TABLE = {key: template for key, template in MESSAGES.items()
          if key != getattr(errors, "_LEGACY", None)}
@@ -92,13 +92,26 @@ def _attribute_of(node: ast.Call, owner: str) -> bool:
             and node.func.value.id in (owner, "cls"))
 
 
-def built_text(node: ast.AST) -> bool:
-    """An f-string, or ``.format`` on a literal (or an f-string) that ``_()`` did not wrap."""
+def has_words(node: ast.AST) -> bool:
+    """Whether the literal text of a string or f-string holds letters, outside its fields."""
     if isinstance(node, ast.JoinedStr):
-        return True
+        text = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = "".join(lit for lit, *_rest in string.Formatter().parse(node.value))
+    else:
+        return False
+    return any(char.isalpha() for char in text)
+
+
+def built_text(node: ast.AST) -> bool:
+    """Words put together with an f-string, or ``.format`` on a literal ``_()`` did not wrap.
+
+    A layout without words (``f"  {line}"``) has nothing to translate.
+    """
+    if isinstance(node, ast.JoinedStr):
+        return has_words(node)
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "format"
-            and isinstance(node.func.value, ast.Constant | ast.JoinedStr))
+            and node.func.attr == "format" and has_words(node.func.value))
 
 
 def arguments(node: ast.Call) -> list[ast.AST]:
