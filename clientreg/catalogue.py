@@ -25,6 +25,7 @@ from clientreg.errors import (
 from clientreg.model import Category, CompanyType
 from clientreg.storage import Store, Work, unit_of_work
 from clientreg.storage import catalogue_sql as sql
+from clientreg.storage.schema import HistoryRow
 
 # The errors that name the kind of entry, built from literal keys of the message table.
 _ERRORS: dict[str, dict[str, Callable[..., ClientregError]]] = {
@@ -205,7 +206,8 @@ def add_entry(store: Store, kind: str, raw: dict[str, Any], *, source: str,
         changes = {k: {"old": None, "new": v} for k, v in row.items() if v is not None}
         if definitions:
             changes["attributes"] = {"old": None, "new": [d.as_dict() for d in definitions]}
-        sql.insert_history(conn, [(kind, row["code"], "created", _dumps(changes), source, stamp)])
+        sql.insert_history(conn, [HistoryRow(kind, row["code"], "created", _dumps(changes),
+                                             source, stamp)])
         return row["code"]
 
 
@@ -238,7 +240,8 @@ def edit_entry(store: Store, kind: str, code: str, raw: dict[str, Any], *, sourc
         stamp = now()
         plain = {k: row[k] for k in changes if k != "attributes"}
         sql.update_entry(conn, kind, current.id, {**plain, "updated_at": stamp})
-        sql.insert_history(conn, [(kind, current.code, "edited", _dumps(changes), source, stamp)])
+        sql.insert_history(conn, [HistoryRow(kind, current.code, "edited", _dumps(changes),
+                                             source, stamp)])
         return True
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from clientreg.attributes import AttributeDef
 from clientreg.model import Category, CompanyType
+from clientreg.storage.schema import HistoryRow
 
 _TABLES = {"company_type": ("company_types", "company_type_id"),
            "category": ("categories", "category_id")}
@@ -114,8 +116,7 @@ def next_sequence(conn: sqlite3.Connection, type_id: int) -> int:
                             [type_id]).fetchone()[0])
 
 
-def insert_history(conn: sqlite3.Connection, rows: list[tuple[str, ...]]) -> None:
-    """History rows: (entity, entity_key, action, changes JSON, source, at)."""
+def insert_history(conn: sqlite3.Connection, rows: Iterable[HistoryRow]) -> None:
     conn.executemany(
         "INSERT INTO history (entity, entity_key, action, changes, source, at) "
         "VALUES (?, ?, ?, ?, ?, ?)",

@@ -37,7 +37,3 @@ def set_default(conn: sqlite3.Connection, client_id: int, user_id: int, default:
     conn.execute("UPDATE client_contacts SET is_default = ? WHERE client_id = ? "
                  "AND external_user_id = ?", [int(default), client_id, user_id])
 
-
-def set_company_active(conn: sqlite3.Connection, company_id: int, active: bool,
-                       stamp: str) -> None:
-    _update(conn, "companies", company_id, {"active": int(active)}, stamp)

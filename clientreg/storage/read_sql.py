@@ -163,6 +163,3 @@ def external_user(conn: sqlite3.Connection, email_key: str) -> dict[str, Any] | 
     row["clients"] = [identifier for (identifier,) in cursor.fetchall()]
     return row
 
-
-def count_rows(conn: sqlite3.Connection, table: str) -> int:
-    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import NamedTuple
 
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "clientreg"
 migrations = Migrations(MIGRATION_SET)
+
+class HistoryRow(NamedTuple):
+    """One row of the history table: what changed (``changes``, JSON), when, and from where."""
+
+    entity: str
+    entity_key: str
+    action: str
+    changes: str
+    source: str
+    at: str
+
 
 # Tables are written as SQL so that the UNIQUE, CHECK and FOREIGN KEY constraints live in the
 # schema itself, where any other program writing to the file meets them too.
@@ -148,8 +160,9 @@ END;
 INSERT INTO companies_fts(companies_fts) VALUES ('rebuild');
 """
 
-# What a dry run (Store.rehearsal) does inside its transaction: the search index is derived
-# data that no constraint checks, so its triggers are dropped, and the rollback restores them.
+# What a dry run (a unit of work with dry_run) does inside its transaction: the search index is
+# derived data that no constraint checks, so its triggers are dropped, and the rollback restores
+# them.
 REHEARSAL = tuple(f"DROP TRIGGER IF EXISTS companies_fts_{event}"
                   for event in ("insert", "delete", "update"))
 
