@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from clientreg.attributes import AttributeDef
 
@@ -128,12 +128,20 @@ class Outcome:
     changes: dict[str, Any] = field(default_factory=dict)
 
 
+class Problem(NamedTuple):
+    """A problem of a batch, with the ``origin`` of the draft it was found in."""
+
+    origin: Any
+    error: Any
+    """A ClientregError, or what the draft's reader found (ClientDraft.problems)."""
+
+
 @dataclass
 class BatchReport:
     """What a batch of registrations did, or why it wrote nothing."""
 
     outcomes: list[Outcome] = field(default_factory=list)
-    problems: list[tuple[Any, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     written: bool = False
     stopped_early: bool = False
     """The problems reached the batch's limit before every draft was checked."""
