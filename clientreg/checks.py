@@ -7,19 +7,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clientreg import attributes as attrs
-from clientreg import rules
+from clientreg import fields, rules
 from clientreg.catalogue import Catalogue, inactive_error, mask_sequence
 from clientreg.errors import ClientregError, Conflict, InvalidValue, Rejected, shown
 from clientreg.model import (
     COMPANY_FIELDS,
+    CONTACT_FIELDS,
     Category,
     ClientDraft,
     CompanyType,
     ContactDraft,
     Step,
 )
-
-CONTACT_NAME_MAX = rules.NAME_MAX
 
 
 def step_plan(
@@ -55,6 +54,20 @@ class CheckedContact:
 
 
 @dataclass
+class CheckedCompany:
+    """A company's values, normalised and valid on their own; the database is next."""
+
+    origin: Any
+    company_type: CompanyType
+    values: dict[str, Any]
+    """The company's columns by name (``identifier`` None where the mask generates it), and
+    ``attributes``."""
+    identifier_given: bool = True
+    inactive: list[ClientregError] = field(default_factory=list)
+    """An inactive type: refused for a new company, not for one that already has it."""
+
+
+@dataclass
 class CheckedClient:
     """A draft whose values are normalised and valid on their own; the database is next."""
 
@@ -62,14 +75,17 @@ class CheckedClient:
     category: Category
     client_attributes: dict[str, str]
     contacts: list[CheckedContact]
-    company_type: CompanyType | None = None
-    company: dict[str, Any] | None = None
+    company: CheckedCompany | None = None
+    """The new or updated company; None for a client registered from an existing company."""
     from_company: str | None = None
-    identifier_given: bool = True
     steps: tuple[Step, ...] = field(default=())
     inactive: list[ClientregError] = field(default_factory=list)
     """An inactive type or category: refused for a new registration, not for a client that
     already has it (skip or update of a re-imported export)."""
+
+    @property
+    def company_type(self) -> CompanyType | None:
+        return self.company.company_type if self.company is not None else None
 
 
 class Problems:
@@ -95,53 +111,74 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
                                 allow_inactive=True)
     from_company = problems.attempt(rules.clean_text, draft.from_company, field="from_company",
                                     max_length=rules.IDENTIFIER_MAX)
-    company_type = company = None
-    identifier_given = True
+    company_type = values = None
     if from_company is not None:
         _reject_company_fields(draft, problems)
     else:
         company_type = problems.attempt(catalogue.active, "company_type", draft.company_type,
                                         field="company_type", allow_inactive=True)
-        company = check_company(draft, company_type, problems)
-        identifier_given = company.get("identifier") is not None
+        values = check_company(draft, company_type, problems)
     steps = step_plan(company_type, category, from_company=from_company is not None)
     client_attributes = _check_attributes(
         category, draft.client_attributes, "client_attr", problems)
     contacts: list[CheckedContact] = []
     if Step.CONTACTS in steps:
-        country = company.get("country") if company else None
+        country = values.get("country") if values else None
         contacts = _check_contacts(draft.contacts, country, problems)
     elif draft.contacts:
-        problems.found.append(InvalidValue(
-            "a client registered from an existing company takes no contacts here; add them "
-            "with 'clientreg edit' afterwards", field="contacts", value=len(draft.contacts),
-            code="unexpected-value"))
-    inactive = [
-        inactive_error(kind, entry, value=entry.code, field=kind)
-        for kind, entry in (("company_type", company_type), ("category", category))
-        if entry is not None and not entry.active
-    ]
+        problems.found.append(InvalidValue("unexpected-value/contacts-of-existing-company",
+                                           field="contacts", value=len(draft.contacts)))
+    type_inactive = _inactive("company_type", company_type)
+    category_inactive = _inactive("category", category)
     if problems.found:
-        raise Rejected(problems.found + inactive)
+        raise Rejected(problems.found + type_inactive + category_inactive)
+    company = None
+    if values is not None:
+        assert company_type is not None  # a type that failed its check is in the problems
+        company = CheckedCompany(origin=draft.origin, company_type=company_type, values=values,
+                                 identifier_given=values["identifier"] is not None,
+                                 inactive=type_inactive)
     return CheckedClient(
         origin=draft.origin, category=category, client_attributes=client_attributes,
-        contacts=contacts, company_type=company_type, company=company,
-        from_company=from_company, identifier_given=identifier_given, steps=steps,
-        inactive=inactive,
+        contacts=contacts, company=company, from_company=from_company, steps=steps,
+        inactive=type_inactive + category_inactive,
     )
+
+
+def _inactive(kind: str, entry: CompanyType | Category | None) -> list[ClientregError]:
+    if entry is None or entry.active:
+        return []
+    return [inactive_error(kind, entry, value=entry.code, field=kind)]
+
+
+def check_lone_company(draft: ClientDraft, catalogue: Catalogue) -> CheckedCompany:
+    """A company registered on its own, not as a client; raises Rejected listing every problem.
+
+    Its type must be active; a draft that gives client parts (category, contacts, client
+    attributes, from_company) belongs under clients instead.
+    """
+    problems = Problems()
+    company_type = problems.attempt(catalogue.active, "company_type", draft.company_type,
+                                    field="company_type")
+    values = check_company(draft, company_type, problems)
+    if draft.from_company or draft.category or draft.contacts or draft.client_attributes:
+        problems.found.append(InvalidValue("unexpected-value/client-part-of-company",
+                                           field="category", value=draft.category))
+    if problems.found:
+        raise Rejected(problems.found)
+    return CheckedCompany(origin=draft.origin, company_type=company_type, values=values,
+                          identifier_given=values["identifier"] is not None)
 
 
 def _reject_company_fields(draft: ClientDraft, problems: Problems) -> None:
     for name in ("identifier", "name", "company_type", *COMPANY_FIELDS):
         value = getattr(draft, name)
         if value is not None and str(value).strip():
-            problems.found.append(InvalidValue(
-                "is not used with from_company: the existing company keeps its own data",
-                field=name, value=value, code="unexpected-value"))
+            problems.found.append(InvalidValue("unexpected-value/with-from-company",
+                                               field=name, value=value))
     if draft.company_attributes:
-        problems.found.append(InvalidValue(
-            "is not used with from_company: the existing company keeps its own data",
-            field="company_attr", value=draft.company_attributes, code="unexpected-value"))
+        problems.found.append(InvalidValue("unexpected-value/with-from-company",
+                                           field="company_attr", value=draft.company_attributes))
 
 
 def check_identifier(value: object, company_type: CompanyType | None) -> str | None:
@@ -154,39 +191,31 @@ def check_identifier(value: object, company_type: CompanyType | None) -> str | N
     if text is None:
         if company_type is not None and company_type.id_mask:
             return None
-        raise InvalidValue("is required", field="identifier", value=value, code="missing-value")
+        raise InvalidValue("missing-value", field="identifier", value=value)
     text = rules.identifier(text)
     if (company_type is not None and company_type.id_mask and not company_type.allow_id_change
             and mask_sequence(company_type.id_mask, text) is None):
-        raise Conflict(
-            f"company type {company_type.code} generates identifiers from its mask "
-            f"{company_type.id_mask} and does not allow typing another; leave it blank",
-            field="identifier", value=value, code="identifier-locked")
+        raise Conflict("identifier-locked", field="identifier", value=value,
+                       type_code=company_type.code, mask=company_type.id_mask)
     return text
 
 
 def check_company(
     draft: ClientDraft, company_type: CompanyType | None, problems: Problems
 ) -> dict[str, Any]:
+    """A company's values by column, each read by its field's rule; problems go to ``problems``.
+
+    The country comes first: the phone and the tax id are read with it.
+    """
     attempt = problems.attempt
-    country = attempt(rules.country, draft.country)
+    country = attempt(fields.company_field("country").check, draft.country)
     company: dict[str, Any] = {
         "identifier": attempt(check_identifier, draft.identifier, company_type),
-        "name": attempt(rules.required_text, draft.name, field="name"),
-        "trade_name": attempt(rules.clean_text, draft.trade_name, field="trade_name"),
-        "tax_id": attempt(rules.tax_id, draft.tax_id, country=country),
-        "email": attempt(rules.email, draft.email),
-        "phone": attempt(rules.phone, draft.phone, country=country),
-        "website": attempt(rules.website, draft.website),
-        "street": attempt(rules.clean_text, draft.street, field="street"),
-        "city": attempt(rules.clean_text, draft.city, field="city",
-                        max_length=rules.SHORT_TEXT_MAX),
-        "region": attempt(rules.clean_text, draft.region, field="region",
-                          max_length=rules.SHORT_TEXT_MAX),
-        "postal_code": attempt(rules.clean_text, draft.postal_code, field="postal_code",
-                               max_length=rules.POSTAL_CODE_MAX),
-        "country": country,
+        "name": attempt(fields.NAME.check, draft.name),
     }
+    for rule in fields.COMPANY_FIELDS:
+        company[rule.name] = (country if rule.name == "country" else
+                              attempt(rule.check, getattr(draft, rule.name), country=country))
     company["attributes"] = _check_attributes(
         company_type, draft.company_attributes, "company_attr", problems)
     return company
@@ -206,28 +235,16 @@ def _check_attributes(
 def check_contact(contact: ContactDraft, *, country: str | None, index: int) -> CheckedContact:
     """One contact: a name, an e-mail (the external user's login) and optional details."""
     problems = Problems()
-    attempt = problems.attempt
-    email = attempt(rules.email, contact.email)
-    if email is None and not problems.found:
-        problems.found.append(InvalidValue(
-            "is required: the e-mail is the contact's login as an external user",
-            field="email", value=contact.email, code="missing-value"))
-    checked = CheckedContact(
-        index=index,
-        name=attempt(rules.required_text, contact.name, field="name", max_length=CONTACT_NAME_MAX),
-        email=email or "",
-        email_key=rules.email_key(email) if email else "",
-        phone=attempt(rules.phone, contact.phone, country=country),
-        position=attempt(rules.clean_text, contact.position, field="position",
-                         max_length=rules.SHORT_TEXT_MAX),
-        department=attempt(rules.clean_text, contact.department, field="department",
-                           max_length=rules.SHORT_TEXT_MAX),
-        language=attempt(rules.language, contact.language),
-        default=bool(attempt(rules.flag, contact.default, field="default")),
-    )
+    # The e-mail first: it names the contact in every other problem's report.
+    names = ("email", *(name for name in CONTACT_FIELDS if name != "email"))
+    values = {name: problems.attempt(fields.contact_field(name).check,
+                                     getattr(contact, name), country=country)
+              for name in names}
     if problems.found:
         raise Rejected([p.located(f"contacts[{index}]") for p in problems.found])
-    return checked
+    email = values.pop("email")
+    return CheckedContact(index=index, email=email, email_key=rules.email_key(email),
+                          **{**values, "default": bool(values["default"])})
 
 
 def _check_contacts(
@@ -241,14 +258,14 @@ def _check_contacts(
             continue
         if result.email_key in seen:
             problems.found.append(InvalidValue(
-                f"is given twice for this client (also contact {seen[result.email_key] + 1})",
-                field=f"contacts[{index}].email", value=result.email, code="duplicate-contact"))
+                "duplicate-contact", field=f"contacts[{index}].email", value=result.email,
+                other=seen[result.email_key] + 1))
             continue
         seen[result.email_key] = index
         checked.append(result)
     defaults = [c for c in checked if c.default]
     for extra in defaults[1:]:
         problems.found.append(InvalidValue(
-            f"only one default contact per company ({shown(defaults[0].email)} already is)",
-            field=f"contacts[{extra.index}].default", value=True, code="two-default-contacts"))
+            "two-default-contacts", field=f"contacts[{extra.index}].default", value=True,
+            email=shown(defaults[0].email)))
     return checked

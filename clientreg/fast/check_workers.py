@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -112,7 +112,7 @@ def check_chunk(chunk: Chunk, catalogue: Catalogue) -> list[Checked]:
 
 
 def checked_chunks(chunks: Iterable[Chunk], catalogue: Catalogue, *,
-                   workers: int | None = None) -> Iterator[list[Checked]]:
+                   workers: int | None = None) -> Generator[list[Checked], None, None]:
     """The results of each chunk, in input order; chunks after the first go to workers."""
     chunks = iter(chunks)
     workers = worker_count() if workers is None else workers
@@ -222,8 +222,8 @@ def _check_in_worker(chunk: Chunk) -> list[Any]:
     for _, _, result in results:
         if isinstance(result, CheckedClient):
             result.category = result.category.code  # type: ignore[assignment]
-            if result.company_type is not None:
-                result.company_type = result.company_type.code  # type: ignore[assignment]
+            if result.company is not None:
+                result.company.company_type = result.company.company_type.code  # type: ignore[assignment]
     return results
 
 
@@ -232,6 +232,6 @@ def _restore(results: list[Any], catalogue: Catalogue) -> list[Checked]:
     for _, _, result in results:
         if isinstance(result, CheckedClient):
             result.category = catalogue.categories[result.category]  # type: ignore[index]
-            if result.company_type is not None:
-                result.company_type = catalogue.types[result.company_type]  # type: ignore[index]
+            if result.company is not None:
+                result.company.company_type = catalogue.types[result.company.company_type]  # type: ignore[index]
     return results

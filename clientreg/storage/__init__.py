@@ -205,13 +205,11 @@ def _undo(conn: sqlite3.Connection, *statements: str) -> None:
 
 def _still_open(conn: sqlite3.Connection, path: Path) -> None:
     if not conn.in_transaction:
-        raise StorageError(f"the database {path} ended the transaction after an error; nothing "
-                           "was written", value=str(path))
+        raise StorageError("storage/transaction-ended", value=str(path), path=path)
 
 
 def read_only_error(path: Path) -> StorageError:
-    return StorageError(f"the database {path} is read-only; nothing was written",
-                        value=str(path), code="read-only")
+    return StorageError("read-only", value=str(path), path=path)
 
 
 @contextlib.contextmanager
@@ -221,8 +219,7 @@ def translate_errors(path: Path) -> Iterator[None]:
         yield
     except sqlite3.IntegrityError as exc:
         # The schema's own constraints are the last line: Python checks should have caught it.
-        raise Conflict(f"the database refused the change ({exc}); nothing was written",
-                       code="constraint") from None
+        raise Conflict("constraint", detail=str(exc)) from None
     except sqlite3.OperationalError as exc:
         text = str(exc)
         kind = getattr(exc, "sqlite_errorname", "")
@@ -231,14 +228,12 @@ def translate_errors(path: Path) -> Iterator[None]:
         if kind.startswith("SQLITE_READONLY"):
             raise read_only_error(path) from None
         if "locked" in text or "busy" in text:
-            raise DatabaseBusy(
-                f"the database {path} is busy (another clientreg is writing to it) and stayed "
-                f"locked for {BUSY_TIMEOUT_SECONDS:g} s; nothing was written, try again",
-                value=str(path),
-            ) from None
-        raise StorageError(f"the database {path} cannot be used: {text}", value=str(path)) from None
+            raise DatabaseBusy("database-busy", value=str(path), path=path,
+                               seconds=f"{BUSY_TIMEOUT_SECONDS:g}") from None
+        raise StorageError("storage/unusable", value=str(path), path=path, detail=text) from None
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"the database {path} cannot be used: {exc}", value=str(path)) from None
+        raise StorageError("storage/unusable", value=str(path), path=path,
+                           detail=str(exc)) from None
 
 
 def _full_disk(path: Path) -> StorageError:
@@ -249,10 +244,8 @@ def _full_disk(path: Path) -> StorageError:
         here, there = os.statvfs(path.parent), os.statvfs(temporary)
         if (os.stat(path.parent).st_dev != os.stat(temporary).st_dev
                 and there.f_bavail * there.f_frsize < here.f_bavail * here.f_frsize):
-            return StorageError(f"the disk holding temporary files ({temporary}) is full; "
-                                "nothing was written", value=temporary, code="disk-full")
-    return StorageError(f"the disk holding {path} is full; nothing was written",
-                        value=str(path), code="disk-full")
+            return StorageError("disk-full/temporary", value=temporary, folder=temporary)
+    return StorageError("disk-full", value=str(path), path=path)
 
 
 def temporary_folder() -> str:
@@ -266,17 +259,17 @@ def temporary_folder() -> str:
 
 def _check_file(path: Path) -> None:
     if path.is_dir():
-        raise StorageError(f"{path} is a folder, not a database file", value=str(path))
+        raise StorageError("storage/folder", value=str(path), path=path)
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
         with path.open("rb") as handle:
             header = handle.read(len(_SQLITE_MAGIC))
     except OSError as exc:
-        raise StorageError(f"cannot read {path}: {exc.strerror}", value=str(path)) from None
+        raise StorageError("storage/unreadable", value=str(path), path=path,
+                           detail=exc.strerror) from None
     if header != _SQLITE_MAGIC:
-        raise StorageError(f"{path} is not a SQLite database; clientreg leaves it untouched",
-                           value=str(path))
+        raise StorageError("storage/not-sqlite", value=str(path), path=path)
 
 
 def _applied_names(conn: sqlite3.Connection) -> set[str] | None:
@@ -344,15 +337,15 @@ def _create(path: Path) -> None:
             with contextlib.suppress(FileExistsError):
                 folder.mkdir(mode=FOLDER_MODE)
     except OSError as exc:
-        raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}",
-                           value=str(path)) from None
+        raise StorageError("storage/create-folder", value=str(path), folder=path.parent,
+                           detail=exc.strerror) from None
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     except FileExistsError:
         pass
     except OSError as exc:
-        raise StorageError(f"cannot create the database {path}: {exc.strerror}",
-                           value=str(path)) from None
+        raise StorageError("storage/create-file", value=str(path), path=path,
+                           detail=exc.strerror) from None
 
 
 def _open_read_only(path: Path) -> Store:
@@ -391,10 +384,7 @@ def _prepare(store: Store) -> None:
     _check_applied(store.path, applied)
     if store.read_only:
         if not applied or migrations.pending(store.db):
-            raise StorageError(
-                f"the database {store.path} is read-only and needs an upgrade to this version of "
-                "clientreg before it can be read; open it once where it can be written",
-                value=str(store.path), code="read-only")
+            raise StorageError("read-only/needs-upgrade", value=str(store.path), path=store.path)
         return
     if not applied or migrations.pending(store.db):
         conn.execute("PRAGMA journal_mode = WAL")
@@ -416,12 +406,11 @@ def _prepare(store: Store) -> None:
 
 def _check_applied(path: Path, applied: set[str] | None) -> None:
     if applied is None:
-        raise StorageError(f"{path} is a SQLite database of another program, not clientreg's; "
-                           "clientreg leaves it untouched", value=str(path))
+        raise StorageError("storage/other-program", value=str(path), path=path)
     newer = applied - KNOWN_MIGRATIONS
     if newer:
-        raise StorageError(f"{path} was written by a newer version of clientreg "
-                           f"(schema {max(newer)}); upgrade clientreg to use it", value=str(path))
+        raise StorageError("storage/newer-schema", value=str(path), path=path,
+                           schema=max(newer))
 
 
 def _backup(store: Store, version: str) -> Path:
