@@ -46,7 +46,7 @@ def apply_settings(draft: ClientDraft, settings: dict[str, str]) -> ClientDraft:
         elif name.startswith("client_attr."):
             draft.client_attributes[name.removeprefix("client_attr.")] = value
         else:
-            problems.append(InvalidValue("unknown-field", field=name, value=value,
+            problems.append(InvalidValue("unknown-field/setting", field=name, value=value,
                                          fields=", ".join(_SETTABLE)))
     if problems:
         raise Rejected(problems)

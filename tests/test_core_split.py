@@ -11,7 +11,8 @@ import clientreg
 from clientreg.catalogue import Catalogue
 from clientreg.checks import CheckedCompany, check_client, check_lone_company
 from clientreg.companies import register_companies
-from clientreg.errors import Rejected
+from clientreg.editing import edit_client, set_client_active
+from clientreg.errors import NotFound, Rejected
 from clientreg.model import Action, ClientDraft, ContactDraft, OnConflict
 from clientreg.records import client_data
 from clientreg.registration import register, register_many
@@ -118,3 +119,21 @@ def test_an_update_moves_the_default_and_keeps_the_contacts_left_out(catalogue):
     assert list(contacts) == ["ana@acme.example", "juan@acme.example", "pepa@acme.example"]
     assert [bool(c.get("default")) for c in contacts.values()] == [False, True, False]
     assert contacts["juan@acme.example"]["position"] == "Buyer"
+
+
+def test_an_edit_names_the_fields_it_can_set(catalogue):
+    register(catalogue, draft(), source="test")
+    with pytest.raises(Rejected) as caught:
+        edit_client(catalogue, "ACME", settings={"colour": "red", "category": "RETAIL"})
+    found = {p.field: (p.code, p.reason) for p in caught.value.problems}
+    assert found["category"] == ("category-locked", "category cannot change after registration")
+    assert found["colour"] == ("unknown-field", (
+        "is not a field that can be set (fields: name, trade_name, tax_id, email, phone, "
+        "website, street, city, region, postal_code, country, company_attr.KEY, "
+        "client_attr.KEY)"))
+
+
+def test_deactivating_an_unknown_client_names_it(catalogue):
+    with pytest.raises(NotFound) as caught:
+        set_client_active(catalogue, "NOPE", False, source="test")
+    assert caught.value.reason == "no client has the identifier 'NOPE'"
