@@ -1,8 +1,9 @@
 """Field rules: each one normalises a value and rejects what a master-data tool must not store.
 
 Every function takes raw text (or None) and returns the value to store, or raises InvalidValue
-carrying the field, the value and the reason. The wizard's prompts, the import models and the core
-all call these same functions.
+carrying the field, the value and its message. The core checks each value once with them; the
+wizard's prompts call the same functions for early feedback (clientreg.fields names the rule of
+each field).
 """
 
 from __future__ import annotations
