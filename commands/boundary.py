@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -22,6 +22,9 @@ from clientreg.errors import (
     StorageError,
     UnreadableInput,
 )
+
+if TYPE_CHECKING:
+    from clientreg.storage import Store
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -62,7 +65,7 @@ class _StopNow(SystemExit):
 class _Interruptions:
     """What SIGINT and SIGTERM found during one command, and the databases it opened."""
 
-    stores: list[Any] = field(default_factory=list)
+    stores: list[Store] = field(default_factory=list)
     held: int | None = None
     """A signal that came while or after a transaction committed: acted on when the command
     ends, so that it finishes and prints what it did."""
@@ -80,7 +83,7 @@ class _Interruptions:
 _current = _Interruptions()
 
 
-def watch(store: Any) -> None:
+def watch(store: Store) -> None:
     """Let interruptions know whether this database's changes are saved (``store.committed``),
     and keep it from committing once one has been raised."""
     _current.stores.append(store)

@@ -4,7 +4,7 @@ import copy
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,9 @@ from clientreg.commands.boundary import EXIT_USAGE, print_error, user_errors
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import N_, _, ngettext, translated
 from clientreg.errors import ClientregError, InvalidValue, Rejected
+
+if TYPE_CHECKING:
+    from clientreg.model import Category, CompanyType
 
 SOURCE = "command line"
 
@@ -199,7 +202,8 @@ def list_entries(ctx: typer.Context, kind: Kind, include_inactive: bool,
     from clientreg.catalogue import Catalogue, describe_entry
 
     with user_errors(), open_store(ctx) as store:
-        everything = list(Catalogue.load(store).entries(kind.name).values())
+        everything: list[CompanyType | Category] = [
+            *Catalogue.load(store).entries(kind.name).values()]
     shown = [entry for entry in everything if include_inactive or entry.active]
     documents = [describe_entry(entry) for entry in shown]
     if output is ListFormat.JSON:

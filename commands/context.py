@@ -7,8 +7,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from clientreg.storage import Store
 
 ENV_DB = "CLIENTREG_DB"
 
@@ -35,7 +39,7 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 @contextlib.contextmanager
-def open_store(ctx: typer.Context, *, writes: bool = False) -> Iterator[object]:
+def open_store(ctx: typer.Context, *, writes: bool = False) -> Iterator[Store]:
     """Open the database of this invocation; closes it when the command ends.
 
     A database that cannot be written is opened read-only, for the commands that only read;

@@ -7,17 +7,25 @@ import io
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 
-from clientreg.commands.boundary import print_error, user_errors
+from clientreg.commands.boundary import EXIT_OK, print_error, user_errors
 from clientreg.commands.clients import CategoryFilter, InactiveFilter, SearchFilter, TypeFilter
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _, ngettext
 from clientreg.commands.outputs import cannot_write, output_file, refuse_clash
+
+if TYPE_CHECKING:
+    from clientreg.catalogue import Catalogue
+    from clientreg.commands.outputs import OutputFile
+    from clientreg.model import Category, CompanyType
+
+_Entry = TypeVar("_Entry", "CompanyType", "Category")
 
 
 class FileFormat(StrEnum):
@@ -56,14 +64,11 @@ def _to_stdout(output: Path | None) -> bool:
 
 
 @contextlib.contextmanager
-def _destination(pending: Any, *, binary: bool = False, bom: bool = False) -> Iterator[Any]:
-    """Where a command writes: stdout, or the output file (see commands/outputs.py)."""
+def _destination(pending: OutputFile | None, *, bom: bool = False) -> Iterator[TextIO]:
+    """Where a command writes text: stdout, or the output file (see commands/outputs.py)."""
     if pending is None:
         yield sys.stdout
         sys.stdout.flush()
-        return
-    if binary:
-        yield pending.stream
         return
     stream = io.TextIOWrapper(pending.stream, encoding="utf-8-sig" if bom else "utf-8",
                               newline="")
@@ -73,7 +78,7 @@ def _destination(pending: Any, *, binary: bool = False, bom: bool = False) -> It
 
 
 @contextlib.contextmanager
-def _opened(ctx: typer.Context, output: Path | None) -> Iterator[Any]:
+def _opened(ctx: typer.Context, output: Path | None) -> Iterator[OutputFile | None]:
     """The output file, checked and opened before the database is: committed on success."""
     if _to_stdout(output):
         yield None
@@ -84,15 +89,23 @@ def _opened(ctx: typer.Context, output: Path | None) -> Iterator[Any]:
         yield pending
 
 
-def _counted(items: Iterable[dict[str, Any]], counter: list[int]) -> Iterator[dict[str, Any]]:
+@dataclass
+class _Tally:
+    """How many clients an export wrote, and how many of them are inactive."""
+
+    clients: int = 0
+    inactive: int = 0
+
+
+def _counted(items: Iterable[dict[str, Any]], tally: _Tally) -> Iterator[dict[str, Any]]:
     """Pass the documents on, counting them and the inactive ones among them."""
     for item in items:
-        counter[0] += 1
-        counter[1] += item.get("active") is False
+        tally.clients += 1
+        tally.inactive += item.get("active") is False
         yield item
 
 
-def write_clients(pending: Any, file_format: FileFormat, catalogue: Any,
+def write_clients(pending: OutputFile | None, file_format: FileFormat, catalogue: Catalogue,
                   clients: Iterable[dict[str, Any]], *, columns: list[str] | None = None,
                   seed_document: bool = True) -> None:
     """Write client documents in a format; tables get one row per contact."""
@@ -103,9 +116,10 @@ def write_clients(pending: Any, file_format: FileFormat, catalogue: Any,
         rows = (row for document in clients
                 for row in writers.client_rows(document, columns, catalogue))
         if file_format is FileFormat.XLSX:
-            with _destination(pending, binary=True) as stream:
-                writers.write_xlsx(stream, columns, rows,
-                                   scratch=str(pending.target.parent) or None)
+            # A workbook is bytes, and never goes to stdout (refused with the options).
+            assert pending is not None
+            writers.write_xlsx(pending.stream, columns, rows,
+                               scratch=str(pending.target.parent) or None)
             return
         delimiter = "\t" if file_format is FileFormat.TSV else ","
         # A byte-order mark in files, so Excel reads accented names as UTF-8.
@@ -135,7 +149,7 @@ def _writing(output: Path | None) -> Iterator[None]:
     except BrokenPipeError:
         # The reader went away (| head): stop quietly, and keep Python from complaining later.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0) from None
+        raise typer.Exit(EXIT_OK) from None
     except OSError as exc:
         raise cannot_write(output or "-", exc) from None
 
@@ -160,7 +174,7 @@ def export(
 
     chosen = _chosen_format(file_format, output, FileFormat.YAML)
     _check_output(chosen, output)
-    counter = [0, 0]
+    tally = _Tally()
     with user_errors(), _writing(output), _opened(ctx, output) as pending, \
             open_store(ctx) as store:
         catalogue = Catalogue.load(store)
@@ -170,18 +184,18 @@ def export(
             company_type = find_entry(catalogue, "company_type", company_type).code
         documents = iter_client_documents(store, category=category, company_type=company_type,
                                           search=search, include_inactive=include_inactive)
-        write_clients(pending, chosen, catalogue, _counted(documents, counter))
+        write_clients(pending, chosen, catalogue, _counted(documents, tally))
     where = "-" if _to_stdout(output) else str(output)
     print_error(ngettext("Exported {count} client as {format} to {file}.",
-                         "Exported {count} clients as {format} to {file}.", counter[0]).format(
-        count=counter[0], format=chosen.value, file=where))
-    if counter[1] and chosen in _TABLES:
+                         "Exported {count} clients as {format} to {file}.", tally.clients).format(
+        count=tally.clients, format=chosen.value, file=where))
+    if tally.inactive and chosen in _TABLES:
         print_error(ngettext("Note: {count} of them is inactive; a {format} file has no "
                              "'active' column, so it would import as active. YAML and JSON "
                              "keep the state.",
                              "Note: {count} of them are inactive; a {format} file has no "
                              "'active' column, so they would import as active. YAML and JSON "
-                             "keep the state.", counter[1]).format(count=counter[1],
+                             "keep the state.", tally.inactive).format(count=tally.inactive,
                                                                    format=chosen.value))
 
 
@@ -205,8 +219,11 @@ def template(
     with user_errors(), _writing(output), _opened(ctx, output) as pending, \
             open_store(ctx) as store:
         catalogue = Catalogue.load(store)
-        chosen_type = find_entry(catalogue, "company_type", company_type) if company_type else None
-        chosen_category = find_entry(catalogue, "category", category) if category else None
+        # find_entry gives the entry of the kind asked for; the tables say so to the types.
+        chosen_type = (catalogue.types[find_entry(catalogue, "company_type", company_type).code]
+                       if company_type else None)
+        chosen_category = (catalogue.categories[find_entry(catalogue, "category", category).code]
+                           if category else None)
         example_type = chosen_type or _first_active(catalogue.types.values())
         example_category = chosen_category or _first_active(catalogue.categories.values())
         if example_type is None or example_category is None:
@@ -225,7 +242,7 @@ def template(
                                                                      file=output))
 
 
-def _first_active(entries: Iterable[Any]) -> Any:
+def _first_active(entries: Iterable[_Entry]) -> _Entry | None:
     return next((entry for entry in entries if entry.active), None)
 
 

@@ -124,7 +124,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(report: ImportReport) -> Iterator[str]:
+def github_annotations(report: ImportReport) -> Iterator[str]:
     """``::error file=F,line=N,title=CODE::column COL: MESSAGE`` for each problem."""
     for problem in report.problems:
         props = [f"file={_escape_property(problem.file)}"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,13 @@ from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _
 from clientreg.commands.outputs import cannot_write, refuse_clash
 from clientreg.model import OnConflict
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from clientreg.commands.outputs import OutputFile
+    from clientreg.schemas.rejects import RejectsFile
+    from clientreg.schemas.report import ImportReport
 
 
 class ReportFormat(StrEnum):
@@ -111,7 +118,8 @@ def import_files(
         raise typer.Exit(EXIT_REJECTED)
 
 
-def _rejects_file(ctx: typer.Context, errors: Path | None, paths: list[str]) -> Any:
+def _rejects_file(ctx: typer.Context, errors: Path | None,
+                  paths: list[str]) -> OutputFile | None:
     """The --errors file, checked and opened before anything is read, so a wrong one stops the
     import at once."""
     from clientreg.commands.outputs import OutputFile
@@ -135,7 +143,7 @@ class _Progress:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
                             TextColumn("{task.completed:,}"), TimeElapsedColumn(),
                             console=Console(stderr=True), transient=True)
-        self.tasks: dict[str, Any] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, count: int) -> None:
         if stage == "total":
@@ -170,7 +178,7 @@ def _progress(output: ReportFormat) -> _Progress | _Silent:
     return _Silent()
 
 
-def _render(report: Any, rejects: Any, output: ReportFormat) -> None:
+def _render(report: ImportReport, rejects: RejectsFile | None, output: ReportFormat) -> None:
     from clientreg.commands import import_report
 
     if output is ReportFormat.JSON:
@@ -180,7 +188,7 @@ def _render(report: Any, rejects: Any, output: ReportFormat) -> None:
                                    "rows": rejects.count, "left_out": rejects.left_out}
         render.print_json(data)
     elif output is ReportFormat.GITHUB:
-        for line in import_report.annotations(report):
+        for line in import_report.github_annotations(report):
             print(line)
         for line in import_report.summary_lines(report, rejects):
             print_error(line)

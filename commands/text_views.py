@@ -1,10 +1,19 @@
 """Readable text views of a client, a company, an external user and a catalogue entry."""
 
+from __future__ import annotations
+
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from clientreg.commands.i18n import N_, _, translated
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from clientreg.catalogue import Catalogue
+    from clientreg.model import Category, CompanyType
 
 # Labels of the company fields, in the order a record shows them.
 FIELD_LABELS = (
@@ -15,13 +24,13 @@ FIELD_LABELS = (
 )  # fmt: skip
 
 
-def _console() -> Any:
+def _console() -> Console:
     from rich.console import Console
 
     return Console(highlight=False)
 
 
-def _text(value: Any) -> Any:
+def _text(value: Any) -> Text:
     """User data as plain rich Text, so brackets in a name are never read as markup."""
     from rich.text import Text
 
@@ -58,19 +67,21 @@ def _heading(identifier: str, name: str, active: bool) -> None:
     _console().print(Text.assemble((identifier, "bold"), "  ", name, "  (", state, ")"))
 
 
-def _entry_label(code: str | None, entries: dict[str, Any]) -> str | None:
+def _entry_label(code: str | None,
+                 entries: Mapping[str, CompanyType | Category]) -> str | None:
     if code is None:
         return None
     entry = entries.get(code)
     return f"{code} ({entry.name})" if entry is not None else code
 
 
-def _attribute_rows(values: dict[str, Any], entry: Any) -> list[tuple[str, Any]]:
+def _attribute_rows(values: dict[str, Any],
+                    entry: CompanyType | Category | None) -> list[tuple[str, Any]]:
     labels = {d.key: d.label for d in entry.attributes} if entry is not None else {}
     return [(labels.get(key, key), value) for key, value in values.items()]
 
 
-def print_client(document: dict[str, Any], catalogue: Any) -> None:
+def print_client(document: dict[str, Any], catalogue: Catalogue) -> None:
     """The client's data as a person reads it: company, attributes, contacts, history."""
     _heading(document["identifier"], document["name"], document["active"])
     print_fields([
@@ -143,7 +154,7 @@ def _brief(value: Any) -> str:
     return str(value)
 
 
-def print_company(document: dict[str, Any], catalogue: Any) -> None:
+def print_company(document: dict[str, Any], catalogue: Catalogue) -> None:
     """A company (client or not) with its attributes and history."""
     _heading(document["identifier"], document["name"], document["active"])
     print_fields([
