@@ -120,3 +120,18 @@ def test_deactivating_an_entry_keeps_it_on_existing_clients(catalogue):
 def test_an_unknown_code_is_not_found(store):
     with pytest.raises(NotFound):
         edit_entry(store, "category", "NOPE", {"name": "x"}, source="test")
+
+
+def test_entries_written_in_a_callers_unit_of_work_land_or_go_with_it(store):
+    from clientreg.storage import unit_of_work
+
+    with unit_of_work(store, dry_run=True) as work:
+        add_entry(store, "category", {"code": "TRIAL", "name": "Trial"}, source="t", work=work)
+        assert set_entry_active(store, "category", "TRIAL", False, source="t", work=work)
+    assert "TRIAL" not in Catalogue.load(store).categories
+    with unit_of_work(store, dry_run=False) as work:
+        add_entry(store, "category", {"code": "KEPT", "name": "Kept"}, source="t", work=work)
+        with pytest.raises(Conflict):
+            add_entry(store, "category", {"code": "kept", "name": "Again"}, source="t",
+                      work=work)
+    assert work.written and Catalogue.load(store).categories["KEPT"].name == "Kept"
