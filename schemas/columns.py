@@ -55,31 +55,50 @@ def _unknown_column(file: str, raw: str, header: str, attribute_keys: dict[str, 
                     ) -> RowError:
     for prefix, keys in attribute_keys.items():
         if header.startswith(prefix):
-            owner = "company type" if prefix == COMPANY_ATTRIBUTE_PREFIX else "category"
-            key = header.removeprefix(prefix)
-            near = _suggestion(key, keys)
-            hint = (f"; did you mean '{prefix}{near}'?" if near else
-                    f" (declared: {', '.join(sorted(keys)) or 'none'})")
-            return RowError(file, HEADER_ROW, raw, raw, "unknown-attribute",
-                            f"no {owner} declares the attribute '{shown(key)}'{hint}")
+            return _unknown_attribute(file, raw, header.removeprefix(prefix), prefix, keys)
     candidates = [*KNOWN_COLUMNS, *(p + k for p, keys in attribute_keys.items() for k in keys)]
     near = _suggestion(header, candidates)
-    hint = f"; did you mean '{near}'?" if near else " (see 'clientreg template' for the columns)"
-    return RowError(file, HEADER_ROW, raw, raw, "unknown-column",
-                    f"is not a column clientreg knows{hint}")
+    if near:
+        return RowError.of(file, HEADER_ROW, raw, raw, "unknown-column/did-you-mean",
+                           suggestion=near)
+    return RowError.of(file, HEADER_ROW, raw, raw, "unknown-column")
+
+
+def _unknown_attribute(file: str, raw: str, key: str, prefix: str, keys: set[str]) -> RowError:
+    near = _suggestion(key, keys)
+    declared = ", ".join(sorted(keys))
+    attribute = shown(key)
+    if prefix == COMPANY_ATTRIBUTE_PREFIX:
+        if near:
+            return RowError.of(file, HEADER_ROW, raw, raw, "unknown-attribute/company-type",
+                               attribute=attribute, suggestion=prefix + near)
+        if declared:
+            return RowError.of(file, HEADER_ROW, raw, raw,
+                               "unknown-attribute/company-type-declared", attribute=attribute,
+                               declared=declared)
+        return RowError.of(file, HEADER_ROW, raw, raw, "unknown-attribute/company-type-none",
+                           attribute=attribute)
+    if near:
+        return RowError.of(file, HEADER_ROW, raw, raw, "unknown-attribute/category",
+                           attribute=attribute, suggestion=prefix + near)
+    if declared:
+        return RowError.of(file, HEADER_ROW, raw, raw, "unknown-attribute/category-declared",
+                           attribute=attribute, declared=declared)
+    return RowError.of(file, HEADER_ROW, raw, raw, "unknown-attribute/category-none",
+                       attribute=attribute)
 
 
 def _missing_columns(file: str, headers: Sequence[str]) -> list[RowError]:
     present = set(headers)
-    needed = ["category"]
+    problems = []
+    if "category" not in present:
+        problems.append(RowError.of(file, HEADER_ROW, "category", None, "missing-column",
+                                    column_name="category"))
     if "from_company" not in present:
-        needed += ["name", "company_type"]
-    return [
-        RowError(file, HEADER_ROW, column, None, "missing-column",
-                 f"the header has no '{column}' column, which every client needs"
-                 + ("" if column == "category" else " (or give 'from_company')"))
-        for column in needed if column not in present
-    ]
+        problems += [RowError.of(file, HEADER_ROW, column, None, "missing-column/or-from-company",
+                                 column_name=column)
+                     for column in ("name", "company_type") if column not in present]
+    return problems
 
 
 def plan_columns(

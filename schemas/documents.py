@@ -1,28 +1,35 @@
-"""From YAML and JSON entries to drafts: checked by the pydantic models, then built leniently.
+"""From YAML and JSON entries to drafts: each entry read by its model, its draft made from that.
 
-An entry with problems still becomes a draft (a value of the wrong shape is left out), so the
-core reports what else is wrong with it in the same run; a problem at a place the model already
-reported is not repeated.
+An entry with problems of shape still becomes a draft, its wrongly shaped values left out, so
+the core reports what else is wrong with it in the same run.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel
 
 from clientreg import rules
 from clientreg.errors import InvalidValue, RowError
-from clientreg.model import COMPANY_FIELDS, CONTACT_FIELDS, ClientDraft, ContactDraft
+from clientreg.model import ClientDraft, ContactDraft
 from clientreg.schemas.report import DocumentOrigin, Problems
-from clientreg.schemas.rows import entry_problems, number_text
+from clientreg.schemas.rows import (
+    ClientEntry,
+    CompanyEntry,
+    ContactEntry,
+    Location,
+    shaped_entry,
+)
 
-CHUNK_ENTRIES = 1000
-_TEXT_FIELDS = ("identifier", "name", "company_type", "category", "from_company", *COMPANY_FIELDS)
 _ATTRIBUTE_COLUMNS = {"company_attributes": "company_attr", "client_attributes": "client_attr"}
+_DRAFT_FIELDS = ("identifier", "name", "company_type", "category", "from_company", "trade_name",
+                 "tax_id", "email", "phone", "website", "street", "city", "region",
+                 "postal_code", "country")
 
 
-def field_path(location: tuple[Any, ...]) -> str:
+def field_path(location: Location) -> str:
     """A pydantic location as the core names fields: contacts[1].email, company_attr.employees."""
     path = ""
     for part in location:
@@ -34,80 +41,66 @@ def field_path(location: tuple[Any, ...]) -> str:
     return path
 
 
+class ReadEntry(NamedTuple):
+    """An entry of a section: where it is, and its model (None when it is not a mapping)."""
+
+    origin: DocumentOrigin
+    model: BaseModel | None
+
+
 def checked_entries(section: str, entries: Any, *, file_index: int, file: str,
-                    prefix: str, problems: Problems,
-                    ) -> Iterator[tuple[DocumentOrigin, Any]]:
-    """Each entry of a section with its origin, after the model's problems are recorded."""
+                    prefix: str, problems: Problems) -> Iterator[ReadEntry]:
+    """Each entry of a section read by its model, after the problems of its shape are recorded."""
     if not isinstance(entries, list):
         where = section if prefix else None
-        problems.add(RowError(file, None, where, None, "invalid-type",
-                              f"{section} must be a list of entries"))
+        problems.add(RowError.of(file, None, where, None, "invalid-type/entries",
+                                 section=section))
         return
-    iterator = iter(enumerate(entries))
-    while chunk := list(itertools.islice(iterator, CHUNK_ENTRIES)):
-        origins = [DocumentOrigin(file_index, file, index, prefix.format(index=index), section)
-                   for index, _ in chunk]
-        for position, location, code, message, value in entry_problems(
-                section, [entry for _, entry in chunk]):
-            origin = origins[position]
-            row, column = origin.locate(field_path(location) or None)
-            if isinstance(value, dict | list):
-                value = None
-            problems.before_core(origin, RowError(file, row, column, value, code, message))
-        for (_, entry), origin in zip(chunk, origins, strict=True):
-            yield origin, entry
+    for index, entry in enumerate(entries):
+        shaped = shaped_entry(section, entry)
+        origin = DocumentOrigin(file_index, file, index, prefix.format(index=index), section,
+                                left_out=tuple(field_path(place) for place in shaped.left_out))
+        for problem in shaped.problems:
+            row, column = origin.locate(field_path(problem.location) or None)
+            value = None if isinstance(problem.value, dict | list) else problem.value
+            problems.in_entry(origin, RowError(file, row, column, value, problem.message.code,
+                                            problem.message))
+        yield ReadEntry(origin, shaped.model)
 
 
-def _text(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return number_text(value)
-    return value if isinstance(value, str) else None
+def _contact(entry: ContactEntry) -> ContactDraft:
+    return ContactDraft(name=entry.name, email=entry.email, phone=entry.phone,
+                        position=entry.position, department=entry.department,
+                        language=entry.language, default=entry.default)
 
 
-def _scalars(values: Any) -> dict[str, Any]:
-    if not isinstance(values, dict):
-        return {}
-    return {str(k): v for k, v in values.items() if not isinstance(v, dict | list)}
+def draft_of(model: ClientEntry | CompanyEntry, origin: DocumentOrigin,
+             problems: Problems) -> ClientDraft:
+    """The draft of a client (or company) entry read by its model."""
+    values: dict[str, Any] = {name: getattr(model, name, None) for name in _DRAFT_FIELDS}
+    if isinstance(model, CompanyEntry):
+        return ClientDraft(**values, company_attributes=dict(model.company_attributes),
+                           origin=origin)
+    origin.inactive = _inactive(model, origin, problems)
+    return ClientDraft(**values, company_attributes=dict(model.company_attributes),
+                       client_attributes=dict(model.client_attributes),
+                       contacts=[_contact(c) for c in model.contacts], origin=origin)
 
 
-def _contact(entry: Any) -> ContactDraft:
-    if not isinstance(entry, dict):
-        return ContactDraft()
-    fields = {name: _text(entry.get(name)) for name in CONTACT_FIELDS if name != "default"}
-    default = entry.get("default", False)
-    return ContactDraft(**fields, default=default if isinstance(default, bool | str) else False)
-
-
-def _inactive(value: Any) -> bool:
+def _inactive(entry: ClientEntry, origin: DocumentOrigin, problems: Problems) -> bool:
+    """Whether the entry says ``active: false``, read by the core's flag rule."""
     try:
-        return not rules.flag(value, field="active")
-    except InvalidValue:
-        return False  # reported by the model
-
-
-def draft_of(entry: Any, origin: DocumentOrigin) -> ClientDraft | None:
-    """A draft of a client (or company) entry; None when the entry is not a mapping at all."""
-    if not isinstance(entry, dict):
-        return None
-    contacts = entry.get("contacts")
-    draft = ClientDraft(
-        **{name: _text(entry.get(name)) for name in _TEXT_FIELDS},
-        company_attributes=_scalars(entry.get("company_attributes")),
-        client_attributes=_scalars(entry.get("client_attributes")),
-        contacts=[_contact(c) for c in contacts] if isinstance(contacts, list) else [],
-        origin=origin,
-    )
-    origin.inactive = _inactive(entry.get("active", True))
-    return draft
+        return not rules.flag(entry.active, field="active")
+    except InvalidValue as exc:
+        row, column = origin.locate(exc.field)
+        problems.in_entry(origin, RowError.from_error(origin.file, row, column, exc.value, exc))
+        return False
 
 
 def document_drafts(section: str, entries: Any, *, file_index: int, file: str,
                     prefix: str, problems: Problems) -> Iterator[ClientDraft]:
     """The drafts of a list of clients or companies."""
-    for origin, entry in checked_entries(section, entries, file_index=file_index, file=file,
+    for origin, model in checked_entries(section, entries, file_index=file_index, file=file,
                                          prefix=prefix, problems=problems):
-        draft = draft_of(entry, origin)
-        if draft is not None:
-            yield draft
+        if isinstance(model, ClientEntry | CompanyEntry):
+            yield draft_of(model, origin, problems)

@@ -4,9 +4,9 @@ Rows arrive grouped (see ``staging``) and leave as chunks of clients, each
 client still its rows: the drafts are built where the chunk is checked, in a worker process for
 a large file. The client's values come from its first row; a later row may leave them blank or
 repeat them, and a different value is a problem at that row and column. Each row with any
-contact cell filled adds a contact. Rows are checked by the pydantic row model a chunk at a time,
-and each client goes to the core even when its rows had problems, so one run reports everything
-wrong with it.
+contact cell filled adds a contact. The cells are text, as the core's drafts take them: the core
+checks every value, and a client goes to it even when its rows had problems, so one run reports
+everything wrong with it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from clientreg.schemas.columns import (
     ColumnPlan,
 )
 from clientreg.schemas.report import TableOrigin
-from clientreg.schemas.rows import table_row_problems
 from clientreg.schemas.staging import split_cells
 
 CHUNK_CLIENTS = 1000
@@ -32,8 +31,6 @@ CHUNK_ROWS = 2000
 MAX_ROWS_PER_CLIENT = 1000
 """Most rows (contacts) one client may have in a table file; further rows of the same identifier
 are a problem, not held in memory."""
-CHECKED_COLUMNS = ("identifier", "email", "country", "contact_email")
-"""Columns the row model checks (see ``rows.TableRow``); the core checks every cell."""
 
 GroupedRow = tuple[str | None, int, str]
 """(group key, row number, the row's cells as staged: one text, see ``staging.split_cells``)."""
@@ -89,25 +86,10 @@ class TableClients:
 
     def drafts(self, groups: list[_Group]) -> list[ClientDraft]:
         """The drafts of some clients; the problems of their rows go with them."""
-        split = [([(row, split_cells(joined)) for row, joined in group], overflow)
-                 for group, overflow in groups]
-        found = self._row_problems([row for group, _ in split for row in group])
-        return [self._client(group, overflow, found) for group, overflow in split]
+        return [self._client([(row, split_cells(joined)) for row, joined in group], overflow)
+                for group, overflow in groups]
 
-    def _row_problems(self, rows: _Rows) -> dict[int, list[RowError]]:
-        checked = tuple((c, p) for c in CHECKED_COLUMNS
-                        if (p := self.plan.position(c)) is not None)
-        values = [{column: cells[at] for column, at in checked if cells[at]}
-                  for _, cells in rows]
-        found: dict[int, list[RowError]] = {}
-        for position, column, code, message in table_row_problems(values):
-            row = rows[position][0]
-            found.setdefault(row, []).append(
-                RowError(self.file, row, column, values[position].get(column), code, message))
-        return found
-
-    def _client(self, rows: _Rows, overflow: list[int],
-                found: dict[int, list[RowError]]) -> ClientDraft:
+    def _client(self, rows: _Rows, overflow: list[int]) -> ClientDraft:
         plan = self.plan
         first_row, cells = rows[0]
         values = {name: cells[at] or None for name, at in plan.client}
@@ -116,12 +98,11 @@ class TableClients:
         contacts: list[ContactDraft] = []
         contact_rows: list[int] = []
         origin = TableOrigin(self.file_index, self.file, tuple(row for row, _ in rows))
-        problems = [p for row, _ in rows for p in found.get(row, ())]
-        conflicts: list[RowError] = []
+        problems: list[RowError] = []
         for row, row_cells in rows:
             if row != first_row:
-                conflicts += self._merge(origin, row, row_cells, values,
-                                         (company_attributes, client_attributes))
+                problems += self._merge(origin, row, row_cells, values,
+                                        (company_attributes, client_attributes))
             contact = self._contact(row_cells)
             if contact is not None:
                 contacts.append(contact)
@@ -129,13 +110,12 @@ class TableClients:
         origin.contact_rows = tuple(contact_rows)
         if overflow:
             identifier = values.get("identifier") or values.get("from_company")
-            conflicts.append(RowError(
+            problems.append(RowError.of(
                 self.file, overflow[0], "identifier", identifier, "too-many-rows",
-                f"client {identifier} has more than {MAX_ROWS_PER_CLIENT} rows "
-                f"({len(overflow)} more from here on); split its contacts over several imports"))
+                identifier=identifier, max=MAX_ROWS_PER_CLIENT, count=len(overflow)))
         return ClientDraft(**values, company_attributes=company_attributes,
                            client_attributes=client_attributes, contacts=contacts, origin=origin,
-                           problems=problems + conflicts)
+                           problems=problems)
 
     def _contact(self, cells: list[str]) -> ContactDraft | None:
         found = {name: cells[at] for name, at in self.plan.contact if cells[at].strip()}
@@ -149,7 +129,8 @@ class TableClients:
         """Take a later row's client values; a value differing from an earlier one is a problem."""
         conflicts: list[RowError] = []
         plan = self.plan
-        places = [(name, at, values, name) for name, at in plan.client]
+        places: list[tuple[str, int, dict[str, str | None] | dict[str, str], str]] = [
+            (name, at, values, name) for name, at in plan.client]
         places += [(COMPANY_ATTRIBUTE_PREFIX + key, at, attributes[0], key)
                    for key, at in plan.company_attributes]
         places += [(CLIENT_ATTRIBUTE_PREFIX + key, at, attributes[1], key)
@@ -164,10 +145,9 @@ class TableClients:
                 origin.later = {**(origin.later or {}), column: row}
             elif not _same(column, old, new):
                 earlier = (origin.later or {}).get(column, origin.rows[0])
-                conflicts.append(RowError(
+                conflicts.append(RowError.of(
                     self.file, row, column, cells[at], "conflicting-value",
-                    f"differs from {shown(old.strip())!r} on row {earlier}, a row of the same "
-                    "client; leave it blank or repeat the value"))
+                    earlier=shown(old.strip()), earlier_row=earlier))
         return conflicts
 
 

@@ -2,9 +2,9 @@
 
 Documents (YAML, JSON) are parsed first, so that attribute columns of the tables can be checked
 against the catalogue a seed declares. Tables are streamed into temporary tables of the database
-connection, which bring the rows of each client together. Then one write transaction applies the
-seeds' catalogue and companies and registers every client of every file through the core; any
-problem rolls all of it back, and a dry run always does.
+connection, which bring the rows of each client together. Then one unit of work applies the
+seeds' catalogue and companies and registers every client of every file through the core: any
+problem discards all of it, and a dry run always does.
 """
 
 from __future__ import annotations
@@ -32,15 +32,16 @@ from clientreg.schemas.report import (
     Problems,
 )
 from clientreg.schemas.seed import (
+    SeedPlace,
     apply_catalogue,
     apply_companies,
     client_sections,
     declared_attribute_keys,
     document_kind,
 )
-from clientreg.schemas.writers import restore_cell
-from clientreg.storage import Store, read_only_error, translate_errors
 from clientreg.schemas.staging import StagedTable, staging_transaction
+from clientreg.schemas.writers import restore_cell
+from clientreg.storage import Store, Work, read_only_error, translate_errors, unit_of_work
 
 STAGE_CHUNK = 5000
 PROGRESS_EVERY = 500
@@ -139,9 +140,7 @@ class ImportRun:
             self.problems.add(problem)
         entries = _entry_count(document)
         if not entries and not problems:
-            self.problems.add(RowError(name, None, None, None, "no-entries",
-                                       "holds no clients and no catalogue entries: there is "
-                                       "nothing to import"))
+            self.problems.add(RowError.of(name, None, None, None, "no-entries"))
         return DocumentInput(index, FileSummary(name, format, rows=entries), document, kind)
 
     def _stage_table(self, index: int, path: str, company_keys: set[str],
@@ -165,9 +164,7 @@ class ImportRun:
                     with staging_transaction(self.store.conn), rare_collections():
                         summary.rows = self._stage_rows(reader, table.staged, plan)
                 if not summary.rows and not reader.problems:
-                    self.problems.add(RowError(
-                        reader.file, None, None, None, "no-rows",
-                        "holds a header but no rows: there is nothing to import"))
+                    self.problems.add(RowError.of(reader.file, None, None, None, "no-rows"))
             for problem in reader.problems:
                 self.problems.add(problem)
         return table
@@ -194,32 +191,28 @@ class ImportRun:
         return "import of " + ", ".join(names)
 
     def apply(self) -> ImportReport:
-        """Apply every file in one transaction; roll back on any problem or a dry run."""
+        """Apply every file in one unit of work, discarded on any problem; a dry run always is."""
         started = time.perf_counter()
         options = self.options
         report = ImportReport(files=[source.summary for source in self.inputs],
                               dry_run=options.dry_run)
-        try:
-            with translate_errors(self.store.path), (self.store.rehearsal() if options.dry_run
-                                                     else self.store.transaction()):
-                deactivate_later: list[tuple[str, str]] = []
-                self._apply_seeds(report, deactivate_later)
-                inactive: list[Outcome] = []
-                batch = register_many(
-                    self.store, self._counted(self._drafts()), source=self.source,
-                    on_conflict=options.on_conflict, max_problems=options.max_errors,
-                    on_outcome=lambda outcome: self._tally(outcome, report, inactive))
-                for origin, error in batch.problems:
-                    self.problems.from_core(origin, error)
-                self.stopped_early |= batch.stopped_early
-                self._deactivate(inactive, report)
-                for kind, code in deactivate_later:
-                    set_entry_active(self.store, kind, code, False, source=self.source)
-                if self.problems.found:
-                    raise _Rollback
-            report.written = not options.dry_run
-        except _Rollback:
-            pass
+        with unit_of_work(self.store, dry_run=options.dry_run) as work:
+            deactivate_later: list[tuple[str, str]] = []
+            self._apply_seeds(work, report, deactivate_later)
+            inactive: list[Outcome] = []
+            batch = register_many(
+                self.store, self._counted(self._drafts()), source=self.source,
+                on_conflict=options.on_conflict, max_problems=options.max_errors, work=work,
+                on_outcome=lambda outcome: self._tally(outcome, report, inactive))
+            for origin, error in batch.problems:
+                self.problems.from_core(origin, error)
+            self.stopped_early |= batch.stopped_early
+            self._deactivate(work, inactive, report)
+            for kind, code in deactivate_later:
+                set_entry_active(self.store, kind, code, False, source=self.source)
+            if self.problems.found:
+                work.discard()
+        report.written = work.written
         ordered = self.problems.ordered({s.summary.file: s.index for s in self.inputs})
         report.truncated = self.stopped_early or len(ordered) > options.max_errors
         report.problems = ordered[: options.max_errors]
@@ -227,16 +220,15 @@ class ImportRun:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _apply_seeds(self, report: ImportReport,
+    def _apply_seeds(self, work: Work, report: ImportReport,
                      deactivate_later: list[tuple[str, str]]) -> None:
         for source in self.inputs:
             if isinstance(source, DocumentInput) and source.kind == "seed":
-                where = {"file_index": source.index, "file": source.summary.file,
-                         "on_conflict": self.options.on_conflict, "source": self.source,
-                         "problems": self.problems, "counts": report.counts}
-                apply_catalogue(self.store, source.document, **where,
-                                deactivate_later=deactivate_later)
-                apply_companies(self.store, source.document, **where)
+                where = SeedPlace(file_index=source.index, file=source.summary.file,
+                                  on_conflict=self.options.on_conflict, source=self.source,
+                                  problems=self.problems, counts=report.counts)
+                apply_catalogue(work, source.document, where, deactivate_later=deactivate_later)
+                apply_companies(work, source.document, where)
 
     def _drafts(self) -> Iterator[ClientDraft | DraftChunk]:
         for source in self.inputs:
@@ -274,12 +266,12 @@ class ImportRun:
             inactive.append(outcome)
         report.counts["clients"][outcome.action.value] += 1
 
-    def _deactivate(self, outcomes: list[Outcome], report: ImportReport) -> None:
+    def _deactivate(self, work: Work, outcomes: list[Outcome], report: ImportReport) -> None:
         """Entries given with active: false (as export writes them) are deactivated."""
         counts = report.counts["clients"]
         for outcome in outcomes:
             changed = set_client_active(self.store, outcome.identifier, False,
-                                        source=self.source)
+                                        source=self.source, work=work)
             if changed and outcome.action is Action.UNCHANGED:
                 counts[Action.UNCHANGED.value] -= 1
                 counts[Action.UPDATED.value] += 1
@@ -299,8 +291,3 @@ def _entry_count(document: Any) -> int:
     if isinstance(document, dict):
         return sum(len(v) for v in document.values() if isinstance(v, list))
     return 0
-
-
-class _Rollback(Exception):
-    """Undoes the whole import: it had problems (a dry run is undone by its rehearsal)."""
-

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from clientreg.errors import ClientregError, RowError
 
 _CONTACT_FIELD = re.compile(r"contacts\[(\d+)\]\.(\w+)")
 ENTITIES = ("clients", "company_types", "categories", "companies")
 SECTION_ORDER = {"company_types": 0, "categories": 1, "companies": 2}
+SECTIONS = (*SECTION_ORDER, "clients")
 
 
 @dataclass  # no slots: a dataclass with slots pickles through Python code, far slower
@@ -24,7 +25,6 @@ class TableOrigin:
     rows: tuple[int, ...]
     contact_rows: tuple[int, ...] = ()
     later: dict[str, int] | None = None
-    reported: set[tuple[int | None, str | None]] | None = None
 
     def locate(self, where: str | None) -> tuple[int, str | None]:
         """The row and column of a core error's field (``email``, ``contacts[1].phone``)."""
@@ -49,7 +49,8 @@ class DocumentOrigin:
     index: int
     prefix: str = ""
     section: str = "clients"
-    reported: set[tuple[int | None, str | None]] | None = None
+    left_out: tuple[str, ...] = ()
+    """Fields whose values the entry's model refused for their shape and the draft leaves out."""
     inactive: bool = False
 
     def locate(self, where: str | None) -> tuple[int, str | None]:
@@ -73,18 +74,24 @@ def printable(text: str) -> str:
     return text
 
 
-EntryKey = tuple[int, int, str]
-"""(file position, first row or list position, seed section or "" for a table)."""
+class EntryKey(NamedTuple):
+    """Which entry of an import: a client of a table, or an entry of a document's section."""
+
+    file_index: int
+    first: int
+    """The entry's first row (a table) or its position in its list (a document)."""
+    section: str
+    """The seed section, "clients" for a list of clients, "" for a table."""
 
 
 def entry_key(origin: Origin) -> EntryKey:
     if isinstance(origin, TableOrigin):
-        return origin.file_index, origin.rows[0], ""
-    return origin.file_index, origin.index, origin.section
+        return EntryKey(origin.file_index, origin.rows[0], "")
+    return EntryKey(origin.file_index, origin.index, origin.section)
 
 
 class Problems:
-    """Every problem of an import, each once, and the entries (clients, rows) that have them."""
+    """Every problem of an import, and the entries (clients, rows) that have them."""
 
     def __init__(self) -> None:
         self.found: list[RowError] = []
@@ -97,49 +104,59 @@ class Problems:
         """A problem of the file itself (its header, a row that cannot be read)."""
         self.found.append(problem)
 
-    def before_core(self, origin: Origin, problem: RowError) -> None:
-        """A problem found while reading the entry, before the core checked it."""
-        if origin.reported is None:
-            origin.reported = set()
-        origin.reported.add((problem.row, problem.column))
-        self._record(origin, problem)
-
-    def from_core(self, origin: Origin, error: Exception | RowError) -> None:
-        """A problem the core reported; one at a place already reported is the same mistake.
-
-        A RowError is one the entry's reader found and handed to the core with the draft.
-        """
-        if isinstance(error, RowError):
-            self.before_core(origin, error)
-            return
-        if not isinstance(error, ClientregError):
-            raise error
-        row, column = origin.locate(error.field)
-        if origin.reported and (row, column) in origin.reported:
-            return
-        value = error.value
-        if isinstance(value, dict | list):
-            value = None
-        self._record(origin, RowError(origin.file, row, column, value, error.code, error.reason))
-
-    def _record(self, origin: Origin, problem: RowError) -> None:
+    def in_entry(self, origin: Origin, problem: RowError) -> None:
+        """A problem of an entry found while reading it."""
         if isinstance(problem.value, str):
             problem = replace(problem, value=printable(problem.value))
         self.by_entry.setdefault(entry_key(origin), []).append(problem)
         self.found.append(problem)
 
+    def from_core(self, origin: Origin, error: Exception | RowError) -> None:
+        """A problem the core reported for an entry, located at its row and column.
+
+        A RowError is one the entry's reader found and handed to the core with the draft. A
+        value the entry's model left out for its shape is not missing: its shape was reported.
+        """
+        if isinstance(error, RowError):
+            self.in_entry(origin, error)
+            return
+        if not isinstance(error, ClientregError):
+            raise error
+        if (isinstance(origin, DocumentOrigin) and error.code == "missing-value"
+                and error.field in origin.left_out):
+            return
+        row, column = origin.locate(error.field)
+        value = error.value
+        if isinstance(value, dict | list):
+            value = None
+        self.in_entry(origin, RowError.from_error(origin.file, row, column, value, error))
+
     def rejected_clients(self) -> int:
-        return sum(1 for _, _, section in self.by_entry if section in ("", "clients"))
+        return sum(1 for key in self.by_entry if key.section in ("", "clients"))
 
     def ordered(self, file_order: dict[str, int]) -> list[RowError]:
-        """The problems by file, then section of a seed document, then row."""
+        """The problems by file, then section of a seed document, then row; in a row, what its
+        own values say, then the catalogue entries it names, then the attributes they declare."""
 
-        def place(problem: RowError) -> tuple[int, int, int]:
-            section = (problem.column or "").split("[", 1)[0]
+        def place(problem: RowError) -> tuple[int, int, int, int]:
+            column = problem.column or ""
+            section, _, inside = column.partition("[")
             part = SECTION_ORDER.get(section, len(SECTION_ORDER))
-            return file_order.get(problem.file, 0), part, problem.row or 0
+            if section in SECTIONS:
+                column = inside.partition("].")[2]
+            return file_order.get(problem.file, 0), part, problem.row or 0, _rank(column)
 
         return sorted(self.found, key=place)
+
+
+_REFERENCES = ("company_type", "category", "from_company")
+_ATTRIBUTES = ("company_attr.", "client_attr.")
+
+
+def _rank(column: str) -> int:
+    if column.startswith(_ATTRIBUTES):
+        return 2
+    return 1 if column in _REFERENCES else 0
 
 
 @dataclass

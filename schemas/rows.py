@@ -1,58 +1,47 @@
-"""The import formats as pydantic models: a table row, a client entry, a seed document.
+"""The import formats as pydantic models: a client entry, a seed document, and their shape.
 
-The models check the shape of the input (which fields exist, text or list or mapping) and the
-field rules that need nothing but the value, by calling the core's own rule functions, so a
-mistake reads the same here as in the wizard. Rules that need the catalogue, another field or the
-database (phones and tax ids by country, attributes, identifiers against a mask, conflicts) are
-left to the core, which checks every draft again anyway; a problem found by both is reported once.
+The models check the shape of a YAML or JSON entry (which fields exist, text or list or mapping)
+and turn it into values the core's drafts take: a number where text is meant becomes its digits.
+They check no value: e-mail syntax, countries, flags and the rest are the core's rules, checked
+once, by the core. A table's shape is its header (see ``columns``): its cells are all text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+import difflib
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
-from typing_extensions import TypedDict
 
-from clientreg import rules
 from clientreg.attributes import ATTRIBUTE_TYPES
-from clientreg.errors import InvalidValue
-
-
-def _core_rule(check: Callable[..., Any], **options: Any) -> AfterValidator:
-    """A core rule as a pydantic validator; its error keeps the core's code and reason."""
-
-    def validate(value: Any) -> Any:
-        try:
-            return check(value, **options)
-        except InvalidValue as exc:
-            raise PydanticCustomError(exc.code, "{reason}", {"reason": exc.reason}) from None
-
-    return AfterValidator(validate)
-
-
-def _identifier_or_blank(value: str | None) -> str | None:
-    """A typed identifier; blank is allowed here (a type's id mask may generate it)."""
-    text = rules.clean_text(value, field="identifier", max_length=rules.IDENTIFIER_MAX)
-    return None if text is None else rules.identifier(text)
+from clientreg.messages import MESSAGES, Message
 
 
 def _as_text(value: Any) -> Any:
     """YAML and JSON may give a number where text is meant (postal_code: 28001): keep its digits."""
     if isinstance(value, bool):
-        raise PydanticCustomError("invalid-type", "must be text, not true or false")
+        raise PydanticCustomError("invalid-type/text-not-flag", "must be text, not true or false")
     if isinstance(value, int | float):
         return number_text(value)
+    return value
+
+
+def _single_value(value: Any) -> Any:
+    """An attribute value is one scalar; a list or mapping is refused once, not once per type."""
+    if isinstance(value, list | dict):
+        raise PydanticCustomError("invalid-type/single-value",
+                                  "must be a single value, not a list or mapping")
+    if value is not None and not isinstance(value, str | int | float | bool):
+        raise PydanticCustomError("invalid-type/text", "must be text")
     return value
 
 
@@ -61,49 +50,11 @@ def number_text(value: int | float) -> str:
     return str(value) if isinstance(value, int) else repr(value)
 
 
-# Table cells are always text; documents may hold numbers and booleans. A table row checks
-# only the cells whose rule is cached in the core (or trivial), so the core's second look at a
-# big file costs nothing more; the other cells are checked by the core alone.
-CellEmail = Annotated[str, _core_rule(rules.email)]
-CellCountry = Annotated[str, _core_rule(rules.country)]
-CellIdentifier = Annotated[str, _core_rule(_identifier_or_blank)]
-
 Text = Annotated[str | None, BeforeValidator(_as_text)]
-Email = Annotated[Text, _core_rule(rules.email)]
-Country = Annotated[Text, _core_rule(rules.country)]
-Website = Annotated[Text, _core_rule(rules.website)]
-Language = Annotated[Text, _core_rule(rules.language)]
-Identifier = Annotated[Text, _core_rule(_identifier_or_blank)]
-Flag = Annotated[bool, BeforeValidator(_core_rule(rules.flag, field="flag").func)]
-AttributeValue = str | int | float | bool | None
+Flag = Annotated[Any, WithJsonSchema({"type": "boolean"})]
+"""A yes/no value as given; the core's flag rule reads it (true, no, 1, x, ...)."""
+AttributeValue = Annotated[str | int | float | bool | None, BeforeValidator(_single_value)]
 Attributes = dict[str, AttributeValue]
-
-
-class TableRow(TypedDict, total=False):
-    """One row of a CSV, TSV or XLSX file (attribute columns are checked by the core)."""
-
-    identifier: CellIdentifier
-    name: str
-    company_type: str
-    category: str
-    from_company: str
-    trade_name: str
-    tax_id: str
-    email: CellEmail
-    phone: str
-    website: str
-    street: str
-    city: str
-    region: str
-    postal_code: str
-    country: CellCountry
-    contact_name: str
-    contact_email: CellEmail
-    contact_phone: str
-    contact_position: str
-    contact_department: str
-    contact_language: str
-    contact_default: str
 
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False)
@@ -114,11 +65,11 @@ class ContactEntry(BaseModel):
 
     model_config = _STRICT
     name: Text = Field(None, description="Full name (required).")
-    email: Email = Field(None, description="E-mail, the external user's login (required).")
+    email: Text = Field(None, description="E-mail, the external user's login (required).")
     phone: Text = Field(None, description="Phone; stored in E.164 with the company's country.")
     position: Text = None
     department: Text = None
-    language: Language = Field(None, description="Language code such as es, en or pt_BR.")
+    language: Text = Field(None, description="Language code such as es, en or pt_BR.")
     default: Flag = Field(False, description="The company's default contact (one at most).")
 
 
@@ -128,21 +79,21 @@ _IGNORED = "Ignored: written by 'import --errors'."
 
 class _CompanyFields(BaseModel):
     model_config = _STRICT
-    identifier: Identifier = Field(
+    identifier: Text = Field(
         None, description="Company identifier, 1-50 characters; generated from the company "
                           "type's id mask when left out.")
     name: Text = Field(None, description="Company name (required unless from_company).")
     company_type: Text = Field(None, description="Code of an active company type.")
     trade_name: Text = None
     tax_id: Text = Field(None, description="Tax id, checked for the country where known.")
-    email: Email = None
+    email: Text = None
     phone: Text = None
-    website: Website = None
+    website: Text = None
     street: Text = None
     city: Text = None
     region: Text = None
     postal_code: Text = Field(None, description="Quote it in YAML to keep leading zeros.")
-    country: Country = Field(None, description="ISO 3166-1 code (ES, GB, BR) or English name.")
+    country: Text = Field(None, description="ISO 3166-1 code (ES, GB, BR) or English name.")
     company_attributes: Attributes = Field(
         default_factory=dict, description="Values of the company type's attributes, by key.")
 
@@ -230,9 +181,6 @@ ImportDocument = Annotated[
     Field(description="A list of clients, or a seed document."),
 ]
 
-TABLE_ROWS = TypeAdapter(list[TableRow])
-SECTION_ADAPTERS = {name: TypeAdapter(list[model]) for name, model in SECTION_MODELS.items()}
-
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the YAML/JSON import format."""
@@ -241,68 +189,124 @@ def json_schema() -> dict[str, Any]:
             "title": "clientreg import file", **schema}
 
 
-def table_row_problems(values: list[dict[str, str]]) -> Iterator[tuple[int, str, str, str]]:
-    """(position in ``values``, column, code, message) of every problem in a chunk of rows."""
+
+
+Location = tuple[str | int, ...]
+"""A place inside an entry, as pydantic gives it: ("contacts", 1, "email")."""
+
+
+class EntryProblem(NamedTuple):
+    """A problem of an entry's shape: where inside the entry, what, and the value found there."""
+
+    location: Location
+    message: Message
+    value: Any
+
+
+class ShapedEntry(NamedTuple):
+    """An entry as its model reads it: the model (None when the entry is not a mapping), the
+    problems of its shape, and the places whose values were left out for them."""
+
+    model: BaseModel | None
+    problems: list[EntryProblem]
+    left_out: list[Location]
+
+
+def shaped_entry(section: str, entry: Any) -> ShapedEntry:
+    """An entry of a section, read by its model; a value of the wrong shape is left out, so the
+    rest of the entry still reaches the core."""
+    model = SECTION_MODELS[section]
     try:
-        TABLE_ROWS.validate_python(values)
+        return ShapedEntry(model.model_validate(entry), [], [])
     except ValidationError as exc:
-        for error in exc.errors(include_url=False, include_input=False):
-            position, column = error["loc"][0], error["loc"][1]
-            yield int(position), str(column), error["type"], _message(error)
-
-
-def entry_problems(section: str, entries: list[Any],
-                   ) -> Iterator[tuple[int, tuple[Any, ...], str, str, Any]]:
-    """(position, location inside the entry, code, message, value) of every problem."""
+        errors = exc.errors(include_url=False)
+    problems = [EntryProblem(tuple(error["loc"]), _problem(error, section), error.get("input"))
+                for error in errors]
+    left_out: list[Location] = []
+    for error in errors:
+        entry, place = _without(entry, tuple(error["loc"]), error["type"])
+        if entry is None:
+            return ShapedEntry(None, problems, left_out)
+        left_out.append(place)
     try:
-        SECTION_ADAPTERS[section].validate_python(entries)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            loc = error["loc"]
-            if not loc:
-                yield -1, (), "invalid-type", f"'{section}' must be a list", None
-                continue
-            yield int(loc[0]), tuple(loc[1:]), *_code_and_message(error, section), error.get(
-                "input")
+        return ShapedEntry(model.model_validate(entry), problems, left_out)
+    except ValidationError:
+        return ShapedEntry(None, problems, left_out)
 
 
-_TYPE_MESSAGES = {
-    "string_type": "must be text",
-    "list_type": "must be a list",
-    "dict_type": "must be a mapping of keys to values",
-    "model_type": "must be a mapping of fields to values",
-    "model_attributes_type": "must be a mapping of fields to values",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
+def _without(data: Any, location: Location, kind: str) -> tuple[Any, Location]:
+    """The data with the value at ``location`` left out, and where that value was.
+
+    pydantic may name a place below the value (the member of a union it tried), so the value
+    left out is the deepest one that exists. A list keeps its length, so that the places after
+    it keep their numbers: a contact that is not a mapping becomes an empty one.
+    """
+    path: list[str | int] = []
+    node = data
+    for part in location:
+        if not _holds(node, part):
+            break
+        node = node[part]
+        path.append(part)
+    if not path:
+        return None, ()
+    empty: Any = {} if kind in ("model_type", "model_attributes_type") else None
+    return _replaced(data, path, empty), tuple(path)
+
+
+def _holds(node: Any, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
+def _replaced(data: Any, path: list[str | int], empty: Any) -> Any:
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        copy: Any = dict(data)
+        if rest:
+            copy[head] = _replaced(data[head], rest, empty)
+        else:
+            del copy[head]
+        return copy
+    copy = list(data)
+    copy[head] = _replaced(data[head], rest, empty) if rest else empty
+    return copy
+
+
+_TYPE_KEYS = {
+    "string_type": "invalid-type/text",
+    "list_type": "invalid-type/list",
+    "dict_type": "invalid-type/mapping",
+    "model_type": "invalid-type/fields",
+    "model_attributes_type": "invalid-type/fields",
+    "bool_type": "invalid-type/flag",
+    "bool_parsing": "invalid-type/flag",
 }
 
 
-def _message(error: Any) -> str:
-    context = error.get("ctx") or {}
-    return context.get("reason") or _TYPE_MESSAGES.get(error["type"]) or error["msg"]
-
-
-def _code_and_message(error: Any, section: str) -> tuple[str, str]:
+def _problem(error: Any, section: str) -> Message:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown-field", _unknown_field(error["loc"], section)
-    if kind in _TYPE_MESSAGES or kind.endswith(("_type", "_parsing")):
-        if isinstance(error.get("input"), list | dict) and error["loc"][-1] != "contacts":
-            return "invalid-type", "must be a single value, not a list or mapping"
-        return "invalid-type", _message(error)
-    return kind, _message(error)
+        return _unknown_field(error["loc"], section)
+    if kind in MESSAGES:  # raised by a validator of this module, already a key
+        return Message(kind)
+    if isinstance(error.get("input"), list | dict) and error["loc"][-1] != "contacts":
+        return Message("invalid-type/single-value")
+    if kind in _TYPE_KEYS:
+        return Message(_TYPE_KEYS[kind])
+    return Message("invalid-type/detail", {"detail": error["msg"]})
 
 
-def _unknown_field(loc: tuple[Any, ...], section: str) -> str:
-    import difflib
-
+def _unknown_field(loc: Location, section: str) -> Message:
     model: type[BaseModel] = SECTION_MODELS[section]
-    for part in loc[1:-1]:
+    for part in loc[:-1]:
         if part == "contacts":
             model = ContactEntry
         elif part == "attributes":
             model = AttributeDeclaration
     fields = [name for name in model.model_fields if not name.startswith("error_")]
     near = difflib.get_close_matches(str(loc[-1]), fields, n=1, cutoff=0.6)
-    hint = f"; did you mean '{near[0]}'?" if near else f" (fields: {', '.join(fields)})"
-    return f"is not a field here{hint}"
+    if near:
+        return Message("unknown-field/did-you-mean", {"suggestion": near[0]})
+    return Message("unknown-field/fields", {"fields": ", ".join(fields)})

@@ -1,6 +1,6 @@
 """Seed documents: company types, categories and companies, applied before the clients.
 
-Everything is applied inside the import's own transaction, so the catalogue of a seed lands with
+Everything is applied inside the import's own unit of work, so the catalogue of a seed lands with
 its clients or not at all. Each entry goes through the core (``add_entry``, ``edit_entry``,
 ``register_companies``); a problem is reported at the entry and the rest still runs, so one pass
 lists everything wrong with the document.
@@ -11,7 +11,10 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from clientreg.catalogue import Catalogue, add_entry, edit_entry
 from clientreg.companies import register_companies
@@ -21,7 +24,7 @@ from clientreg.rules import flag
 from clientreg.schemas.documents import checked_entries, document_drafts
 from clientreg.schemas.report import Problems
 from clientreg.schemas.rows import SEED_SECTIONS
-from clientreg.storage import Store
+from clientreg.storage import Store, Work
 
 _KINDS = {"company_types": "company_type", "categories": "category"}
 
@@ -35,18 +38,19 @@ def document_kind(document: Any, *, file: str) -> tuple[str, list[RowError]]:
     """"list" for a list of clients, "seed" for a seed document, with problems of its shape."""
     if isinstance(document, list):
         return "list", []
+    sections = ", ".join(SEED_SECTIONS)
     if not isinstance(document, dict):
-        return "seed", [RowError(file, None, None, None, "invalid-document",
-                                 "must be a list of clients or a seed document with "
-                                 f"{', '.join(SEED_SECTIONS)}")]
+        return "seed", [RowError.of(file, None, None, None, "invalid-document",
+                                    sections=sections)]
     problems = []
     for key in document:
         if key not in SEED_SECTIONS:
             near = difflib.get_close_matches(str(key), SEED_SECTIONS, n=1, cutoff=0.6)
-            hint = f"; did you mean '{near[0]}'?" if near else (
-                f" (sections: {', '.join(SEED_SECTIONS)})")
-            problems.append(RowError(file, None, str(key), None, "unknown-field",
-                                     f"is not a section of a seed document{hint}"))
+            problems.append(
+                RowError.of(file, None, str(key), None, "unknown-field/section",
+                            suggestion=near[0]) if near else
+                RowError.of(file, None, str(key), None, "unknown-field/sections",
+                            sections=sections))
     return "seed", problems
 
 
@@ -69,32 +73,49 @@ def declared_attribute_keys(document: Any) -> tuple[set[str], set[str]]:
     return found
 
 
-def apply_catalogue(store: Store, document: Any, *, file_index: int, file: str,
-                    on_conflict: OnConflict, source: str, problems: Problems,
-                    counts: dict[str, Counter[str]],
+@dataclass(frozen=True)
+class SeedPlace:
+    """Where a seed document's entries come from and go: its file, the import, its tallies."""
+
+    file_index: int
+    file: str
+    on_conflict: OnConflict
+    source: str
+    problems: Problems
+    counts: dict[str, Counter[str]]
+
+
+def apply_catalogue(work: Work, document: Any, place: SeedPlace, *,
                     deactivate_later: list[tuple[str, str]] | None = None) -> None:
     """Add (or, with skip/update, leave or change) the seed's company types and categories.
 
     An entry the seed creates with ``active: false`` (as export writes a deactivated one) is
     created active and its (kind, code) put in ``deactivate_later``, so the seed's own clients
-    of it can register; the import deactivates it at the end of the same transaction.
+    of it can register; the import deactivates it at the end of the same unit of work.
     """
     for name, kind in _KINDS.items():
-        for origin, entry in checked_entries(name, section(document, name),
-                                             file_index=file_index, file=file,
-                                             prefix=section_prefix(name), problems=problems):
-            if not isinstance(entry, dict):
+        for origin, model in checked_entries(name, section(document, name),
+                                             file_index=place.file_index, file=place.file,
+                                             prefix=section_prefix(name),
+                                             problems=place.problems):
+            if model is None:
                 continue
             try:
-                action = _apply_entry(store, kind, entry, on_conflict=on_conflict, source=source,
+                action = _apply_entry(work.store, kind, _declared(model),
+                                      on_conflict=place.on_conflict, source=place.source,
                                       deactivate_later=deactivate_later)
             except Rejected as exc:
                 for problem in exc.problems:
-                    problems.from_core(origin, problem)
+                    place.problems.from_core(origin, problem)
             except ClientregError as exc:
-                problems.from_core(origin, exc)
+                place.problems.from_core(origin, exc)
             else:
-                counts[name][action] += 1
+                place.counts[name][action] += 1
+
+
+def _declared(model: BaseModel) -> dict[str, Any]:
+    """What a catalogue entry declares, as its model read it (the fields it gives)."""
+    return model.model_dump(exclude_unset=True, exclude={"error_code", "error_message"})
 
 
 def _apply_entry(store: Store, kind: str, entry: dict[str, Any], *, on_conflict: OnConflict,
@@ -105,7 +126,7 @@ def _apply_entry(store: Store, kind: str, entry: dict[str, Any], *, on_conflict:
         inactive = deactivate_later is not None and _says_inactive(entry.get("active"))
         created = add_entry(store, kind, {**entry, "active": True} if inactive else entry,
                             source=source)  # a code that exists is its conflict
-        if inactive:
+        if inactive and deactivate_later is not None:
             deactivate_later.append((kind, created))
         return Action.CREATED.value
     if on_conflict is OnConflict.SKIP:
@@ -125,18 +146,17 @@ def _says_inactive(value: Any) -> bool:
         return False
 
 
-def apply_companies(store: Store, document: Any, *, file_index: int, file: str,
-                    on_conflict: OnConflict, source: str, problems: Problems,
-                    counts: dict[str, Counter[str]]) -> None:
+def apply_companies(work: Work, document: Any, place: SeedPlace) -> None:
     """Register the seed's companies that are not clients."""
     drafts = document_drafts("companies", section(document, "companies"),
-                             file_index=file_index, file=file,
-                             prefix=section_prefix("companies"), problems=problems)
-    report = register_companies(store, drafts, source=source, on_conflict=on_conflict)
+                             file_index=place.file_index, file=place.file,
+                             prefix=section_prefix("companies"), problems=place.problems)
+    report = register_companies(work.store, drafts, source=place.source,
+                                on_conflict=place.on_conflict, work=work)
     for origin, error in report.problems:
-        problems.from_core(origin, error)
+        place.problems.from_core(origin, error)
     for outcome in report.outcomes:
-        counts["companies"][outcome.action.value] += 1
+        place.counts["companies"][outcome.action.value] += 1
 
 
 def client_sections(document: Any, kind: str) -> Iterator[tuple[str, list[Any], str]]:
