@@ -5,14 +5,27 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clientreg.commands.boundary import EXIT_CANCELLED, EXIT_USAGE, print_error, user_errors
+from clientreg.commands.boundary import (
+    EXIT_CANCELLED,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    print_error,
+    user_errors,
+)
 from clientreg.commands.context import open_store
 from clientreg.commands.i18n import _
+
+if TYPE_CHECKING:
+    from clientreg.catalogue import Catalogue
+    from clientreg.commands.wizard_steps import Wizard
+    from clientreg.model import ClientDraft, ContactDraft, Outcome
+    from clientreg.storage import Store
 
 # A testing aid: the wizard's tests type keys through prompt_toolkit pipe input, where standard
 # input is not a terminal. CLIENTREG_FORCE_INTERACTIVE=1 lets the prompts run anyway.
@@ -25,12 +38,12 @@ _NAME_EMAIL_RE = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*")
 # comma and a misspelt key is reported rather than swallowed into the previous value.
 _KEY_SPLIT_RE = re.compile(r",\s*(?=\w+\s*=)")
 
-_COMPANY = "Company (a new company)"
-_ADDRESS = "Address"
+_COMPANY = _("Company (a new company)")
+_ADDRESS = _("Address")
 
 
 def _option(flag: str, help_text: str, panel: str = _COMPANY) -> Any:
-    return typer.Option(flag, help=_(help_text), show_default=False, rich_help_panel=_(panel))
+    return typer.Option(flag, help=help_text, show_default=False, rich_help_panel=panel)
 
 
 def new(
@@ -45,25 +58,26 @@ def new(
         "--save-as", metavar="FILE.yaml", dir_okay=False, show_default=False,
         help=_("After registering, append the client to this YAML file (created if missing) "
                "in the shape 'clientreg import' replays."))] = None,
-    company_type: Annotated[str | None, _option("--type", "Company type (its code).")] = None,
-    category: Annotated[str | None, _option("--category", "Client category (its code).",
-                                            "Client")] = None,
+    company_type: Annotated[str | None, _option("--type", _("Company type (its code)."))] = None,
+    category: Annotated[str | None, _option("--category", _("Client category (its code)."),
+                                            _("Client"))] = None,
     identifier: Annotated[str | None, _option(
-        "--identifier", "Identifier; leave out to have the type's mask generate it.")] = None,
-    name: Annotated[str | None, _option("--name", "Company name.")] = None,
-    trade_name: Annotated[str | None, _option("--trade-name", "Trade name.")] = None,
-    tax_id: Annotated[str | None, _option("--tax-id", "Tax id (checked per country).")] = None,
-    email: Annotated[str | None, _option("--email", "Company e-mail.")] = None,
-    phone: Annotated[str | None, _option("--phone", "Company phone.")] = None,
-    website: Annotated[str | None, _option("--website", "Website.")] = None,
-    street: Annotated[str | None, _option("--street", "Street.", _ADDRESS)] = None,
-    city: Annotated[str | None, _option("--city", "City.", _ADDRESS)] = None,
-    region: Annotated[str | None, _option("--region", "Region.", _ADDRESS)] = None,
-    postal_code: Annotated[str | None, _option("--postal-code", "Postal code.", _ADDRESS)] = None,
-    country: Annotated[str | None, _option("--country", "Country (ISO code or English name).",
+        "--identifier", _("Identifier; leave out to have the type's mask generate it."))] = None,
+    name: Annotated[str | None, _option("--name", _("Company name."))] = None,
+    trade_name: Annotated[str | None, _option("--trade-name", _("Trade name."))] = None,
+    tax_id: Annotated[str | None, _option("--tax-id", _("Tax id (checked per country)."))] = None,
+    email: Annotated[str | None, _option("--email", _("Company e-mail."))] = None,
+    phone: Annotated[str | None, _option("--phone", _("Company phone."))] = None,
+    website: Annotated[str | None, _option("--website", _("Website."))] = None,
+    street: Annotated[str | None, _option("--street", _("Street."), _ADDRESS)] = None,
+    city: Annotated[str | None, _option("--city", _("City."), _ADDRESS)] = None,
+    region: Annotated[str | None, _option("--region", _("Region."), _ADDRESS)] = None,
+    postal_code: Annotated[str | None, _option("--postal-code", _("Postal code."),
+                                               _ADDRESS)] = None,
+    country: Annotated[str | None, _option("--country", _("Country (ISO code or English name)."),
                                            _ADDRESS)] = None,
     company_attr: Annotated[list[str] | None, typer.Option(
-        "--company-attr", metavar="KEY=VALUE", show_default=False, rich_help_panel=_(_COMPANY),
+        "--company-attr", metavar="KEY=VALUE", show_default=False, rich_help_panel=_COMPANY,
         help=_("A company attribute of the type, repeatable."))] = None,
     client_attr: Annotated[list[str] | None, typer.Option(
         "--client-attr", metavar="KEY=VALUE", show_default=False, rich_help_panel=_("Client"),
@@ -135,7 +149,7 @@ def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
     return pairs
 
 
-def parse_contact(text: str) -> Any:
+def parse_contact(text: str) -> ContactDraft:
     """A --contact value: "Name <email>" or name=...,email=...,phone=...,default=true."""
     from clientreg.model import ContactDraft
 
@@ -159,7 +173,7 @@ def parse_contact(text: str) -> Any:
     return ContactDraft(**values)
 
 
-def _register_without_prompts(store: Any, draft: Any) -> str:
+def _register_without_prompts(store: Store, draft: ClientDraft) -> str:
     from clientreg.registration import register
 
     outcome = register(store, draft, source=NO_INPUT_SOURCE)
@@ -168,7 +182,7 @@ def _register_without_prompts(store: Any, draft: Any) -> str:
     return outcome.identifier
 
 
-def _register_with_wizard(store: Any, draft: Any) -> str:
+def _register_with_wizard(store: Store, draft: ClientDraft) -> str:
     from clientreg.catalogue import Catalogue
     from clientreg.commands.wizard_prompts import QuestionaryPrompter
     from clientreg.commands.wizard_steps import Wizard
@@ -183,7 +197,7 @@ def _register_with_wizard(store: Any, draft: Any) -> str:
     return outcome.identifier
 
 
-def _until_done(wizard: Any, finish: Any) -> Any:
+def _until_done(wizard: Wizard, finish: Callable[[ClientDraft], Outcome]) -> Outcome:
     """Run the wizard; Cancel, Ctrl-C and Ctrl-D end it with nothing saved (exit 130)."""
     from clientreg.commands.wizard_questions import Cancelled
 
@@ -194,52 +208,38 @@ def _until_done(wizard: Any, finish: Any) -> Any:
         raise typer.Exit(EXIT_CANCELLED) from None
 
 
-def _check_ready(store: Any, catalogue: Any, draft: Any) -> None:
+def _check_ready(store: Store, catalogue: Catalogue, draft: ClientDraft) -> None:
     """Stop before the first question when the registration could not be completed."""
-    from clientreg.errors import Conflict, MissingPrerequisite, NotFound
-    from clientreg.records import companies_without_client, find_company
+    from clientreg.conflicts import registrable_company
+    from clientreg.records import companies_without_client
 
     if draft.from_company is not None:
-        company = find_company(store, draft.from_company)
-        if company is None:
-            raise NotFound("is not a known company identifier", field="from_company",
-                           value=draft.from_company, code="unknown-company")
-        if company["client"]:
-            raise Conflict(f"company {company['identifier']} is already a client",
-                           field="from_company", value=draft.from_company,
-                           code="already-a-client")
-        draft.from_company = company["identifier"]
+        draft.from_company = registrable_company(store, draft.from_company).identifier
     has_type = any(t.active for t in catalogue.types.values())
     has_category = any(c.active for c in catalogue.categories.values())
     if has_category and (has_type or draft.from_company or companies_without_client(store)):
         return
     missing = [what for what, ok in ((_("company type"), has_type),
                                      (_("category"), has_category)) if not ok]
-    raise MissingPrerequisite(_(
-        "a registration needs an active company type and an active category, and there is no "
-        "active {missing} yet. Create them with 'clientreg company-type add' and 'clientreg "
-        "category add', or load a seed file with company_types: and categories: using "
-        "'clientreg import FILE.yaml'").format(missing=_(" or ").join(missing)),
-        code="empty-catalogue")
+    reason = _("a registration needs an active company type and an active category, and there "
+               "is no active {missing} yet. Create them with 'clientreg company-type add' and "
+               "'clientreg category add', or load a seed file with company_types: and "
+               "categories: using 'clientreg import FILE.yaml'").format(
+        missing=_(" or ").join(missing))
+    print_error(_("Error: {message}").format(message=f"{reason} [empty-catalogue]"))
+    raise typer.Exit(EXIT_REJECTED)
 
 
-def show_client(store: Any, identifier: str) -> None:
+def show_client(store: Store, identifier: str) -> None:
     """The client's data as 'clientreg show' prints it."""
     from clientreg.catalogue import Catalogue
+    from clientreg.commands.text_views import print_client
     from clientreg.records import client_data
 
-    document = client_data(store, identifier)
-    try:
-        from clientreg.commands.text_views import print_client
-    except ImportError:
-        from clientreg.commands.render import print_yaml
-
-        print_yaml(document)
-        return
-    print_client(document, Catalogue.load(store))
+    print_client(client_data(store, identifier), Catalogue.load(store))
 
 
-def _save_as(store: Any, identifier: str, path: Path) -> None:
+def _save_as(store: Store, identifier: str, path: Path) -> None:
     from clientreg.commands.seed_file import append_client
     from clientreg.records import client_data
 

@@ -1,44 +1,37 @@
-"""The wizard's last steps: the company's contacts (matched with external users) and the review."""
+"""The wizard's contacts step: the company's contacts, each matched with the external users."""
 
 from __future__ import annotations
 
 import copy
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clientreg import rules
-from clientreg.commands.i18n import _
-from clientreg.commands.wizard_company import COMPANY_FIELD_LABELS
+from clientreg.commands.i18n import _, translated
 from clientreg.commands.wizard_questions import (
     BACK,
-    FINISH,
     NEXT,
     Question,
     Signal,
     reason_of,
     run_questions,
 )
-from clientreg.commands.wizard_steps import STEP_TITLES
-from clientreg.errors import InvalidValue
-from clientreg.model import COMPANY_FIELDS, ContactDraft, Step
+from clientreg.commands.wizard_state import WizardState
+from clientreg.conflicts import contact_conflict
+from clientreg.fields import FieldRule, contact_field
+from clientreg.model import ContactDraft
 from clientreg.records import find_external_user
-from clientreg.registration import next_identifier
 
-if TYPE_CHECKING:
-    from clientreg.commands.wizard_steps import Wizard
-
-_OPTIONAL_DETAILS = (
-    ("phone", "Contact phone (optional)"), ("position", "Contact position (optional)"),
-    ("department", "Contact department (optional)"),
-    ("language", "Contact language: es, en, pt_BR, ... (optional)"),
-)  # fmt: skip
+# What a contact is asked after its e-mail, in this order; a linked external user keeps its own.
+_ASKED = tuple(contact_field(name) for name in ("name", "phone", "position", "department",
+                                                "language"))
 
 
 def contact_label(contact: ContactDraft) -> str:
     return f"{contact.name or '?'} <{contact.email or '?'}>"
 
 
-def contacts_step(wizard: Wizard, back: bool, from_end: bool = False) -> Signal:
+def contacts_step(wizard: WizardState, back: bool, from_end: bool = False) -> Signal:
     """Add, edit or remove contacts until the person continues."""
     contacts = wizard.draft.contacts
     while True:
@@ -53,8 +46,8 @@ def contacts_step(wizard: Wizard, back: bool, from_end: bool = False) -> Signal:
             options.append(("done", _("Continue without contacts")))
         count = len(contacts)
         message = _("Company contacts ({count})").format(count=count)
-        answer = wizard.select(message, options, default="done" if contacts else "add",
-                               back=back)
+        answer = wizard.select("contacts", message, options,
+                               default="done" if contacts else "add", back=back)
         if answer is BACK:
             return BACK
         if answer == "done":
@@ -73,21 +66,20 @@ def contacts_step(wizard: Wizard, back: bool, from_end: bool = False) -> Signal:
             wizard.prompt.say(_("Removed {contact}.").format(contact=contact_label(removed)))
 
 
-def ask_contact(wizard: Wizard, current: ContactDraft, *, index: int) -> ContactDraft | None:
+def ask_contact(wizard: WizardState, current: ContactDraft, *, index: int) -> ContactDraft | None:
     """One contact's questions; None when the person backs out of them."""
     work = copy.copy(current)
     others = [c for i, c in enumerate(wizard.draft.contacts) if i != index]
     state = {"linked": rules.email_key(current.email or "") in wizard.linked}
     questions = [
         Question(partial(_ask_email, wizard, work, current, others, state)),
-        Question(partial(_ask_name, wizard, work), applies=lambda: not state["linked"]),
-        *(Question(partial(_ask_detail, wizard, work, name, label),
-                   applies=lambda: not state["linked"]) for name, label in _OPTIONAL_DETAILS),
+        *(Question(partial(_ask_field, wizard, work, rule), applies=lambda: not state["linked"])
+          for rule in _ASKED),
         Question(partial(_ask_default, wizard, work, others)),
     ]
     if run_questions(questions, back=True) is BACK:
         return None
-    key = rules.email_key(work.email)
+    key = rules.email_key(work.email or "")
     wizard.linked.discard(rules.email_key(current.email or ""))
     if state["linked"]:
         wizard.linked.add(key)
@@ -100,21 +92,15 @@ def ask_contact(wizard: Wizard, current: ContactDraft, *, index: int) -> Contact
     return work
 
 
-def _ask_email(wizard: Wizard, work: ContactDraft, current: ContactDraft,
+def _ask_email(wizard: WizardState, work: ContactDraft, current: ContactDraft,
                others: list[ContactDraft], state: dict[str, bool], back: bool) -> Any:
-    def required_email(text: str) -> str:
-        address = rules.email(text)
-        if address is None:
-            raise InvalidValue(_("is required: it is the contact's login"), field="email",
-                                     value=text, code="missing-value")
-        return address
-
+    email = contact_field("email")  # required: it is the contact's login
     while True:
-        answer = wizard.text(_("Contact e-mail"), default=work.email, back=back,
-                             validate=lambda text: reason_of(required_email, text))
+        answer = wizard.text("contacts.email", translated(email.question), default=work.email,
+                             back=back, validate=lambda text: reason_of(email.check, text))
         if answer is BACK:
             return BACK
-        address = required_email(answer)
+        address = email.check(answer)
         key = rules.email_key(address)
         if any(rules.email_key(other.email or "") == key for other in others):
             wizard.prompt.warn(_("{email} is already a contact of this client.").format(
@@ -127,7 +113,7 @@ def _ask_email(wizard: Wizard, work: ContactDraft, current: ContactDraft,
             return address
 
 
-def _settle_existing_user(wizard: Wizard, work: ContactDraft, address: str,
+def _settle_existing_user(wizard: WizardState, work: ContactDraft, address: str,
                           state: dict[str, bool]) -> bool:
     """Match the e-mail with the external users; False when another e-mail must be typed."""
     user = find_external_user(wizard.store, address)
@@ -135,22 +121,15 @@ def _settle_existing_user(wizard: Wizard, work: ContactDraft, address: str,
     if user is None:
         work.email = address
         return True
-    owner = user["company"]
-    if owner is not None and (wizard.editing is None
-                              or rules.identifier_key(owner) != rules.identifier_key(
-                                  wizard.editing)):
-        wizard.prompt.warn(_("{email} is already the external user {name} of company {company}; "
-                             "an external user belongs to one company. Type another e-mail.")
-                           .format(email=user["email"], name=user["name"], company=owner))
+    problem = contact_conflict(wizard.store, address, wizard.editing)
+    if problem is not None:
+        wizard.prompt.warn(_("{problem}. Type another e-mail.").format(problem=problem.reason))
         return False
-    if not user["active"]:
-        wizard.prompt.warn(_("{email} is an inactive external user; reactivate it first or type "
-                             "another e-mail.").format(email=user["email"]))
-        return False
-    where = _("of this company") if owner else _("without a company")
+    where = _("of this company") if user["company"] else _("without a company")
+    question = _("{email} is already registered as the external user {name} ({where}). Link "
+                 "that user?").format(email=user["email"], name=user["name"], where=where)
     answer = wizard.select(
-        _("{email} is already registered as the external user {name} ({where}). Link that "
-          "user?").format(email=user["email"], name=user["name"], where=where),
+        "contacts.link", question,
         [(True, _("Yes, link the existing user")), (False, _("No, type another e-mail"))],
         default=True, back=False)
     if not answer:
@@ -162,110 +141,24 @@ def _settle_existing_user(wizard: Wizard, work: ContactDraft, address: str,
     return True
 
 
-def _ask_name(wizard: Wizard, work: ContactDraft, back: bool) -> Any:
-    answer = wizard.text(_("Contact name"), default=work.name, back=back,
-                         validate=lambda text: reason_of(rules.required_text, text, field="name"))
-    if answer is not BACK:
-        work.name = rules.required_text(answer, field="name")
-    return answer
-
-
-def _ask_detail(wizard: Wizard, work: ContactDraft, name: str, label: str, back: bool) -> Any:
+def _ask_field(wizard: WizardState, work: ContactDraft, rule: FieldRule, back: bool) -> Any:
+    """One of the contact's fields, checked by its rule as typed."""
     def normalise(text: str) -> Any:
-        if name == "phone":
-            return rules.phone(text, country=wizard.country())
-        if name == "language":
-            return rules.language(text)
-        return rules.clean_text(text, field=name, max_length=rules.SHORT_TEXT_MAX)
+        return rule.check(text, country=wizard.country())
 
-    answer = wizard.text(_(label), default=getattr(work, name), back=back,
+    answer = wizard.text(f"contacts.{rule.name}", translated(rule.question),
+                         default=getattr(work, rule.name), back=back,
                          validate=lambda text: reason_of(normalise, text))
     if answer is not BACK:
-        setattr(work, name, normalise(answer))
+        setattr(work, rule.name, normalise(answer))
     return answer
 
 
-def _ask_default(wizard: Wizard, work: ContactDraft, others: list[ContactDraft],
+def _ask_default(wizard: WizardState, work: ContactDraft, others: list[ContactDraft],
                  back: bool) -> Any:
     current = bool(work.default) or not any(other.default for other in others)
-    answer = wizard.select(_("Is this the company's default contact?"),
+    answer = wizard.select("contacts.default", _("Is this the company's default contact?"),
                            [(True, _("Yes")), (False, _("No"))], default=current, back=back)
     if answer is not BACK:
         work.default = answer
     return answer
-
-
-def review_step(wizard: Wizard, back: bool, from_end: bool = False) -> Any:
-    """Everything the registration holds; Finish, or a jump back to any step."""
-    wizard.prompt.say(review_text(wizard))
-    finish = _("Finish: save the changes") if wizard.editing else _("Finish: register the client")
-    options: list[tuple[Any, str]] = [(FINISH, finish)]
-    options += [(step, _("Change: {step}").format(step=_(STEP_TITLES[step]).lower()))
-                for step in wizard.plan() if step is not Step.REVIEW]
-    return wizard.select(_("Review"), options, default=FINISH, back=back)
-
-
-def review_text(wizard: Wizard) -> str:
-    draft = wizard.draft
-    existing = draft.from_company is not None and not wizard.editing
-    locked = _(" (cannot change)") if wizard.editing else ""
-    lines = [_("Review")]
-    if existing:
-        lines.append(_("  From the existing company: {company}").format(
-            company=draft.from_company))
-    else:
-        company_type = wizard.company_type()
-        lines.append(_("  Company type: {entry}{locked}").format(
-            entry=f"{company_type.code} ({company_type.name})" if company_type else "-",
-            locked=locked))
-    category = wizard.category()
-    lines.append(_("  Category: {entry}{locked}").format(
-        entry=f"{category.code} ({category.name})" if category else "-", locked=locked))
-    if not existing and wizard.company_type() and wizard.company_type().attributes:
-        lines += _attribute_lines(_("  Company attributes:"), wizard.company_type().attributes,
-                                  draft.company_attributes)
-    if category and category.attributes:
-        lines += _attribute_lines(_("  Client attributes:"), category.attributes,
-                                  draft.client_attributes)
-    if not existing:
-        identifier = wizard.editing or draft.identifier
-        if identifier is None:
-            company_type = wizard.company_type()
-            preview = next_identifier(wizard.store, company_type) if company_type else None
-            identifier = _("{preview} (generated when saved)").format(preview=preview or "?")
-        lines.append(_("  Identifier: {identifier}").format(identifier=identifier))
-        lines.append(_("  Name: {name}").format(name=draft.name or "-"))
-        for name in COMPANY_FIELDS:
-            value = getattr(draft, name)
-            lines.append(f"  {_(COMPANY_FIELD_LABELS[name])}: "
-                         f"{'-' if value in (None, '') else value}")
-        lines += _contact_lines(wizard)
-    return "\n".join(lines)
-
-
-def _attribute_lines(title: str, definitions: Any, values: dict[str, Any]) -> list[str]:
-    lines = [title]
-    for definition in definitions:
-        value = values.get(definition.key)
-        lines.append(f"    {definition.label}: {'-' if value in (None, '') else value}")
-    return lines
-
-
-def _contact_lines(wizard: Wizard) -> list[str]:
-    contacts = wizard.draft.contacts
-    if not contacts:
-        return [_("  Contacts: none")]
-    lines = [_("  Contacts:")]
-    for number, contact in enumerate(contacts, start=1):
-        details = [d for d in (contact.phone, contact.position, contact.department,
-                               contact.language) if d]
-        notes = [_("default")] if contact.default else []
-        if rules.email_key(contact.email or "") in wizard.linked:
-            notes.append(_("existing external user, linked"))
-        text = contact_label(contact)
-        if details:
-            text += ", " + ", ".join(details)
-        if notes:
-            text += f" [{'; '.join(notes)}]"
-        lines.append(f"    {number}. {text}")
-    return lines

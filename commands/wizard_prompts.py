@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from clientreg.commands.i18n import _
@@ -16,13 +17,17 @@ from clientreg.commands.wizard_questions import BACK, CANCEL, Validator
 # Long lists (companies, big catalogues) can be filtered by typing.
 _SEARCH_FROM = 12
 
+ASKING: ContextVar[str | None] = ContextVar("clientreg_asking", default=None)
+"""The key of the question on the screen, while it is asked: what drives the prompts from
+outside (the keystroke tests type each question's answer as it opens) reads it."""
+
 
 class QuestionaryPrompter:
     """Asks the wizard's questions with questionary; Back is a choice on lists and Ctrl-B on
     typed answers, Cancel a choice on lists; Ctrl-C and Ctrl-D raise and cancel everything."""
 
-    def select(self, message: str, options: Sequence[tuple[Any, str]], *, default: Any = None,
-               back: bool = True) -> Any:
+    def select(self, key: str, message: str, options: Sequence[tuple[Any, str]], *,
+               default: Any = None, back: bool = True) -> Any:
         import questionary
 
         choices = [questionary.Choice(title, value=value) for value, title in options]
@@ -40,10 +45,10 @@ class QuestionaryPrompter:
             use_jk_keys=not search,
             instruction=_("(arrows to move, Enter to choose{filter})").format(
                 filter=_(", type to filter") if search else ""))
-        return _ask(question, back=back)
+        return _ask(key, question, back=back)
 
-    def text(self, message: str, *, default: str = "", validate: Validator | None = None,
-             back: bool = True) -> Any:
+    def text(self, key: str, message: str, *, default: str = "",
+             validate: Validator | None = None, back: bool = True) -> Any:
         import questionary
 
         def verdict(text: str) -> bool | str:
@@ -52,7 +57,7 @@ class QuestionaryPrompter:
 
         hint = _("(Ctrl-B back, Ctrl-C cancel)") if back else _("(Ctrl-C cancel)")
         question = questionary.text(message, default=default, validate=verdict, instruction=hint)
-        return _ask(question, back=back)
+        return _ask(key, question, back=back)
 
     def say(self, message: str) -> None:
         print(message, flush=True)
@@ -61,7 +66,7 @@ class QuestionaryPrompter:
         print(message, file=sys.stderr, flush=True)
 
 
-def _ask(question: Any, *, back: bool) -> Any:
+def _ask(key: str, question: Any, *, back: bool) -> Any:
     """Run one question; unsafe_ask lets Ctrl-C and Ctrl-D through instead of answering None."""
     if back:
         from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
@@ -76,4 +81,8 @@ def _ask(question: Any, *, back: bool) -> Any:
         application = question.application
         application.key_bindings = merge_key_bindings(
             [application.key_bindings or KeyBindings(), bindings])
-    return question.unsafe_ask()
+    token = ASKING.set(key)
+    try:
+        return question.unsafe_ask()
+    finally:
+        ASKING.reset(token)

@@ -35,14 +35,16 @@ class Cancelled(Exception):
 
 
 class Prompter(Protocol):
-    """How the wizard asks. select/text return BACK when offered and chosen; select may return
-    CANCEL; Ctrl-C and Ctrl-D surface as KeyboardInterrupt and EOFError."""
+    """How the wizard asks. Every question has a stable key, the draft field it fills
+    (``company_type``, ``trade_name``, ``contacts.email``, ``review``...), whatever its wording.
+    select/text return BACK when offered and chosen; select may return CANCEL; Ctrl-C and Ctrl-D
+    surface as KeyboardInterrupt and EOFError."""
 
-    def select(self, message: str, options: Sequence[tuple[Any, str]], *, default: Any = None,
-               back: bool = True) -> Any: ...
+    def select(self, key: str, message: str, options: Sequence[tuple[Any, str]], *,
+               default: Any = None, back: bool = True) -> Any: ...
 
-    def text(self, message: str, *, default: str = "", validate: Validator | None = None,
-             back: bool = True) -> Any: ...
+    def text(self, key: str, message: str, *, default: str = "",
+             validate: Validator | None = None, back: bool = True) -> Any: ...
 
     def say(self, message: str) -> None: ...
 

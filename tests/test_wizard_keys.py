@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from prompt_toolkit.application import create_app_session
@@ -10,13 +11,15 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from clientreg.commands.wizard_command import FORCE_INTERACTIVE_ENV
+from clientreg.commands.wizard_prompts import ASKING
 from clientreg.companies import register_companies
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.registration import register
 
 ENTER, DOWN, UP = "\r", "\x1b[B", "\x1b[A"
 CTRL_B, CTRL_C, CTRL_D, CTRL_U = "\x02", "\x03", "\x04", "\x15"
-TEN_OPTIONAL_FIELDS = ENTER * 10
+_STUCK_AFTER = 15.0  # seconds without a new question: the keys typed did not answer the last one
+_MOST_QUESTIONS = 300  # a wizard that asks more is going round in circles
 
 
 def keys(cli, *typed: str, args: tuple[str, ...] = ("new",)):
@@ -27,6 +30,75 @@ def keys(cli, *typed: str, args: tuple[str, ...] = ("new",)):
         pipe.close()
         with create_app_session(input=pipe, output=DummyOutput()):
             return cli(*args, env={FORCE_INTERACTIVE_ENV: "1"})
+
+
+class Typist:
+    """Types into the pipe, as each question opens, the keys given for that question's key.
+
+    The answers are given in order: each waits until its question is asked, and every question
+    asked before it gets Enter (the answer it shows, or the highlighted choice), so a new
+    optional question changes nothing. A question left open by the keys typed, or a wizard that
+    never stops asking, ends as Ctrl-D: the pipe is closed.
+    """
+
+    def __init__(self, pipe, answers: list[tuple[str, str]]) -> None:
+        self.pipe = pipe
+        self.answers = answers
+        self.asked: list[str | None] = []
+        self.timer: threading.Timer | None = None
+        self.closed = False
+        attach = pipe.attach
+
+        def attach_typing(ready):
+            self.opened(ASKING.get())
+            return attach(ready)
+
+        pipe.attach = attach_typing  # prompt_toolkit attaches the input as a question opens
+
+    def opened(self, key: str | None) -> None:
+        self.stop()
+        self.asked.append(key)
+        if self.closed:
+            return
+        if len(self.asked) > _MOST_QUESTIONS:
+            self.close()
+            return
+        if self.answers and self.answers[0][0] == key:
+            self.pipe.send_text(self.answers.pop(0)[1])
+        else:
+            self.pipe.send_text(ENTER)
+        self.timer = threading.Timer(_STUCK_AFTER, self.close)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def close(self) -> None:
+        self.closed = True
+        self.pipe.close()
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+
+def answering(cli, *parts: dict[str, str | list[str]], args: tuple[str, ...] = ("new",)):
+    """Run clientreg and type, at each question, the keys given for its key (a list: for the
+    same question asked again in a row); Enter at every other question."""
+    answers = [(key, one) for part in parts for key, given in part.items()
+               for one in (given if isinstance(given, list) else [given])]
+    with create_pipe_input() as pipe:
+        typist = Typist(pipe, answers)
+        try:
+            with create_app_session(input=pipe, output=DummyOutput()):
+                result = cli(*args, env={FORCE_INTERACTIVE_ENV: "1"})
+        finally:
+            typist.stop()
+    assert not typist.answers, f"never asked for {typist.answers}; asked {typist.asked}"
+    return result
+
+
+PERSON_P1 = {"company_type": DOWN + ENTER, "category": DOWN + ENTER,  # PERSON, WHOLESALE
+             "identifier": "P-1" + ENTER, "name": "Ana" + ENTER}
+NO_CONTACTS = {"contacts": DOWN + ENTER}  # continue without contacts
 
 
 def shown(cli, identifier: str) -> dict:
@@ -40,6 +112,8 @@ def dump(store) -> list[str]:
 
 
 def test_a_full_registration_with_attributes_and_a_contact(cli, catalogue):
+    # The one test that types every key in advance, question after question: a smoke test of
+    # the wizard's order. The others answer by question key, so a new question breaks only it.
     result = keys(
         cli,
         ENTER,                       # company type: LEGAL
@@ -69,19 +143,16 @@ def test_a_full_registration_with_attributes_and_a_contact(cli, catalogue):
 
 
 def test_back_that_changes_the_category_loses_the_client_attributes_step(cli, catalogue):
-    result = keys(
+    result = answering(
         cli,
-        ENTER, ENTER,                # LEGAL, RETAIL
-        "12", ENTER,
-        DOWN, ENTER,                 # sales region: south
-        CTRL_B,                      # identifier -> back to the sales region
-        CTRL_B,                      # sales region -> back to the number of employees
-        CTRL_B,                      # employees -> back to the category
-        DOWN, ENTER,                 # category: WHOLESALE
-        ENTER,                       # employees: 12 is offered again
-        ENTER, "ACME Ltd", ENTER, TEN_OPTIONAL_FIELDS,
-        DOWN, ENTER,                 # contacts: continue without contacts
-        ENTER,                       # review: finish
+        {"company_attr.employees": "12" + ENTER,   # LEGAL, RETAIL: Enter
+         "client_attr.region": DOWN + ENTER},      # south
+        {"identifier": CTRL_B},                    # back to the sales region
+        {"client_attr.region": CTRL_B,             # back to the number of employees
+         "company_attr.employees": CTRL_B,         # back to the category
+         "category": DOWN + ENTER,                 # WHOLESALE; employees: 12 offered again
+         "name": "ACME Ltd" + ENTER},
+        NO_CONTACTS,
     )
     assert result.exit_code == 0, result.stderr
     assert "Client attributes" not in result.stdout.split("Registered client")[0]
@@ -92,14 +163,14 @@ def test_back_that_changes_the_category_loses_the_client_attributes_step(cli, ca
 
 
 @pytest.mark.parametrize("cancel", [
-    pytest.param((UP, ENTER), id="cancel-choice"),     # up from the first choice: Cancel
-    pytest.param((CTRL_C,), id="ctrl-c-on-a-list"),
-    pytest.param((ENTER, ENTER, CTRL_C), id="ctrl-c-while-typing"),
-    pytest.param((ENTER, ENTER, CTRL_D), id="ctrl-d-on-an-empty-answer"),
+    pytest.param({"client_attr.region": UP + ENTER}, id="cancel-choice"),  # up from the top
+    pytest.param({"client_attr.region": CTRL_C}, id="ctrl-c-on-a-list"),
+    pytest.param({"name": CTRL_C}, id="ctrl-c-while-typing"),
+    pytest.param({"name": CTRL_D}, id="ctrl-d-on-an-empty-answer"),
 ])
 def test_cancel_in_the_middle_saves_nothing(cli, catalogue, cancel):
     before = dump(catalogue)
-    result = keys(cli, ENTER, ENTER, "12", ENTER, *cancel)
+    result = answering(cli, {"company_attr.employees": "12" + ENTER}, cancel)
     assert result.exit_code == 130
     assert result.stderr.strip().endswith("Cancelled: nothing was saved.")
     assert dump(catalogue) == before
@@ -107,8 +178,7 @@ def test_cancel_in_the_middle_saves_nothing(cli, catalogue, cancel):
 
 def test_cancel_at_the_review_saves_nothing(cli, catalogue):
     before = dump(catalogue)
-    result = keys(cli, DOWN, ENTER, DOWN, ENTER, "P-1", ENTER, "Ana", ENTER, TEN_OPTIONAL_FIELDS,
-                  DOWN, ENTER, UP, ENTER)
+    result = answering(cli, PERSON_P1, NO_CONTACTS, {"review": UP + ENTER})
     assert result.exit_code == 130
     assert "Review" in result.stdout
     assert dump(catalogue) == before
@@ -118,17 +188,14 @@ def test_a_core_rejection_returns_to_its_step_with_the_message(cli, catalogue):
     register(catalogue, ClientDraft(company_type="PERSON", category="WHOLESALE",
                                     identifier="FIRST", name="First", country="ES",
                                     tax_id="B12345674"), source="test")
-    result = keys(
+    result = answering(
         cli,
-        DOWN, ENTER, DOWN, ENTER,    # PERSON, WHOLESALE
-        "P-2", ENTER, "Second", ENTER,
-        ENTER, "ES", ENTER, "B12345674", ENTER, ENTER * 7,
-        DOWN, ENTER,                 # contacts: continue without contacts
-        ENTER,                       # review: finish -> rejected, back at the company data
-        ENTER, ENTER, ENTER, ENTER,  # identifier, name, trade name, country: as answered
-        CTRL_U, ENTER,               # tax id: cleared
-        ENTER * 7,
-        DOWN, ENTER, ENTER,
+        {**PERSON_P1, "identifier": "P-2" + ENTER, "name": "Second" + ENTER,
+         "country": "ES" + ENTER, "tax_id": "B12345674" + ENTER},
+        NO_CONTACTS,
+        {"review": ENTER},                         # finish -> rejected, back at the company data
+        {"tax_id": CTRL_U + ENTER},                # every other answer kept; the tax id cleared
+        NO_CONTACTS,
     )
     assert result.exit_code == 0, result.stderr
     assert "tax id ESB12345674 already belongs to company FIRST" in result.stderr
@@ -142,24 +209,25 @@ def test_contacts_link_and_conflict_through_the_keys(cli, catalogue):
                                     identifier="OTHER", name="Other", contacts=[
                                         ContactDraft(name="Bo", email="bo@other.example")]),
              source="test")
-    result = keys(
+    result = answering(
         cli,
-        DOWN, ENTER, DOWN, ENTER, "P-1", ENTER, "Ana", ENTER, TEN_OPTIONAL_FIELDS,
-        ENTER, "bo@other.example", ENTER,          # another company's user: explained
-        CTRL_U, "ana@p1.example", ENTER, "Ana", ENTER, ENTER * 4, ENTER,
-        ENTER,                                     # continue
-        ENTER,                                     # finish
+        PERSON_P1,
+        {"contacts": ENTER,                        # add a contact
+         "contacts.email": ["bo@other.example" + ENTER,   # another company's user: explained
+                            CTRL_U + "ana@p1.example" + ENTER],
+         "contacts.name": "Ana" + ENTER},
     )
     assert result.exit_code == 0, result.stderr
-    assert "bo@other.example is already the external user Bo of company OTHER" in result.stderr
+    assert ("bo@other.example is already the external user of company OTHER; an external user "
+            "belongs to one company. Type another e-mail.") in result.stderr
     assert [c["email"] for c in shown(cli, "P-1")["contacts"]] == ["ana@p1.example"]
 
 
 def test_interactive_edit_saves_through_the_core(cli, catalogue):
     register(catalogue, ClientDraft(company_type="PERSON", category="WHOLESALE",
                                     identifier="P-1", name="Ana"), source="test")
-    result = keys(cli, CTRL_U, "Ana Ruiz", ENTER, TEN_OPTIONAL_FIELDS, DOWN, ENTER, ENTER,
-                  args=("edit", "P-1"))
+    result = answering(cli, {"name": CTRL_U + "Ana Ruiz" + ENTER}, NO_CONTACTS,
+                       args=("edit", "P-1"))
     assert result.exit_code == 0, result.stderr
     assert "Saved the changes to client P-1." in result.stdout
     client = shown(cli, "P-1")
@@ -184,7 +252,7 @@ def test_without_a_terminal_edit_points_to_set(cli, catalogue):
 
 
 def test_an_empty_catalogue_is_explained_before_any_question(cli, store):
-    result = keys(cli)
+    result = answering(cli)
     assert result.exit_code == 1
     assert "clientreg company-type add" in result.stderr
     assert "clientreg category add" in result.stderr
@@ -193,8 +261,8 @@ def test_an_empty_catalogue_is_explained_before_any_question(cli, store):
 def test_from_company_must_name_a_company_that_is_not_a_client(cli, catalogue):
     register(catalogue, ClientDraft(company_type="PERSON", category="WHOLESALE",
                                     identifier="P-1", name="Ana"), source="test")
-    assert keys(cli, args=("new", "--from-company", "NOPE")).exit_code == 1
-    result = keys(cli, args=("new", "--from-company", "p-1"))
+    assert answering(cli, args=("new", "--from-company", "NOPE")).exit_code == 1
+    result = answering(cli, args=("new", "--from-company", "p-1"))
     assert result.exit_code == 1
     assert "already a client" in result.stderr
 
@@ -203,8 +271,7 @@ def test_save_as_in_the_wizard_appends_the_registered_client(cli, catalogue, tmp
     import yaml
 
     seed = tmp_path / "typed-in.yaml"
-    result = keys(cli, DOWN, ENTER, DOWN, ENTER, "P-1", ENTER, "Ana", ENTER, TEN_OPTIONAL_FIELDS,
-                  DOWN, ENTER, ENTER, args=("new", "--save-as", str(seed)))
+    result = answering(cli, PERSON_P1, NO_CONTACTS, args=("new", "--save-as", str(seed)))
     assert result.exit_code == 0, result.stderr
     assert yaml.safe_load(seed.read_text(encoding="utf-8")) == {"clients": [
         {"identifier": "P-1", "name": "Ana", "company_type": "PERSON",
@@ -214,14 +281,8 @@ def test_save_as_in_the_wizard_appends_the_registered_client(cli, catalogue, tmp
 def test_from_an_existing_company_chosen_in_the_first_step(cli, catalogue):
     register_companies(catalogue, [ClientDraft(company_type="LEGAL", identifier="ACME",
                                                name="ACME Ltd", country="GB")], source="test")
-    result = keys(
-        cli,
-        DOWN, ENTER,                 # from: an existing company
-        ENTER,                       # company: ACME, the only one that is not a client
-        ENTER,                       # category: RETAIL
-        ENTER,                       # sales region: north
-        ENTER,                       # review: finish
-    )
+    # the company: ACME, the only one that is not a client; RETAIL; north; finish
+    result = answering(cli, {"start": DOWN + ENTER})   # from: an existing company
     assert result.exit_code == 0, result.stderr
     client = shown(cli, "ACME")
     assert (client["name"], client["company_type"], client["category"]) == (
@@ -233,6 +294,6 @@ def test_from_an_existing_company_chosen_in_the_first_step(cli, catalogue):
 def test_from_company_option_skips_the_choice_of_company(cli, catalogue):
     register_companies(catalogue, [ClientDraft(company_type="PERSON", identifier="ANA",
                                                name="Ana Ruiz")], source="test")
-    result = keys(cli, DOWN, ENTER, ENTER, args=("new", "--from-company", "ana"))
+    result = answering(cli, {"category": DOWN + ENTER}, args=("new", "--from-company", "ana"))
     assert result.exit_code == 0, result.stderr
     assert shown(cli, "ANA")["category"] == "WHOLESALE"
