@@ -5,30 +5,25 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
+import pexpect
 
-pexpect = pytest.importorskip("pexpect")
-
-CONSOLE_SCRIPT = Path(sys.executable).parent / "clientreg"
+# The entry point the console script runs, started by this interpreter: it is there wherever the
+# tests run (an installed package, an editable one, a CI virtualenv). -P keeps the repository's
+# folders off sys.path, so the installed clientreg is the one that runs.
+CLIENTREG = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
 DOWN = "\x1b[B"
 
 
-def spawn(*args: str):
-    if not CONSOLE_SCRIPT.exists():
-        pytest.skip(f"the clientreg console script is not installed at {CONSOLE_SCRIPT}")
+def spawn(*args: str) -> pexpect.spawn:
     # No cursor-position requests: pexpect does not answer them, and each would wait.
     env = {**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"}
     env.pop("CLIENTREG_DB", None)
-    try:
-        return pexpect.spawn(str(CONSOLE_SCRIPT), list(args), env=env, encoding="utf-8",
-                             timeout=20, dimensions=(40, 120))
-    except (pexpect.ExceptionPexpect, OSError) as exc:
-        pytest.skip(f"pexpect cannot spawn a pseudo-terminal here: {exc}")
+    return pexpect.spawn(CLIENTREG[0], [*CLIENTREG[1:], *args], env=env, encoding="utf-8",
+                         timeout=20, dimensions=(40, 120))
 
 
-def answer(child, prompt: str, keys: str) -> None:
+def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
     child.expect_exact(prompt)
     child.send(keys)
 
@@ -55,7 +50,7 @@ def test_new_in_a_terminal_registers_a_client_that_show_then_finds(catalogue, db
     child.close()
     assert child.exitstatus == 0
 
-    shown = subprocess.run([str(CONSOLE_SCRIPT), "--db", str(db_path), "show", "P-100"],
+    shown = subprocess.run([*CLIENTREG, "--db", str(db_path), "show", "P-100"],
                            capture_output=True, text=True, timeout=30,
                            env={**os.environ, "COLUMNS": "200"})
     assert shown.returncode == 0, shown.stderr
