@@ -28,7 +28,7 @@ def register_companies(
     dry_run: bool = False,
     work: Work | None = None,
 ) -> BatchReport:
-    """Register companies that are not clients, in one transaction: all of them or none.
+    """Register companies that are not clients, in one unit of work: all of them or none.
 
     Only the company part of each draft is used. An identifier that exists is a conflict, left
     alone (skip) or updated with the draft's non-blank values (update), as for clients.

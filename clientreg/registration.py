@@ -52,7 +52,7 @@ def register_many(
     on_outcome: Callable[[Outcome], None] | None = None,
     work: Work | None = None,
 ) -> BatchReport:
-    """Register many clients in one transaction: all of them land, or none.
+    """Register many clients in one unit of work: all of them land, or none.
 
     ``drafts`` may hold DraftChunks, whose drafts are built where they are checked. Every draft
     is checked, even after a problem, so the report lists all of them (up to ``max_problems``,
@@ -67,28 +67,18 @@ def register_many(
     which the caller commits or discards. Otherwise they get a unit of their own, discarded when
     the report holds problems; ``report.written`` says whether it committed.
     """
-    if work is not None:
-        report = BatchReport()
-        _register_into(work, report, drafts, source=source, on_conflict=on_conflict,
-                       max_problems=max_problems, catalogue=catalogue, replace=replace,
-                       on_outcome=on_outcome)
+    if work is None:
+        with unit_of_work(store, dry_run=dry_run) as own:
+            report = register_many(store, drafts, source=source, on_conflict=on_conflict,
+                                   max_problems=max_problems, catalogue=catalogue,
+                                   replace=replace, on_outcome=on_outcome, work=own)
+            if report.problems:
+                own.discard()
+        report.written = own.written
         return report
-    with unit_of_work(store, dry_run=dry_run) as own:
-        report = register_many(store, drafts, source=source, on_conflict=on_conflict,
-                               max_problems=max_problems, catalogue=catalogue, replace=replace,
-                               on_outcome=on_outcome, work=own)
-        if report.problems:
-            own.discard()
-    report.written = own.written
-    return report
-
-
-def _register_into(work: Work, report: BatchReport, drafts: Iterable[ClientDraft | DraftChunk],
-                   *, source: str, on_conflict: OnConflict, max_problems: int | None,
-                   catalogue: Catalogue | None, replace: bool,
-                   on_outcome: Callable[[Outcome], None] | None) -> None:
+    report = BatchReport()
     with rare_collections():
-        writes = Writes(work, catalogue or Catalogue.load(work.store), source=source)
+        writes = Writes(work, catalogue or Catalogue.load(store), source=source)
         batch = _Registrations(writes, on_conflict=OnConflict(on_conflict), replace=replace,
                                on_outcome=on_outcome)
         with contextlib.closing(checked_chunks(_chunks(drafts), writes.catalogue)) as checked:
@@ -98,6 +88,7 @@ def _register_into(work: Work, report: BatchReport, drafts: Iterable[ClientDraft
                     report.stopped_early = True
                     break
         writes.finish()
+    return report
 
 
 def _chunks(items: Iterable[ClientDraft | DraftChunk]) -> Iterator[Chunk]:
