@@ -209,7 +209,7 @@ class ImportRun:
             self.stopped_early |= batch.stopped_early
             self._deactivate(work, inactive, report)
             for kind, code in deactivate_later:
-                set_entry_active(self.store, kind, code, False, source=self.source)
+                set_entry_active(self.store, kind, code, False, source=self.source, work=work)
             if self.problems.found:
                 work.discard()
         report.written = work.written

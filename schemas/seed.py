@@ -24,7 +24,7 @@ from clientreg.rules import flag
 from clientreg.schemas.documents import checked_entries, document_drafts
 from clientreg.schemas.report import Problems
 from clientreg.schemas.rows import SEED_SECTIONS
-from clientreg.storage import Store, Work
+from clientreg.storage import Work
 
 _KINDS = {"company_types": "company_type", "categories": "category"}
 
@@ -101,7 +101,7 @@ def apply_catalogue(work: Work, document: Any, place: SeedPlace, *,
             if model is None:
                 continue
             try:
-                action = _apply_entry(work.store, kind, _declared(model),
+                action = _apply_entry(work, kind, _declared(model),
                                       on_conflict=place.on_conflict, source=place.source,
                                       deactivate_later=deactivate_later)
             except Rejected as exc:
@@ -118,20 +118,21 @@ def _declared(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(exclude_unset=True, exclude={"error_code", "error_message"})
 
 
-def _apply_entry(store: Store, kind: str, entry: dict[str, Any], *, on_conflict: OnConflict,
+def _apply_entry(work: Work, kind: str, entry: dict[str, Any], *, on_conflict: OnConflict,
                  source: str, deactivate_later: list[tuple[str, str]] | None = None) -> str:
+    store = work.store
     code = entry.get("code")
     exists = isinstance(code, str) and code.strip().upper() in Catalogue.load(store).entries(kind)
     if not exists or on_conflict is OnConflict.ERROR:
         inactive = deactivate_later is not None and _says_inactive(entry.get("active"))
         created = add_entry(store, kind, {**entry, "active": True} if inactive else entry,
-                            source=source)  # a code that exists is its conflict
+                            source=source, work=work)  # a code that exists is its conflict
         if inactive and deactivate_later is not None:
             deactivate_later.append((kind, created))
         return Action.CREATED.value
     if on_conflict is OnConflict.SKIP:
         return Action.SKIPPED.value
-    changed = edit_entry(store, kind, str(code), entry, source=source)
+    changed = edit_entry(store, kind, str(code), entry, source=source, work=work)
     return (Action.UPDATED if changed else Action.UNCHANGED).value
 
 
