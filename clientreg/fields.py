@@ -79,10 +79,14 @@ _COMPANY_RULES = {rule.name: rule for rule in (
 COMPANY_FIELDS: tuple[FieldRule, ...] = tuple(_COMPANY_RULES[name] for name in COMPANY_FIELD_NAMES)
 """The optional company fields, in the export's column order (model.COMPANY_FIELDS)."""
 
-COMPANY_QUESTIONS: tuple[FieldRule, ...] = (
-    COMPANY_FIELDS[0], _COMPANY_RULES["country"],
-    *(rule for rule in COMPANY_FIELDS[1:] if rule.name != "country"),
-)
+
+def _country_first(table: tuple[FieldRule, ...]) -> tuple[FieldRule, ...]:
+    others = [rule for rule in table if rule.name != "country"]
+    first = next(index for index, rule in enumerate(others) if rule.needs_country)
+    return (*others[:first], _COMPANY_RULES["country"], *others[first:])
+
+
+COMPANY_QUESTIONS = _country_first(COMPANY_FIELDS)
 """The optional company fields in the order they are asked: the country before the fields read
 with it."""
 
