@@ -2,6 +2,7 @@
 
 import itertools
 import json
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -101,7 +102,7 @@ def _explain_no_rows(*, filtered: bool, hidden: bool) -> None:
                       "with 'clientreg import FILE' (see 'clientreg template')."))
 
 
-def _print_client_table(rows: Any) -> None:
+def _print_client_table(rows: Iterable[dict[str, Any]]) -> None:
     titles = (_("Identifier"), _("Name"), _("Type"), _("Category"), _("City"), _("Country"),
               _("E-mail"), _("Active"))
     count = render.print_table(rows, LIST_COLUMNS, titles)

@@ -1,7 +1,7 @@
 """The directory views: companies (AD009), clients or not, and external users (AD060)."""
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import typer
@@ -31,8 +31,9 @@ ShowFormatOption = Annotated[render.ShowFormat, typer.Option(
     "--format", help=_("text for people; json or yaml for programs."))]
 
 
-def _print_rows(rows: Any, columns: tuple[str, ...], titles: tuple[str, ...],
-                output: ListFormat, *, counted: Callable[[int], str], empty: str) -> None:
+def _print_rows(rows: Iterator[dict[str, Any]], columns: tuple[str, ...],
+                titles: tuple[str, ...], output: ListFormat, *,
+                counted: Callable[[int], str], empty: str) -> None:
     if output is ListFormat.JSON:
         render.print_json(list(rows))
         return

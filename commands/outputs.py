@@ -17,7 +17,7 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import typer
 
@@ -29,13 +29,23 @@ _DATABASE_FILES = ("", "-wal", "-shm", "-journal")
 _NO_ANONYMOUS_FILES = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOSYS}
 
 
-def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
-    """The resolved path, and the device and inode when the file exists (links count)."""
+class _Identity(NamedTuple):
+    """Which file a path names: its resolved path, and device and inode when it exists."""
+
+    path: str
+    inode: tuple[int, int] | None
+
+    def same(self, other: _Identity) -> bool:
+        """The same file, by name or through a link."""
+        return self.path == other.path or (self.inode is not None and self.inode == other.inode)
+
+
+def _identity(path: Path) -> _Identity:
     try:
         found = os.stat(path)
     except (OSError, ValueError):
-        return os.path.realpath(path), None
-    return os.path.realpath(path), (found.st_dev, found.st_ino)
+        return _Identity(os.path.realpath(path), None)
+    return _Identity(os.path.realpath(path), (found.st_dev, found.st_ino))
 
 
 def refuse_clash(ctx: typer.Context, option: str, path: Path | None,
@@ -48,8 +58,7 @@ def refuse_clash(ctx: typer.Context, option: str, path: Path | None,
     database = settings(ctx).db_path
     mine = _identity(path)
     for suffix in _DATABASE_FILES:
-        theirs = _identity(Path(f"{database}{suffix}"))
-        if mine[0] == theirs[0] or (mine[1] is not None and mine[1] == theirs[1]):
+        if mine.same(_identity(Path(f"{database}{suffix}"))):
             if suffix:
                 message = _("{path} is the {suffix} file of the database {database}; write to "
                             "another file").format(path=path, suffix=suffix, database=database)
@@ -60,8 +69,7 @@ def refuse_clash(ctx: typer.Context, option: str, path: Path | None,
     for given in inputs:
         if str(given) == "-":
             continue
-        theirs = _identity(Path(given))
-        if mine[0] == theirs[0] or (mine[1] is not None and mine[1] == theirs[1]):
+        if mine.same(_identity(Path(given))):
             if str(given) == str(path):
                 message = _("{path} is read by this command; write to another file").format(
                     path=path)
