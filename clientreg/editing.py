@@ -69,7 +69,7 @@ def edit_client(store: Store, identifier: str, *, settings: dict[str, str] | Non
     report = register_many(store, [draft], source=source, on_conflict=OnConflict.UPDATE,
                            replace=True)
     if report.problems:
-        raise Rejected([problem for _, problem in report.problems])
+        raise Rejected([problem.error for problem in report.problems])
     return report.outcomes[0]
 
 

@@ -35,7 +35,7 @@ def register(store: Store, draft: ClientDraft, *, source: str,
     """Register one client; raises Rejected with every problem, having written nothing."""
     report = register_many(store, [draft], source=source, on_conflict=on_conflict)
     if report.problems:
-        raise Rejected([problem for _, problem in report.problems])
+        raise Rejected([problem.error for problem in report.problems])
     return report.outcomes[0]
 
 
