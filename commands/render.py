@@ -119,5 +119,5 @@ def _cell(value: Any) -> Any:
     if value is None:
         return Text("")
     if isinstance(value, bool):
-        return Text("yes" if value else "no")
+        return Text(_("yes") if value else _("no"))
     return Text(str(value))
