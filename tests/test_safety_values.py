@@ -303,10 +303,10 @@ class Prompter:
         self.refused: dict[str, list[str]] = {}
         self.asked: list[str] = []
 
-    def select(self, message, options, *, default=None, back=True):
+    def select(self, key, message, options, *, default=None, back=True):
         return self.answers.pop(0)
 
-    def text(self, message, *, default="", validate=None, back=True):
+    def text(self, key, message, *, default="", validate=None, back=True):
         self.asked.append(message.split(" (")[0])
         while True:
             answer = self.answers.pop(0)
