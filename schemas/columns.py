@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from clientreg.errors import RowError, shown
 from clientreg.model import COMPANY_FIELDS, CONTACT_FIELDS
@@ -21,15 +22,22 @@ KNOWN_COLUMNS = (*CLIENT_COLUMNS, *CONTACT_COLUMNS)
 HEADER_ROW = 1
 
 
+class Placed(NamedTuple):
+    """A field of a client and the position of its cell in a row."""
+
+    name: str
+    at: int
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """Where each part of a client sits in the rows of one file (cell positions)."""
 
     headers: tuple[str, ...]
-    client: tuple[tuple[str, int], ...]
-    contact: tuple[tuple[str, int], ...]
-    company_attributes: tuple[tuple[str, int], ...]
-    client_attributes: tuple[tuple[str, int], ...]
+    client: tuple[Placed, ...]
+    contact: tuple[Placed, ...]
+    company_attributes: tuple[Placed, ...]
+    client_attributes: tuple[Placed, ...]
 
     def position(self, column: str) -> int | None:
         try:
@@ -101,10 +109,18 @@ def _missing_columns(file: str, headers: Sequence[str]) -> list[RowError]:
     return problems
 
 
+class HeaderPlan(NamedTuple):
+    """What a file's header says: the plan, its problems, and whether the rows can be read."""
+
+    plan: ColumnPlan
+    problems: list[RowError]
+    readable: bool
+
+
 def plan_columns(
     raw_headers: Sequence[str], headers: Sequence[str], *, file: str,
     company_attribute_keys: set[str], client_attribute_keys: set[str],
-) -> tuple[ColumnPlan, list[RowError], bool]:
+) -> HeaderPlan:
     """Match a header with the known columns.
 
     Returns the plan, the header's problems (an unknown column names the nearest known one) and
@@ -113,24 +129,27 @@ def plan_columns(
     """
     attribute_keys = {COMPANY_ATTRIBUTE_PREFIX: company_attribute_keys,
                       CLIENT_ATTRIBUTE_PREFIX: client_attribute_keys}
-    client, contact, company_attrs, client_attrs = [], [], [], []
+    client: list[Placed] = []
+    contact: list[Placed] = []
+    company_attrs: list[Placed] = []
+    client_attrs: list[Placed] = []
     problems: list[RowError] = []
     for position, (raw, header) in enumerate(zip(raw_headers, headers, strict=True)):
         if header in CLIENT_COLUMNS:
-            client.append((header, position))
+            client.append(Placed(header, position))
         elif header in CONTACT_COLUMNS:
-            contact.append((header.removeprefix("contact_"), position))
+            contact.append(Placed(header.removeprefix("contact_"), position))
         elif header in ERROR_COLUMNS:
             continue
         elif (header.startswith(COMPANY_ATTRIBUTE_PREFIX)
               and header.removeprefix(COMPANY_ATTRIBUTE_PREFIX) in company_attribute_keys):
-            company_attrs.append((header.removeprefix(COMPANY_ATTRIBUTE_PREFIX), position))
+            company_attrs.append(Placed(header.removeprefix(COMPANY_ATTRIBUTE_PREFIX), position))
         elif (header.startswith(CLIENT_ATTRIBUTE_PREFIX)
               and header.removeprefix(CLIENT_ATTRIBUTE_PREFIX) in client_attribute_keys):
-            client_attrs.append((header.removeprefix(CLIENT_ATTRIBUTE_PREFIX), position))
+            client_attrs.append(Placed(header.removeprefix(CLIENT_ATTRIBUTE_PREFIX), position))
         else:
             problems.append(_unknown_column(file, raw.strip(), header, attribute_keys))
     missing = _missing_columns(file, headers)
     plan = ColumnPlan(tuple(headers), tuple(client), tuple(contact), tuple(company_attrs),
                       tuple(client_attrs))
-    return plan, problems + missing, not missing
+    return HeaderPlan(plan, problems + missing, not missing)

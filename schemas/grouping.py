@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from clientreg.errors import RowError, shown
 from clientreg.model import ClientDraft, ContactDraft
@@ -23,7 +24,7 @@ from clientreg.schemas.columns import (
     ColumnPlan,
 )
 from clientreg.schemas.report import TableOrigin
-from clientreg.schemas.staging import split_cells
+from clientreg.schemas.staging import StagedRow, split_cells
 
 CHUNK_CLIENTS = 1000
 CHUNK_ROWS = 2000
@@ -32,12 +33,16 @@ MAX_ROWS_PER_CLIENT = 1000
 """Most rows (contacts) one client may have in a table file; further rows of the same identifier
 are a problem, not held in memory."""
 
-GroupedRow = tuple[str | None, int, str]
-"""(group key, row number, the row's cells as staged: one text, see ``staging.split_cells``)."""
 _Rows = list[tuple[int, list[str]]]
-_Group = tuple[list[tuple[int, str]], list[int]]
-"""A client's rows (row number, joined cells) and the numbers of any rows beyond
-MAX_ROWS_PER_CLIENT."""
+"""A client's rows: (row number, cells)."""
+
+
+class _Group(NamedTuple):
+    """A client's rows as staged, and the numbers of any rows beyond MAX_ROWS_PER_CLIENT."""
+
+    rows: list[tuple[int, str]]
+    """(row number, the row's cells as one text): pairs, as they travel to a worker in bulk."""
+    overflow: list[int]
 
 
 def group_key(identifier: str, from_company: str) -> str | None:
@@ -57,7 +62,7 @@ class TableClients:
     file_index: int
     file: str
 
-    def chunks(self, rows: Iterable[GroupedRow]) -> Iterator[TableChunk]:
+    def chunks(self, rows: Iterable[StagedRow]) -> Iterator[TableChunk]:
         """Chunks of whole clients, each client its group of rows, in the order of each group's
         first row."""
         groups: list[_Group] = []
@@ -67,7 +72,7 @@ class TableClients:
         held = 0
         for row_key, row, joined in rows:
             if group and (row_key is None or row_key != key):
-                groups.append((group, overflow))
+                groups.append(_Group(group, overflow))
                 held += len(group)
                 group, overflow = [], []
                 if len(groups) == CHUNK_CLIENTS or held >= CHUNK_ROWS:
@@ -79,7 +84,7 @@ class TableClients:
             else:
                 overflow.append(row)
         if group:
-            groups.append((group, overflow))
+            groups.append(_Group(group, overflow))
             held += len(group)
         if groups:
             yield TableChunk(self, groups, held)

@@ -32,6 +32,7 @@ from clientreg.schemas.report import (
     Problems,
 )
 from clientreg.schemas.seed import (
+    CatalogueCode,
     SeedPlace,
     apply_catalogue,
     apply_companies,
@@ -124,8 +125,8 @@ class ImportRun:
         for source in loaded.values():
             assert isinstance(source, DocumentInput)
             declared = declared_attribute_keys(source.document)
-            company_keys |= declared[0]
-            client_keys |= declared[1]
+            company_keys |= declared.company_type
+            client_keys |= declared.category
         for index, path in enumerate(paths):
             if index not in loaded:
                 loaded[index] = self._stage_table(index, path, company_keys, client_keys)
@@ -197,7 +198,7 @@ class ImportRun:
         report = ImportReport(files=[source.summary for source in self.inputs],
                               dry_run=options.dry_run)
         with unit_of_work(self.store, dry_run=options.dry_run) as work:
-            deactivate_later: list[tuple[str, str]] = []
+            deactivate_later: list[CatalogueCode] = []
             self._apply_seeds(work, report, deactivate_later)
             inactive: list[Outcome] = []
             batch = register_many(
@@ -221,7 +222,7 @@ class ImportRun:
         return report
 
     def _apply_seeds(self, work: Work, report: ImportReport,
-                     deactivate_later: list[tuple[str, str]]) -> None:
+                     deactivate_later: list[CatalogueCode]) -> None:
         for source in self.inputs:
             if isinstance(source, DocumentInput) and source.kind == "seed":
                 where = SeedPlace(file_index=source.index, file=source.summary.file,

@@ -15,6 +15,13 @@ SECTION_ORDER = {"company_types": 0, "categories": 1, "companies": 2}
 SECTIONS = (*SECTION_ORDER, "clients")
 
 
+class Cell(NamedTuple):
+    """Where in a file a problem is: the row (as a spreadsheet numbers it) and the column."""
+
+    row: int
+    column: str | None
+
+
 @dataclass  # no slots: a dataclass with slots pickles through Python code, far slower
 class TableOrigin:
     """Where a client of a table came from: its rows, the row of each contact, and of any value
@@ -26,18 +33,18 @@ class TableOrigin:
     contact_rows: tuple[int, ...] = ()
     later: dict[str, int] | None = None
 
-    def locate(self, where: str | None) -> tuple[int, str | None]:
+    def locate(self, where: str | None) -> Cell:
         """The row and column of a core error's field (``email``, ``contacts[1].phone``)."""
         if where is None:
-            return self.rows[0], None
+            return Cell(self.rows[0], None)
         match = _CONTACT_FIELD.fullmatch(where)
         if match:
             index = int(match.group(1))
             row = self.contact_rows[index] if index < len(self.contact_rows) else self.rows[0]
-            return row, f"contact_{match.group(2)}"
+            return Cell(row, f"contact_{match.group(2)}")
         if where == "contacts":
-            return (self.contact_rows or self.rows)[0], "contact_email"
-        return (self.later or {}).get(where, self.rows[0]), where
+            return Cell((self.contact_rows or self.rows)[0], "contact_email")
+        return Cell((self.later or {}).get(where, self.rows[0]), where)
 
 
 @dataclass(slots=True)
@@ -53,10 +60,10 @@ class DocumentOrigin:
     """Fields whose values the entry's model refused for their shape and the draft leaves out."""
     inactive: bool = False
 
-    def locate(self, where: str | None) -> tuple[int, str | None]:
+    def locate(self, where: str | None) -> Cell:
         """Row = position in the list (from 1); column = the field path (``contacts[1].email``)."""
         column = f"{self.prefix}{where}" if where else (self.prefix.rstrip(".") or None)
-        return self.index + 1, column
+        return Cell(self.index + 1, column)
 
 
 Origin = TableOrigin | DocumentOrigin

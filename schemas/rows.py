@@ -189,8 +189,6 @@ def json_schema() -> dict[str, Any]:
             "title": "clientreg import file", **schema}
 
 
-
-
 Location = tuple[str | int, ...]
 """A place inside an entry, as pydantic gives it: ("contacts", 1, "email")."""
 

@@ -12,7 +12,7 @@ import difflib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -34,14 +34,43 @@ def section_prefix(section: str) -> str:
     return f"{section}[{{index}}]."
 
 
-def document_kind(document: Any, *, file: str) -> tuple[str, list[RowError]]:
+class DocumentKind(NamedTuple):
+    """What a document is: "list" (of clients) or "seed", and the problems of its shape."""
+
+    kind: str
+    problems: list[RowError]
+
+
+class DeclaredKeys(NamedTuple):
+    """The attribute keys a seed declares, on its company types and on its categories."""
+
+    company_type: set[str]
+    category: set[str]
+
+
+class CatalogueCode(NamedTuple):
+    """A company type or category by its kind and code."""
+
+    kind: str
+    code: str
+
+
+class ClientSection(NamedTuple):
+    """The clients of a document: the section's name, its entries, how problems name them."""
+
+    section: str
+    entries: Any
+    prefix: str
+
+
+def document_kind(document: Any, *, file: str) -> DocumentKind:
     """"list" for a list of clients, "seed" for a seed document, with problems of its shape."""
     if isinstance(document, list):
-        return "list", []
+        return DocumentKind("list", [])
     sections = ", ".join(SEED_SECTIONS)
     if not isinstance(document, dict):
-        return "seed", [RowError.of(file, None, None, None, "invalid-document",
-                                    sections=sections)]
+        return DocumentKind("seed", [RowError.of(file, None, None, None, "invalid-document",
+                                                 sections=sections)])
     problems = []
     for key in document:
         if key not in SEED_SECTIONS:
@@ -51,7 +80,7 @@ def document_kind(document: Any, *, file: str) -> tuple[str, list[RowError]]:
                             suggestion=near[0]) if near else
                 RowError.of(file, None, str(key), None, "unknown-field/sections",
                             sections=sections))
-    return "seed", problems
+    return DocumentKind("seed", problems)
 
 
 def section(document: Any, name: str) -> Any:
@@ -60,9 +89,9 @@ def section(document: Any, name: str) -> Any:
     return [] if entries is None else entries
 
 
-def declared_attribute_keys(document: Any) -> tuple[set[str], set[str]]:
-    """Attribute keys a seed declares: (company type keys, category keys)."""
-    found: tuple[set[str], set[str]] = (set(), set())
+def declared_attribute_keys(document: Any) -> DeclaredKeys:
+    """Attribute keys a seed declares, on company types and on categories."""
+    found = DeclaredKeys(set(), set())
     for target, name in zip(found, ("company_types", "categories"), strict=True):
         entries = section(document, name)
         for entry in entries if isinstance(entries, list) else ():
@@ -86,7 +115,7 @@ class SeedPlace:
 
 
 def apply_catalogue(work: Work, document: Any, place: SeedPlace, *,
-                    deactivate_later: list[tuple[str, str]] | None = None) -> None:
+                    deactivate_later: list[CatalogueCode] | None = None) -> None:
     """Add (or, with skip/update, leave or change) the seed's company types and categories.
 
     An entry the seed creates with ``active: false`` (as export writes a deactivated one) is
@@ -119,7 +148,7 @@ def _declared(model: BaseModel) -> dict[str, Any]:
 
 
 def _apply_entry(work: Work, kind: str, entry: dict[str, Any], *, on_conflict: OnConflict,
-                 source: str, deactivate_later: list[tuple[str, str]] | None = None) -> str:
+                 source: str, deactivate_later: list[CatalogueCode] | None = None) -> str:
     store = work.store
     code = entry.get("code")
     exists = isinstance(code, str) and code.strip().upper() in Catalogue.load(store).entries(kind)
@@ -128,7 +157,7 @@ def _apply_entry(work: Work, kind: str, entry: dict[str, Any], *, on_conflict: O
         created = add_entry(store, kind, {**entry, "active": True} if inactive else entry,
                             source=source, work=work)  # a code that exists is its conflict
         if inactive and deactivate_later is not None:
-            deactivate_later.append((kind, created))
+            deactivate_later.append(CatalogueCode(kind, created))
         return Action.CREATED.value
     if on_conflict is OnConflict.SKIP:
         return Action.SKIPPED.value
@@ -160,9 +189,9 @@ def apply_companies(work: Work, document: Any, place: SeedPlace) -> None:
         place.counts["companies"][outcome.action.value] += 1
 
 
-def client_sections(document: Any, kind: str) -> Iterator[tuple[str, list[Any], str]]:
-    """(section name, entries, problem prefix) of the clients of a document."""
+def client_sections(document: Any, kind: str) -> Iterator[ClientSection]:
+    """The clients of a document: a list of clients, or a seed's ``clients:``."""
     if kind == "list":
-        yield "clients", document, ""
+        yield ClientSection("clients", document, "")
     else:
-        yield "clients", section(document, "clients"), section_prefix("clients")
+        yield ClientSection("clients", section(document, "clients"), section_prefix("clients"))

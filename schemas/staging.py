@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 # Cells of a row are stored as one text joined by NUL, which no cell can hold (CSV readers refuse
 # NUL bytes and XML, the text of XLSX, cannot carry them): one column is far cheaper than many.
@@ -30,6 +31,15 @@ def staging_transaction(conn: sqlite3.Connection) -> Iterator[None]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+class StagedRow(NamedTuple):
+    """A staged row: its group key (None for a row that is a group of its own), its row number
+    and its cells (a list, or the one text they are stored as)."""
+
+    group: str | None
+    row: int
+    cells: Any
 
 
 def split_cells(joined: str) -> list[str]:
@@ -58,12 +68,12 @@ class StagedTable:
             self.conn.execute(f"CREATE INDEX temp.{self.name}_grp ON {self.name} (grp, seq)")
             self._indexed = True
 
-    def grouped(self) -> Iterator[tuple[str | None, int, list[str]]]:
-        """(group key, row number, cells) with each group's rows together, in file order."""
+    def grouped(self) -> Iterator[StagedRow]:
+        """The rows, their cells a list, with each group's rows together, in file order."""
         for group, row, joined in self.grouped_joined():
-            yield group, row, split_cells(joined)
+            yield StagedRow(group, row, split_cells(joined))
 
-    def grouped_joined(self) -> Iterator[tuple[str | None, int, str]]:
+    def grouped_joined(self) -> Iterator[StagedRow]:
         """As ``grouped``, each row's cells still one text: ``split_cells`` parts them, where
         they are needed (a worker process, say, to which one text travels far more cheaply).
 
@@ -86,13 +96,13 @@ class StagedTable:
         try:
             for group, row, cells, whole_group in cursor:
                 if not whole_group:
-                    yield group, row, cells
+                    yield StagedRow(group, row, cells)
                     continue
                 members = self.conn.execute(
                     f"SELECT row, cells FROM {table} WHERE grp = ? ORDER BY seq",
                     [group]).fetchall()
                 for member_row, member_cells in members:
-                    yield group, member_row, member_cells
+                    yield StagedRow(group, member_row, member_cells)
         finally:
             with contextlib.suppress(sqlite3.Error):  # the connection may be closed already
                 cursor.close()
