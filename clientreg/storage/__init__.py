@@ -35,8 +35,6 @@ class Store:
     db: Database
     path: Path
     backup_path: Path | None = None
-    rehearsing: bool = False
-    """True inside rehearsal(): registrations leave out their history rows."""
     read_only: bool = False
     """Opened read-only: the file or its folder cannot be written (see open_database)."""
     committing: bool = False
@@ -107,16 +105,6 @@ class Store:
             finally:
                 self.committing = False
 
-    @contextlib.contextmanager
-    def rehearsal(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that always rolls back: a dry run (see unit_of_work)."""
-        with unit_of_work(self, dry_run=True) as work:
-            self.rehearsing = True
-            try:
-                yield work.conn
-            finally:
-                self.rehearsing = False
-
     def close(self) -> None:
         self.db.close()
 
@@ -128,8 +116,8 @@ class Work:
     store: Store
     conn: sqlite3.Connection
     dry_run: bool
-    """A rehearsal: everything is written, then rolled back; writers may leave out what no
-    constraint checks (the history rows)."""
+    """Everything is written, then rolled back; writers may leave out what no constraint checks
+    (history rows)."""
     written: bool = False
     """False inside the block; after it, True when the unit committed."""
     discarded: bool = False
@@ -154,19 +142,17 @@ def unit_of_work(store: Store, *, dry_run: bool) -> Iterator[Work]:
     A dry run writes every row the schema checks, so the database's constraints accept or refuse
     it as they would in the real run, then rolls back. What no constraint can refuse, which the
     rollback would undo anyway, is left out: the search index (its triggers are dropped inside
-    the transaction, and the rollback brings them back) and, since its writers see
-    ``work.dry_run``, the history of registrations.
+    the transaction, and the rollback brings them back) and the history rows that writers leave
+    out when they see ``work.dry_run``.
     """
-    # A unit nested in a rehearsal is part of that dry run: its writers leave out the same rows,
-    # and the rehearsal, not this unit, rolls back what it wrote.
-    work = Work(store, store.conn, dry_run=dry_run or store.rehearsing)
+    work = Work(store, store.conn, dry_run=dry_run)
     try:
         with translate_errors(store.path), store.transaction() as conn:
             if dry_run:
                 for statement in REHEARSAL:
                     conn.execute(statement)
             yield work
-            if dry_run or work.discarded:
+            if work.dry_run or work.discarded:
                 raise _Undo
     except _Undo:
         return
