@@ -1,17 +1,32 @@
-"""Checking in worker processes gives the same report and the same database as one process."""
+"""Checking in worker processes gives the same report and the same database as one process.
+
+The workers are a fast path: these tests turn the fast paths on themselves, so that they check
+the workers even where CLIENTREG_FAST=0 is set, and check that the switch turns the workers off.
+"""
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
+import sys
 
+import pytest
+
+from clientreg import fast
 from clientreg.catalogue import add_entry
-from clientreg.fast.check_workers import WORKERS_ENV
+from clientreg.fast import check_workers
+from clientreg.fast.check_workers import WORKERS_ENV, rare_collections, worker_count
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.registration import CHUNK_SIZE, register_many
 from clientreg.storage import open_database
 
 CLIENTS = CHUNK_SIZE * 3 + 17  # the first chunk in this process, the rest in workers
+
+
+@pytest.fixture(autouse=True)
+def fast_paths_on(monkeypatch):
+    monkeypatch.setattr(fast, "ENABLED", True)
 
 
 def _drafts(*, mistakes: bool) -> list[ClientDraft]:
@@ -111,3 +126,25 @@ def test_an_imported_file_has_the_same_problems_when_its_rows_are_read_in_worker
     assert any(problem["column"] == "contact_email" for problem in alone["problems"])
     assert shared == alone
     assert not alone["written"]
+
+
+def test_the_switch_turns_the_workers_and_the_tuning_off(monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    assert worker_count() == 3
+    monkeypatch.setattr(fast, "ENABLED", False)
+    assert worker_count() == 0
+    defaults = gc.get_threshold(), sys.getswitchinterval()
+    with rare_collections():
+        assert (gc.get_threshold(), sys.getswitchinterval()) == defaults
+
+
+def test_with_the_switch_off_a_batch_is_checked_in_this_process_alike(tmp_path, monkeypatch):
+    shared = _register(tmp_path / "shared.db", monkeypatch, workers=1, mistakes=True)
+    monkeypatch.setattr(fast, "ENABLED", False)
+
+    def no_pool(*args):
+        raise AssertionError("worker processes started with the fast paths off")
+
+    monkeypatch.setattr(check_workers, "_start_pool", no_pool)
+    alone = _register(tmp_path / "alone.db", monkeypatch, workers=1, mistakes=True)
+    assert _problems(alone) == _problems(shared)

@@ -1,9 +1,17 @@
-"""Fast paths give exactly the library's answer: checked on generated and on real addresses."""
+"""Fast paths give exactly the library's answer: checked on generated and on real addresses,
+with the fast paths on and off, and on whole imports run with CLIENTREG_FAST=0 and without."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +20,9 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clientreg import rules
+from clientreg import fast, rules
 from clientreg.errors import InvalidValue
-from clientreg.fast import plain_email
+from clientreg.fast import plain_email, plain_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ATEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_!#$%&'*+-/=?^`{|}~"
@@ -30,22 +38,35 @@ def library(text: str) -> str | None:
         return None
 
 
+@contextlib.contextmanager
+def fast_paths(enabled: bool) -> Iterator[None]:
+    """The fast paths on or off for the calls inside, as CLIENTREG_FAST sets them at start."""
+    saved = fast.ENABLED
+    fast.ENABLED = enabled
+    try:
+        yield
+    finally:
+        fast.ENABLED = saved
+
+
 def assert_same(text: str) -> None:
-    fast = plain_email.normalise(text)
-    if fast is not None:
-        assert fast == library(text), text
+    shortcut = plain_email.normalise(text)
+    if shortcut is not None:
+        assert shortcut == library(text), text
     try:
         expected = library(rules.clean_text(text, field="email", max_length=10_000) or "")
     except InvalidValue:  # a character no text field takes, such as a zero-width space
         expected = None
-    try:
-        got = rules.email(text)
-    except InvalidValue:
-        got = None
-    if expected is None or len(text.strip()) > rules.EMAIL_MAX:
-        assert got is None, text
-    else:
-        assert got == expected, text
+    for enabled in (True, False):
+        with fast_paths(enabled):
+            try:
+                got = rules.email(text)
+            except InvalidValue:
+                got = None
+        if expected is None or len(text.strip()) > rules.EMAIL_MAX:
+            assert got is None, (text, enabled)
+        else:
+            assert got == expected, (text, enabled)
 
 
 _ATEXT_CLASS = "[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]"
@@ -126,13 +147,17 @@ def _emails_in(node: object) -> list[str]:
     return []
 
 
-def _benchmark_addresses(count: int = 3000) -> list[str]:
+def _datagen():
     spec = importlib.util.spec_from_file_location(
         "datagen", ROOT / "tests" / "benchmarks" / "datagen.py")
     assert spec is not None and spec.loader is not None
     datagen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(datagen)
-    return [row[column] for row in datagen.client_rows(count)
+    return datagen
+
+
+def _benchmark_addresses(count: int = 3000) -> list[str]:
+    return [row[column] for row in _datagen().client_rows(count)
             for column in ("email", "contact_email") if row[column]]
 
 
@@ -186,3 +211,84 @@ def test_clean_text_fast_path_gives_the_full_rule_result(value, multiline, max_l
             return "error", exc.code, exc.reason
 
     assert outcome(rules.clean_text) == outcome(rules._clean_text)
+    shortcut = plain_text.clean(value, max_length)
+    if shortcut is not None:
+        assert outcome(rules._clean_text) == ("ok", shortcut)
+
+
+CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]
+# Values the libraries refuse or read beyond the fast paths, beside the benchmark's own rows.
+UNUSUAL_ROWS = [
+    {"email": "pedidos@@tienda.example"},                  # two at-signs
+    {"email": "josé@correo.example"},                      # an internationalised address
+    {"email": "Info@Tienda.example"},                      # a role name, lower-cased
+    {"phone": "12"},                                       # not a phone number
+    {"phone": "+34 91 123 45 67 ext. 12"},                 # an extension
+    {"phone": "0034 911 234 567"},                         # an international call prefix
+    {"contact_email": "ana@mail.test"},                    # a special-use domain
+    {"contact_phone": "611 22 33"},                        # too short
+]
+
+
+def _clients_file(tmp_path: Path, count: int, *, unusual: bool) -> tuple[Path, Path]:
+    """The benchmark's catalogue and a CSV of its clients, with the unusual rows if asked."""
+    datagen = _datagen()
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text(datagen.CATALOGUE_YAML, encoding="utf-8")
+    rows = list(datagen.client_rows(count))
+    if unusual:
+        first = next(row for row in rows if row["category"] == "RETAIL")
+        for number, changes in enumerate(UNUSUAL_ROWS, 1):
+            rows.append({**first, "identifier": f"ODD-{number:03d}", "tax_id": "", **changes})
+    path = tmp_path / ("unusual.csv" if unusual else "clients.csv")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=datagen.COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return catalogue, path
+
+
+def _import(tmp_path: Path, name: str, catalogue: Path, clients: Path, *,
+            enabled: bool) -> tuple[dict, dict[str, list[tuple]]]:
+    db = tmp_path / f"{name}.db"
+    env = {**os.environ, "CLIENTREG_WORKERS": "1"}
+    env["CLIENTREG_FAST"] = "1" if enabled else "0"
+    for argv in (["import", str(catalogue)],
+                 ["import", str(clients), "--format", "json", "--max-errors", "1000"]):
+        done = subprocess.run([*CLI, "--db", str(db), *argv], capture_output=True, text=True,
+                              env=env, cwd=tmp_path)
+        assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    del report["seconds"]
+    return report, _contents(db)
+
+
+def _contents(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, but for the times they were written (and the migrations run)."""
+    found = {}
+    with sqlite3.connect(db) as conn:
+        tables = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'")]
+        for table in (name for name in tables if not name.startswith("_")):
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")
+                       if row[1] not in ("created_at", "updated_at", "at")]
+            found[table] = conn.execute(
+                f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2").fetchall()
+    return found
+
+
+@pytest.mark.parametrize("unusual", [False, True], ids=["benchmark rows", "unusual values"])
+def test_an_import_with_the_fast_paths_off_gives_the_same_report_and_rows(tmp_path, unusual):
+    # More than one chunk of clients, so that the fast run checks some in a worker process.
+    catalogue, clients = _clients_file(tmp_path, 1100, unusual=unusual)
+    fast_report, fast_rows = _import(tmp_path, "fast", catalogue, clients, enabled=True)
+    slow_report, slow_rows = _import(tmp_path, "slow", catalogue, clients, enabled=False)
+    assert fast_report == slow_report
+    assert fast_rows == slow_rows
+    if unusual:
+        codes = {problem["code"] for problem in fast_report["problems"]}
+        assert {"invalid-email", "invalid-phone"} <= codes
+        assert not fast_report["written"]
+    else:
+        assert fast_report["written"]
+        assert len(fast_rows["companies"]) == 1100

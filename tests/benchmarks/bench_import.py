@@ -3,6 +3,7 @@
     python tests/benchmarks/bench_import.py            # 10,000 and 100,000 clients
     python tests/benchmarks/bench_import.py --large    # adds 1,000,000 clients
     python tests/benchmarks/bench_import.py --sizes 2000,20000
+    python tests/benchmarks/bench_import.py --one-contact   # one row a client, all with a contact
 
 Each tool runs as its own process on the same generated CSV (cached in --workdir); the table gives
 wall time (interpreter start-up included), CSV rows per second, each tool's time divided by
@@ -84,9 +85,10 @@ def _best(runs: list[measure.Run]) -> measure.Run:
     return best
 
 
-def bench_size(folder: Path, count: int, seed: int, repeat: int = 1,
-               ) -> tuple[list[Row], Path]:
-    catalogue, clients_csv, rows = datagen.write_files(folder, count, seed=seed)
+def bench_size(folder: Path, count: int, seed: int, repeat: int = 1, *,
+               one_contact: bool = False) -> tuple[list[Row], Path]:
+    catalogue, clients_csv, rows = datagen.write_files(folder, count, seed=seed,
+                                                       one_contact=one_contact)
     template = _catalogue_database(folder, catalogue)
     runs: dict[str, list[measure.Run]] = {name: [] for name in TOOLS}
     imported_db = folder / f"clientreg-{count}.db"
@@ -247,6 +249,8 @@ def main() -> None:
     parser.add_argument("--no-queries", action="store_true", help="skip show/list timings")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each tool this many times and keep the fastest run")
+    parser.add_argument("--one-contact", action="store_true",
+                        help="one row a client, each with a contact e-mail and mobile phone")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [10_000, 100_000]
     if args.large and 1_000_000 not in sizes:
@@ -258,7 +262,8 @@ def main() -> None:
     for count in sorted(sizes):
         print(f"... {count:,} clients", file=sys.stderr, flush=True)
         size_results, imported_db = bench_size(args.workdir, count, args.seed,
-                                               args.repeat if count < 1_000_000 else 1)
+                                               args.repeat if count < 1_000_000 else 1,
+                                               one_contact=args.one_contact)
         results += size_results
         if not args.no_queries:
             queries[count] = time_queries(imported_db, count)

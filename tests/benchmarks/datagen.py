@@ -219,7 +219,7 @@ def _person(rng: random.Random, lang: str) -> tuple[str, str]:
 
 
 def _contact(rng: random.Random, lang: str, country: str, domain: str, *, default: bool,
-             taken: set[str]) -> dict[str, str]:
+             taken: set[str], with_phone: bool = False) -> dict[str, str]:
     first, last = _person(rng, lang)
     local = f"{_ascii(first)}.{_ascii(last.split()[0])}"
     if rng.random() < 0.01:  # a few internationalised addresses, as email-validator allows
@@ -232,7 +232,8 @@ def _contact(rng: random.Random, lang: str, country: str, domain: str, *, defaul
     return {
         "contact_name": f"{first} {last}",
         "contact_email": f"{local}@{domain}",
-        "contact_phone": phone_number(rng, country, mobile=True) if rng.random() < 0.8 else "",
+        "contact_phone": phone_number(rng, country, mobile=True)
+        if rng.random() < 0.8 or with_phone else "",
         "contact_position": rng.choice(_POSITIONS[lang]) if rng.random() < 0.7 else "",
         "contact_department": rng.choice(_DEPARTMENTS[lang]) if rng.random() < 0.5 else "",
         "contact_language": lang if country != "BR" else rng.choice(["pt", "pt_BR"]),
@@ -240,7 +241,8 @@ def _contact(rng: random.Random, lang: str, country: str, domain: str, *, defaul
     }
 
 
-def _client(rng: random.Random, index: int) -> list[dict[str, str]]:
+def _client(rng: random.Random, index: int, *, one_contact: bool = False,
+            ) -> list[dict[str, str]]:
     country = rng.choices([c for c, _ in _COUNTRIES], [w for _, w in _COUNTRIES])[0]
     lang = _LANGUAGE_OF[country]
     person = rng.random() < 0.2
@@ -287,9 +289,10 @@ def _client(rng: random.Random, index: int) -> list[dict[str, str]]:
         if rng.random() < 0.7:
             row["client_attr.payment_terms"] = str(rng.choice([30, 45, 60, 90, 120]))
     taken: set[str] = set()
-    row.update(_contact(rng, lang, country, domain, default=True, taken=taken))
+    row.update(_contact(rng, lang, country, domain, default=True, taken=taken,
+                        with_phone=one_contact))
     rows = [row]
-    if rng.random() < SECOND_CONTACT_SHARE:
+    if rng.random() < SECOND_CONTACT_SHARE and not one_contact:
         # A later row with the same identifier adds a contact; its client fields stay blank.
         second = dict.fromkeys(COLUMNS, "")
         second["identifier"] = row["identifier"]
@@ -298,19 +301,29 @@ def _client(rng: random.Random, index: int) -> list[dict[str, str]]:
     return rows
 
 
-def client_rows(count: int, *, seed: int = 20240601) -> Iterator[dict[str, str]]:
-    """The CSV rows of ``count`` clients; the same count and seed give the same rows."""
+def client_rows(count: int, *, seed: int = 20240601, one_contact: bool = False,
+                ) -> Iterator[dict[str, str]]:
+    """The CSV rows of ``count`` clients; the same count and seed give the same rows.
+
+    With ``one_contact``, each client is one row and its contact has an e-mail address and a
+    mobile phone: every row holds all the values the phone and e-mail libraries read.
+    """
     rng = random.Random(seed)
     for index in range(1, count + 1):
-        yield from _client(rng, index)
+        yield from _client(rng, index, one_contact=one_contact)
 
 
-def write_files(folder: Path, count: int, *, seed: int = 20240601) -> tuple[Path, Path, int]:
-    """Write catalogue.yaml and clients-COUNT.csv (reused when present); returns both and rows."""
+def write_files(folder: Path, count: int, *, seed: int = 20240601, one_contact: bool = False,
+                ) -> tuple[Path, Path, int]:
+    """Write catalogue.yaml and clients-COUNT.csv (reused when present); returns both and rows.
+
+    ``one_contact`` writes clients-one-contact-COUNT.csv instead: see client_rows.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     catalogue = folder / "catalogue.yaml"
     catalogue.write_text(CATALOGUE_YAML, encoding="utf-8")
-    target = folder / f"clients-{count}-{seed}.csv"
+    kind = "clients-one-contact" if one_contact else "clients"
+    target = folder / f"{kind}-{count}-{seed}.csv"
     count_file = target.with_suffix(".rows")
     if not (target.exists() and count_file.exists()):
         partial = target.with_suffix(".partial")
@@ -318,7 +331,7 @@ def write_files(folder: Path, count: int, *, seed: int = 20240601) -> tuple[Path
         with partial.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
-            for row in client_rows(count, seed=seed):
+            for row in client_rows(count, seed=seed, one_contact=one_contact):
                 writer.writerow(row)
                 rows += 1
         partial.rename(target)
