@@ -18,7 +18,7 @@ from clientreg.registration import register
 
 ENTER, DOWN, UP = "\r", "\x1b[B", "\x1b[A"
 CTRL_B, CTRL_C, CTRL_D, CTRL_U = "\x02", "\x03", "\x04", "\x15"
-_STUCK_AFTER = 15.0  # seconds without a new question: the keys typed did not answer the last one
+_STUCK_AFTER = 30.0  # seconds without a new question: the keys typed did not answer the last one
 _MOST_QUESTIONS = 300  # a wizard that asks more is going round in circles
 
 
@@ -265,6 +265,17 @@ def test_from_company_must_name_a_company_that_is_not_a_client(cli, catalogue):
     result = answering(cli, args=("new", "--from-company", "p-1"))
     assert result.exit_code == 1
     assert "already a client" in result.stderr
+
+
+def test_from_company_naming_an_inactive_company_stops_before_any_question(cli, catalogue):
+    register_companies(catalogue, [ClientDraft(company_type="PERSON", identifier="ANA",
+                                               name="Ana Ruiz")], source="test")
+    with catalogue.transaction() as conn:  # no command deactivates a company that is no client
+        conn.execute("UPDATE companies SET active = 0 WHERE identifier = 'ANA'")
+    result = keys(cli, args=("new", "--from-company", "ana"))  # a question would end as Ctrl-D
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: from_company = 'ana': company ANA is inactive; activate it "
+                             "first [inactive-company]\n")
 
 
 def test_save_as_in_the_wizard_appends_the_registered_client(cli, catalogue, tmp_path):
