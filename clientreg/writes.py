@@ -36,7 +36,6 @@ class Writes:
 
     def __init__(self, work: Work, catalogue: Catalogue, *, source: str) -> None:
         self.conn = work.conn
-        self.store = work.store
         self.dry_run = work.dry_run
         self.catalogue = catalogue
         self.source = source
