@@ -96,24 +96,21 @@ def detect_format(path: str, input_format: str | None = None) -> str:
     if input_format is not None:
         chosen = input_format.strip().lower()
         if chosen not in FORMATS:
-            raise UnreadableInput(
-                f"{name}: unknown format {input_format!r}; the formats are {', '.join(FORMATS)}",
-                value=name,
-            )
+            raise UnreadableInput("unreadable-file/unknown-format", value=name, file=name,
+                                  format=input_format, formats=", ".join(FORMATS))
         return chosen
     if path == "-":
-        raise UnreadableInput(
-            f"{name}: the format of standard input must be given ({', '.join(FORMATS)})",
-            value=name,
-        )
+        raise UnreadableInput("unreadable-file/stdin-format", value=name, file=name,
+                              formats=", ".join(FORMATS))
     suffix = PurePath(path).suffix.lower()
     if suffix in EXTENSIONS:
         return EXTENSIONS[suffix]
     known = " ".join(EXTENSIONS)
-    hint = "; save old .xls workbooks as .xlsx" if suffix == ".xls" else ""
-    raise UnreadableInput(
-        f"{name}: cannot tell the format from the name; supported: {known}{hint}", value=name
-    )
+    if suffix == ".xls":
+        raise UnreadableInput("unreadable-file/xls-extension", value=name, file=name,
+                              extensions=known)
+    raise UnreadableInput("unreadable-file/unknown-extension", value=name, file=name,
+                          extensions=known)
 
 
 def open_table(
@@ -134,10 +131,8 @@ def open_table(
     name = display_name(path)
     format = detect_format(path, input_format)
     if format not in TABLE_FORMATS:
-        raise UnreadableInput(
-            f"{name}: a {format.upper()} document is not a table; tables are CSV, TSV and XLSX",
-            value=name,
-        )
+        raise UnreadableInput("unreadable-file/document-not-table", value=name, file=name,
+                              format=format.upper())
     delimiter = _checked_delimiter(delimiter, file=name)
     binary = _spooled_stdin(stdin) if path == "-" else _open_file(path)
     if format == "xlsx":
@@ -155,9 +150,8 @@ def load_document(
     name = display_name(path)
     format = detect_format(path, input_format)
     if format not in DOCUMENT_FORMATS:
-        raise UnreadableInput(
-            f"{name}: a {format.upper()} table is not a YAML or JSON document", value=name
-        )
+        raise UnreadableInput("unreadable-file/table-not-document", value=name, file=name,
+                              format=format.upper())
     if path == "-":
         data = read_document_bytes(stdin or sys.stdin.buffer, file=name)
     else:
@@ -172,11 +166,8 @@ def load_document(
         # parser reports it as a mistake in the document: it would escape as a traceback.
         if "digits" not in str(err):
             raise
-        raise UnreadableInput(
-            f"{name}: holds a number of more than {sys.get_int_max_str_digits():,} digits; put"
-            " it in quotes to import it as text",
-            value=name,
-        ) from None
+        raise UnreadableInput("unreadable-file/number-too-long", value=name, file=name,
+                              count=sys.get_int_max_str_digits()) from None
 
 
 def _checked_delimiter(delimiter: str | None, *, file: str) -> str | None:
@@ -184,11 +175,8 @@ def _checked_delimiter(delimiter: str | None, *, file: str) -> str | None:
         return None
     delimiter = _DELIMITER_NAMES.get(delimiter.lower(), delimiter)
     if len(delimiter) != 1 or delimiter in '"\r\n':
-        raise UnreadableInput(
-            f"{file}: the delimiter must be one character other than a quote or a line break,"
-            f" not {delimiter!r}",
-            value=file,
-        )
+        raise UnreadableInput("unreadable-file/bad-delimiter", value=file, file=file,
+                              delimiter=delimiter)
     return delimiter
 
 
@@ -196,14 +184,15 @@ def _open_file(path: str) -> BinaryIO:
     try:
         return open(path, "rb")  # noqa: SIM115 - the reader it goes into closes it
     except FileNotFoundError:
-        reason = "no such file"
+        raise UnreadableInput("unreadable-file/no-such-file", value=path, file=path) from None
     except IsADirectoryError:
-        reason = "is a directory, not a file"
+        raise UnreadableInput("unreadable-file/is-a-directory", value=path, file=path) from None
     except PermissionError:
-        reason = "permission denied"
+        raise UnreadableInput("unreadable-file/permission-denied", value=path,
+                              file=path) from None
     except OSError as err:
-        reason = err.strerror or str(err)
-    raise UnreadableInput(f"{path}: {reason}", value=path)
+        raise UnreadableInput("unreadable-file/cannot-open", value=path, file=path,
+                              detail=err.strerror or str(err)) from None
 
 
 def _spooled_stdin(stdin: BinaryIO | None) -> BinaryIO:

@@ -10,6 +10,7 @@ from typing import BinaryIO
 from clientreg.errors import RowError, UnreadableInput
 from clientreg.schemas.readers_table import (
     MAX_CELL_CHARS,
+    NumberedCells,
     SourceRow,
     TableReader,
     checked_headers,
@@ -24,12 +25,6 @@ MAX_LINE_CHARS = 4 * 1024 * 1024
 """Longest physical line read at once. A longer line is a ``cell-too-large`` row problem and is
 skipped without being held in memory (it cannot be a row of cells within ``MAX_CELL_CHARS``
 unless it has more than 40 of them at the limit)."""
-
-_UNTERMINATED = (
-    "a quoted cell starting in this row is never closed, so the rest of the file was read as"
-    ' part of it; add the closing quote (") or remove the opening one'
-)
-
 
 class _LineTooLong(Exception):
     """A physical line over MAX_LINE_CHARS was skipped."""
@@ -101,7 +96,7 @@ class CsvRecords:
         self.headers: list[str] = []
         self.problems: list[RowError] = []
 
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+    def __iter__(self) -> Iterator[NumberedCells]:
         reader, lines = self.reader, self.lines
         row = 0
         while True:
@@ -119,26 +114,26 @@ class CsvRecords:
                 raise undecodable(self.binary, file=self.file, encoding=self.encoding) from None
             if lines.ended:
                 # Only a quoted cell left open keeps a record going until the text runs out.
-                self._report(row, "unterminated-quote", _UNTERMINATED, cells[-1], len(cells) - 1)
+                column = column_name(self.headers, len(cells) - 1)
+                self.problems.append(RowError.of(self.file, row, column, shorten(cells[-1]),
+                                                 "unterminated-quote"))
                 return
-            yield row, cells
+            yield NumberedCells(row, cells)
 
     def _skip_broken(self, row: int, err: Exception) -> bool:
         """Report a record the csv module gave up on and read past it; False at the end."""
-        where = self.lines.line
+        where = shorten(self.lines.line)
         if not self.lines.skip_rest_of_record():
-            self._report(row, "unterminated-quote", _UNTERMINATED, None, None)
+            self.problems.append(RowError.of(self.file, row, None, None, "unterminated-quote"))
             return False
         if isinstance(err, _LineTooLong) or "field larger" in str(err):
-            message = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
-            self._report(row, "cell-too-large", message, where, None)
+            self.problems.append(RowError.of(self.file, row, None, where, "cell-too-large",
+                                             count=MAX_CELL_CHARS))
         else:
-            self._report(row, "malformed-row", f"the row is not valid CSV: {err}", where, None)
+            # The csv module's own words say what is wrong with the record.
+            self.problems.append(RowError.of(self.file, row, None, where, "malformed-row",
+                                             detail=str(err)))
         return True
-
-    def _report(self, row: int, code: str, message: str, value: str | None, at: int | None) -> None:
-        column = None if at is None else column_name(self.headers, at)
-        self.problems.append(RowError(self.file, row, column, shorten(value), code, message))
 
 
 def open_csv(
@@ -159,9 +154,10 @@ def open_csv(
         header_cells = next((cells for _, cells in numbered if not is_blank(cells)), None)
         if source.problems:
             first = source.problems[0]
-            raise UnreadableInput(f"{file}: row {first.row}: {first.message}", value=file)
+            raise UnreadableInput("unreadable-file/header-row", value=file, file=file,
+                                  row=first.row, problem=first.message)
         if header_cells is None:
-            raise UnreadableInput(f"{file}: the file has no header row", value=file)
+            raise UnreadableInput("unreadable-file/no-header", value=file, file=file)
         raw_headers, headers = checked_headers(header_cells, file=file)
         source.headers.extend(headers)
     except BaseException:
@@ -181,7 +177,7 @@ def open_csv(
 
 
 def _source_rows(
-    numbered: Iterator[tuple[int, list[str]]],
+    numbered: Iterator[NumberedCells],
     headers: list[str],
     *,
     file: str,

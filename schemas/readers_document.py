@@ -6,7 +6,7 @@ import json
 import json.decoder
 import json.scanner
 import re
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import yaml
 
@@ -90,12 +90,10 @@ def read_document_bytes(binary: BinaryIO, *, file: str) -> bytes:
     """The whole document, refused when over ``MAX_DOCUMENT_BYTES`` or empty."""
     data = binary.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise UnreadableInput(
-            f"{file}: larger than {MAX_DOCUMENT_BYTES:,} bytes; import it as CSV instead",
-            value=file,
-        )
+        raise UnreadableInput("unreadable-file/document-too-large", value=file, file=file,
+                              count=MAX_DOCUMENT_BYTES)
     if not data.strip():
-        raise UnreadableInput(f"{file}: the file is empty", value=file)
+        raise UnreadableInput("unreadable-file/empty", value=file, file=file)
     return data
 
 
@@ -104,16 +102,15 @@ def parse_yaml(data: bytes, *, file: str) -> Any:
     try:
         aliases = _count_aliases(data) if b"*" in data else 0
         if aliases > MAX_YAML_ALIASES:
-            raise UnreadableInput(
-                f"{file}: uses more than {MAX_YAML_ALIASES} YAML aliases (*name)", value=file
-            )
+            raise UnreadableInput("unreadable-file/yaml-aliases", value=file, file=file,
+                                  count=MAX_YAML_ALIASES)
         document = yaml.load(data, Loader=DocumentLoader)  # DocumentLoader is a safe loader
     except _DuplicateKey as err:
         raise err.error(file) from None
     except yaml.YAMLError as err:
-        raise UnreadableInput(_yaml_reason(file, err), value=file) from None
+        raise _yaml_error(file, err) from None
     if document is None:
-        raise UnreadableInput(f"{file}: the document is empty", value=file)
+        raise UnreadableInput("unreadable-file/empty-document", value=file, file=file)
     _check_shape(document, file=file, aliases=aliases > 0)
     return document
 
@@ -128,17 +125,23 @@ def _count_aliases(data: bytes) -> int:
     return count
 
 
-def _yaml_reason(file: str, err: yaml.YAMLError) -> str:
+def _yaml_error(file: str, err: yaml.YAMLError) -> UnreadableInput:
+    """The error for a document PyYAML refused, at its line and column when it gives them."""
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    # PyYAML's own words say what is wrong.
     problem = getattr(err, "problem", None) or str(err)
     if isinstance(err, yaml.constructor.ConstructorError) and "constructor for the tag" in problem:
         tag = problem.rsplit(" ", 1)[-1].strip("'")
-        return (
-            f"{file}: the YAML tag {tag}{where} is not allowed; only text, numbers, true/false,"
-            " null, lists and mappings are read"
-        )
-    return f"{file}: not valid YAML{where}: {problem}"
+        if mark is None:
+            return UnreadableInput("unreadable-file/yaml-tag-unplaced", value=file, file=file,
+                                   tag=tag)
+        return UnreadableInput("unreadable-file/yaml-tag", value=file, file=file, tag=tag,
+                               line=mark.line + 1, column=mark.column + 1)
+    if mark is None:
+        return UnreadableInput("unreadable-file/yaml-syntax-unplaced", value=file, file=file,
+                               detail=problem)
+    return UnreadableInput("unreadable-file/yaml-syntax", value=file, file=file,
+                           line=mark.line + 1, column=mark.column + 1, detail=problem)
 
 
 def parse_json(data: bytes, *, file: str) -> Any:
@@ -149,15 +152,14 @@ def parse_json(data: bytes, *, file: str) -> Any:
     except _DuplicateKey as err:
         raise _located_json_duplicate(data, err).error(file) from None
     except _NotJson as err:
-        raise UnreadableInput(f"{file}: {err.args[0]} is not valid JSON (write it as text "
-                              "or leave the value out)", value=file) from None
+        raise UnreadableInput("unreadable-file/json-constant", value=file, file=file,
+                              constant=err.args[0]) from None
     except json.JSONDecodeError as err:
-        raise UnreadableInput(
-            f"{file}: not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}",
-            value=file,
-        ) from None
+        # The json module's own words say what is wrong.
+        raise UnreadableInput("unreadable-file/json-syntax", value=file, file=file,
+                              line=err.lineno, column=err.colno, detail=err.msg) from None
     except UnicodeDecodeError:
-        raise UnreadableInput(f"{file}: JSON must be UTF-8 text", value=file) from None
+        raise UnreadableInput("unreadable-file/json-not-utf8", value=file, file=file) from None
     except RecursionError:
         raise _too_deep(file) from None
     _check_shape(document, file=file, aliases=False)
@@ -176,14 +178,10 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first = key, line, first
 
     def error(self, file: str) -> InvalidValue:
-        where = f"{file}:{self.line}" if self.line else file
-        first = f" (first on line {self.first})" if self.first else ""
-        return InvalidValue(
-            f"{where}: the key {self.key!r} appears twice in one mapping{first}; only one value"
-            " can be meant, so keep one and delete the other",
-            value=file,
-            code="duplicate-key",
-        )
+        if not self.line:
+            return InvalidValue("duplicate-key/unplaced", value=file, file=file, name=self.key)
+        return InvalidValue("duplicate-key", value=file, file=file, line=self.line,
+                            name=self.key, first=self.first)
 
 
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -203,8 +201,9 @@ def _located_json_duplicate(data: bytes, found: _DuplicateKey) -> _DuplicateKey:
     where each key of a mapping starts. Only a document with a duplicate pays for this."""
     text = data.decode(json.detect_encoding(data), "surrogatepass").removeprefix("\ufeff")
     decoder = json.JSONDecoder(parse_constant=_refuse_constant)
-    space = json.decoder.WHITESPACE.match
-    scanstring = json.decoder.scanstring
+    # Names json.decoder has and its type stubs leave out.
+    space = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+    scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 
     def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Any,
                      *_: Any) -> tuple[dict, int]:
@@ -227,7 +226,7 @@ def _located_json_duplicate(data: bytes, found: _DuplicateKey) -> _DuplicateKey:
                 return {}, end + 1
             end += 1  # past the comma
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     try:
         decoder.decode(text)
@@ -244,9 +243,7 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _too_deep(file: str) -> UnreadableInput:
-    return UnreadableInput(
-        f"{file}: lists and mappings are nested more than {MAX_NESTING} deep", value=file
-    )
+    return UnreadableInput("unreadable-file/too-deep", value=file, file=file, limit=MAX_NESTING)
 
 
 def _check_shape(document: Any, *, file: str, aliases: bool) -> None:
@@ -269,13 +266,20 @@ def _check_shape(document: Any, *, file: str, aliases: bool) -> None:
         raise _too_deep(file)
 
 
+class _Extent(NamedTuple):
+    """A list or mapping as if each alias in it were written out."""
+
+    depth: int
+    size: int
+
+
 def _check_graph(document: Any, *, file: str) -> None:
     """The same limits on a document whose aliases make it a graph rather than a tree.
 
     Depth and size of every list and mapping as if each alias were written out, computed once
     per object and without recursion.
     """
-    measured: dict[int, tuple[int, int]] = {}
+    measured: dict[int, _Extent] = {}
     opened: set[int] = set()
     stack: list[Any] = [document] if isinstance(document, list | dict) else []
     unique = 0
@@ -290,7 +294,7 @@ def _check_graph(document: Any, *, file: str) -> None:
             opened.add(key)
             pending = [c for c in children if isinstance(c, list | dict) and id(c) not in measured]
             if any(id(child) in opened for child in pending):
-                raise UnreadableInput(f"{file}: a YAML alias refers to its own parent", value=file)
+                raise UnreadableInput("unreadable-file/yaml-alias-loop", value=file, file=file)
             stack.extend(pending)
             continue
         depth, size = 1, 1
@@ -307,10 +311,8 @@ def _check_graph(document: Any, *, file: str) -> None:
             raise _too_deep(file)
         # Checked against every object seen so far, so exact once the whole document is walked.
         if size - unique > MAX_YAML_ALIAS_NODES:
-            raise UnreadableInput(
-                f"{file}: its YAML aliases stand for more than {MAX_YAML_ALIAS_NODES:,} values",
-                value=file,
-            )
-        measured[key] = (depth, size)
+            raise UnreadableInput("unreadable-file/yaml-alias-values", value=file, file=file,
+                                  count=MAX_YAML_ALIAS_NODES)
+        measured[key] = _Extent(depth, size)
         opened.discard(key)
         stack.pop()

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from types import TracebackType
+from typing import NamedTuple
 
 from clientreg.errors import RowError, UnreadableInput
 
@@ -28,6 +29,13 @@ class SourceRow:
     file: str
     row: int
     values: dict[str, str]
+
+
+class NumberedCells(NamedTuple):
+    """The cells of one record, with the row number a spreadsheet shows for it."""
+
+    row: int
+    cells: list[str]
 
 
 @dataclass
@@ -102,9 +110,14 @@ def is_blank(cells: list[str]) -> bool:
     return not cells or (not cells[0].strip() and not "".join(cells).strip())
 
 
-def checked_headers(
-    cells: list[str], *, file: str, first_column: int = 0
-) -> tuple[list[str], list[str]]:
+class Header(NamedTuple):
+    """A header row as written and as columns are matched."""
+
+    raw: list[str]
+    canonical: list[str]
+
+
+def checked_headers(cells: list[str], *, file: str, first_column: int = 0) -> Header:
     """The raw and canonical headers of a header row, or UnreadableInput naming the column.
 
     Empty header cells after the last named one are dropped: spreadsheets often save them.
@@ -115,29 +128,22 @@ def checked_headers(
     while raw and not raw[-1].strip():
         raw.pop()
     if len(raw) > MAX_COLUMNS:
-        raise UnreadableInput(
-            f"{file}: the header has {len(raw):,} columns; at most {MAX_COLUMNS:,} are read",
-            value=file,
-        )
+        raise UnreadableInput("unreadable-file/too-many-columns", value=file, file=file,
+                              count=len(raw), limit=MAX_COLUMNS)
     headers = [canonical_header(text) for text in raw]
     seen: dict[str, int] = {}
     for position, header in enumerate(headers):
         letter = column_letter(first_column + position)
         if not header:
-            raise UnreadableInput(
-                f"{file}: column {letter} has no header; name the column or delete it",
-                value=file,
-            )
+            raise UnreadableInput("unreadable-file/unnamed-column", value=file, file=file,
+                                  letter=letter)
         if header in seen:
             first = column_letter(first_column + seen[header])
-            raise UnreadableInput(
-                f"{file}: columns {first} ({raw[seen[header]]!r}) and {letter}"
-                f" ({raw[position]!r}) are the same header {header!r};"
-                " each column needs its own header",
-                value=file,
-            )
+            raise UnreadableInput("unreadable-file/same-header", value=file, file=file,
+                                  first=first, first_header=raw[seen[header]], letter=letter,
+                                  header=raw[position], canonical=header)
         seen[header] = position
-    return raw, headers
+    return Header(raw, headers)
 
 
 def column_name(headers: list[str], position: int, first_column: int = 0) -> str:
@@ -164,16 +170,7 @@ def row_values(
     for position in range(width, size):
         if cells[position].strip():
             letter = column_letter(first_column + position)
-            problems.append(
-                RowError(
-                    file=file,
-                    row=row,
-                    column=letter,
-                    value=shorten(cells[position]),
-                    code="extra-cells",
-                    message=f"column {letter} has a value but no header;"
-                    " add a header for it or delete the value",
-                )
-            )
+            problems.append(RowError.of(file, row, letter, shorten(cells[position]),
+                                        "extra-cells", letter=letter))
             return None
     return dict(zip(headers, cells, strict=False))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from clientreg.errors import UnreadableInput
 
@@ -72,50 +72,51 @@ def choose_encoding(binary: BinaryIO, *, file: str, encoding: str | None) -> str
         try:
             encoding = text_encoding(encoding)
         except LookupError:
-            raise UnreadableInput(f"{file}: unknown encoding {encoding!r}", value=file) from None
+            raise UnreadableInput("unreadable-file/unknown-encoding", value=file, file=file,
+                                  encoding=encoding) from None
         except NotTextEncoding:
-            raise UnreadableInput(
-                f"{file}: {encoding!r} is not a text encoding", value=file) from None
+            raise UnreadableInput("unreadable-file/not-text-encoding", value=file, file=file,
+                                  encoding=encoding) from None
     first = binary.read(SCAN_CHUNK_BYTES)
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and encoding is None:
         encoding = "utf-16"
     if encoding is not None and encoding.startswith(_WIDE_ENCODINGS):
         if len(first) <= 2:
-            raise UnreadableInput(f"{file}: the file is empty", value=file)
+            raise UnreadableInput("unreadable-file/empty", value=file, file=file)
         if encoding in _WIDE_ENCODINGS and not first.startswith(_WIDE_BOMS[encoding]):
             # Without a mark the byte order is anyone's guess, and a wrong guess reads as text.
-            raise UnreadableInput(
-                f"{file}: has no byte-order mark, so {encoding} does not say which byte order"
-                f" it is in; give --encoding {encoding}-le or {encoding}-be",
-                value=file,
-            )
+            raise UnreadableInput("unreadable-file/no-byte-order-mark", value=file, file=file,
+                                  encoding=encoding)
         _scan_wide_text(binary, file=file, encoding=encoding)
         return encoding
     has_bom = first.startswith(codecs.BOM_UTF8)
     if len(first) == (3 if has_bom else 0):
-        raise UnreadableInput(f"{file}: the file is empty", value=file)
+        raise UnreadableInput("unreadable-file/empty", value=file, file=file)
     if first.startswith(b"PK\x03\x04"):
-        raise UnreadableInput(
-            f"{file}: this is an XLSX workbook or another ZIP archive, not CSV text;"
-            " name it .xlsx if it is a workbook",
-            value=file,
-        )
-    utf8, undefined = _scan_bytes(binary, first, file=file)
+        raise UnreadableInput("unreadable-file/zip-not-csv", value=file, file=file)
+    scan = _scan_bytes(binary, first, file=file)
     binary.seek(0)
     if encoding is not None:
         return encoding
     if has_bom:
-        if not utf8:
-            raise UnreadableInput(
-                f"{file}: starts with a UTF-8 mark but is not valid UTF-8 text", value=file
-            )
+        if not scan.utf8:
+            raise UnreadableInput("unreadable-file/bad-utf8-mark", value=file, file=file)
         return "utf-8-sig"
-    if utf8:
+    if scan.utf8:
         return "utf-8"
-    return "latin-1" if undefined else "cp1252"
+    return "latin-1" if scan.cp1252_undefined else "cp1252"
 
 
-def _scan_bytes(binary: BinaryIO, first: bytes, *, file: str) -> tuple[bool, bool]:
+class ByteScan(NamedTuple):
+    """What one pass over a file's bytes found."""
+
+    utf8: bool
+    """Every byte is part of valid UTF-8."""
+    cp1252_undefined: bool
+    """Some byte is one cp1252 leaves undefined."""
+
+
+def _scan_bytes(binary: BinaryIO, first: bytes, *, file: str) -> ByteScan:
     """Whether all the bytes are UTF-8, and whether any is undefined in cp1252."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8, undefined, offset, chunk = True, False, 0, first
@@ -123,11 +124,7 @@ def _scan_bytes(binary: BinaryIO, first: bytes, *, file: str) -> tuple[bool, boo
         nul = chunk.find(b"\0")
         if nul >= 0:
             line = _line_number(binary, offset + nul)
-            raise UnreadableInput(
-                f"{file}: holds binary data (a NUL byte on line {line:,}), not text;"
-                " save it again as CSV",
-                value=file,
-            )
+            raise UnreadableInput("unreadable-file/nul-byte", value=file, file=file, line=line)
         if utf8:
             try:
                 decoder.decode(chunk)
@@ -142,7 +139,7 @@ def _scan_bytes(binary: BinaryIO, first: bytes, *, file: str) -> tuple[bool, boo
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return utf8, undefined
+    return ByteScan(utf8, undefined)
 
 
 def _scan_wide_text(binary: BinaryIO, *, file: str, encoding: str) -> None:
@@ -161,10 +158,8 @@ def _scan_wide_text(binary: BinaryIO, *, file: str, encoding: str) -> None:
         nul = text.find("\0")
         if nul >= 0:
             line += text.count("\n", 0, nul)
-            raise UnreadableInput(
-                f"{file}: holds binary data (a NUL character on line {line:,}), not text",
-                value=file,
-            )
+            raise UnreadableInput("unreadable-file/nul-character", value=file, file=file,
+                                  line=line)
         line += text.count("\n")
     binary.seek(0)
 
@@ -194,12 +189,10 @@ def undecodable(binary: BinaryIO, *, file: str, encoding: str) -> UnreadableInpu
         except UnicodeDecodeError as err:
             line += err.object[: err.start].decode(encoding, errors="replace").count("\n")
             byte = err.object[err.start : err.start + 1].hex()
-            return UnreadableInput(
-                f"{file}: line {line:,} cannot be read as {encoding} (byte 0x{byte});"
-                " give the file's encoding",
-                value=file,
-            )
-    return UnreadableInput(f"{file}: cannot be read as {encoding}", value=file)
+            return UnreadableInput("unreadable-file/undecodable-line", value=file, file=file,
+                                   line=line, encoding=encoding, byte=byte)
+    return UnreadableInput("unreadable-file/undecodable", value=file, file=file,
+                           encoding=encoding)
 
 
 def choose_delimiter(binary: BinaryIO, encoding: str) -> str:

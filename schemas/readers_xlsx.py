@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Iterator
-from typing import Any, BinaryIO
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO, NamedTuple
 from xml.parsers import expat
 
 from clientreg.errors import RowError, UnreadableInput
@@ -86,8 +86,8 @@ def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
         name = _sheet_name(workbook, sheet, file=file)
         content = workbook[name]
         if not hasattr(content, "iter_rows"):
-            raise UnreadableInput(f"{file}: sheet {name!r} is a chart, not a table of rows",
-                                  value=file)
+            raise UnreadableInput("unreadable-file/chart-sheet", value=file, file=file,
+                                  sheet=name)
         _scan_sheet(content, file=file, sheet=name)
         # The declared dimension is not trusted: openpyxl would pad every row to its last
         # column and the sheet to its last row (A1:XFD1048576 is 17 billion cells). Without
@@ -104,7 +104,8 @@ def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
                 header_cells = texts
                 break
         if header_cells is None:
-            raise UnreadableInput(f"{file}: sheet {name!r} is empty", value=file)
+            raise UnreadableInput("unreadable-file/empty-sheet", value=file, file=file,
+                                  sheet=name)
         first_column = next(i for i, cell in enumerate(header_cells) if cell.strip())
         raw_headers, headers = checked_headers(header_cells[first_column:], file=file,
                                                first_column=first_column)
@@ -112,7 +113,7 @@ def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
         release()
         raise
     problems: list[RowError] = []
-    sliced = ((row, cells[first_column:]) for row, cells in numbered)
+    sliced = (_SheetRow(row, cells[first_column:]) for row, cells in numbered)
     rows = _source_rows(sliced, headers, file=file, problems=problems, first_column=first_column)
     return TableReader(
         file=file,
@@ -140,24 +141,17 @@ def _check_archive(binary: BinaryIO, *, file: str) -> None:
         with zipfile.ZipFile(binary) as archive:
             _check_parts(archive, file=file)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise UnreadableInput(
-            f"{file}: not an XLSX workbook, or the file is damaged or incomplete;"
-            " open it in a spreadsheet and save it again as .xlsx",
-            value=file,
-        ) from None
+        raise UnreadableInput("unreadable-file/not-xlsx", value=file, file=file) from None
 
 
 def _check_parts(archive: zipfile.ZipFile, *, file: str) -> None:
     parts = archive.infolist()
     if not any(part.filename == "xl/workbook.xml" for part in parts):
-        raise UnreadableInput(f"{file}: is a ZIP archive but not an XLSX workbook", value=file)
+        raise UnreadableInput("unreadable-file/zip-not-xlsx", value=file, file=file)
     unpacked = sum(part.file_size for part in parts)
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise UnreadableInput(
-            f"{file}: unpacks to {unpacked:,} bytes, over the limit of"
-            f" {MAX_XLSX_UNPACKED_BYTES:,}; save the data as CSV instead",
-            value=file,
-        )
+        raise UnreadableInput("unreadable-file/xlsx-too-large", value=file, file=file,
+                              count=unpacked, limit=MAX_XLSX_UNPACKED_BYTES)
     # Sizes are as the archive declares them; zipfile stops a part that unpacks to more.
     sizes = {part.filename: part.file_size for part in parts}
     if sizes.get(_MANIFEST, 0) > MAX_XLSX_PART_BYTES:
@@ -172,11 +166,8 @@ def _check_parts(archive: zipfile.ZipFile, *, file: str) -> None:
 
 
 def _part_too_large(file: str, part: str, size: int) -> UnreadableInput:
-    return UnreadableInput(
-        f"{file}: its part {part} unpacks to {size:,} bytes, over the limit of"
-        f" {MAX_XLSX_PART_BYTES:,}; open it in a spreadsheet and save it again",
-        value=file,
-    )
+    return UnreadableInput("unreadable-file/xlsx-part-too-large", value=file, file=file,
+                           part=part, count=size, limit=MAX_XLSX_PART_BYTES)
 
 
 def _content_types(archive: zipfile.ZipFile, *, file: str) -> dict[str, str]:
@@ -206,15 +197,21 @@ def _scan_xml(source: Any, *, file: str, start: Any = None, text: Any = None,
             while chunk := source.read(_SCAN_CHUNK_BYTES):
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
+    except _Doctype:
+        raise UnreadableInput("unreadable-file/xlsx-doctype", value=file, file=file) from None
     except expat.ExpatError as err:
         raise _damaged(file, err) from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
         raise _damaged(file, err) from None
 
 
+class _Doctype(Exception):
+    """A part declares a DTD."""
+
+
 def _refuse_doctype(*_: Any) -> None:
     # No workbook part has a DTD; one is there only to declare entities, an expansion bomb.
-    raise expat.ExpatError("a part declares a DTD, which a workbook never does")
+    raise _Doctype
 
 
 def _scan_shared_strings(archive: zipfile.ZipFile, part: str, *, file: str) -> None:
@@ -226,25 +223,19 @@ def _scan_shared_strings(archive: zipfile.ZipFile, part: str, *, file: str) -> N
         if name.rpartition(":")[2] == "si":
             counts["strings"] += 1
             if counts["strings"] > MAX_XLSX_SHARED_STRINGS:
-                raise _strings_too_large(file, f"more than {MAX_XLSX_SHARED_STRINGS:,} texts")
+                raise UnreadableInput("unreadable-file/shared-texts", value=file, file=file,
+                                      count=MAX_XLSX_SHARED_STRINGS)
         elif counts["elements"] > MAX_XLSX_CELLS:
-            raise _strings_too_large(file, f"more than {MAX_XLSX_CELLS:,} elements")
+            raise UnreadableInput("unreadable-file/shared-text-elements", value=file,
+                                  file=file, count=MAX_XLSX_CELLS)
 
     def text(data: str) -> None:
         counts["chars"] += len(data)
         if counts["chars"] > MAX_XLSX_SHARED_STRING_CHARS:
-            raise _strings_too_large(
-                file, f"more than {MAX_XLSX_SHARED_STRING_CHARS:,} characters")
+            raise UnreadableInput("unreadable-file/shared-text-characters", value=file,
+                                  file=file, count=MAX_XLSX_SHARED_STRING_CHARS)
 
     _scan_xml(archive.open(part), file=file, start=start, text=text)
-
-
-def _strings_too_large(file: str, what: str) -> UnreadableInput:
-    return UnreadableInput(
-        f"{file}: its table of shared texts holds {what}, over the limit;"
-        " save the data as CSV instead",
-        value=file,
-    )
 
 
 def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
@@ -253,27 +244,23 @@ def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
     or a row of more than ``MAX_XLSX_ROW_BYTES``; one pass of expat over its XML, before
     openpyxl parses it. Only element starts are seen, to keep the pass cheap."""
     row = column = work = row_start = 0
-
-    def refuse(reason: str) -> UnreadableInput:
-        return UnreadableInput(f"{file}: sheet {sheet!r} {reason}", value=file)
+    where = {"value": file, "file": file, "sheet": sheet}
 
     def check_row_size(at: int) -> None:
         # A row is parsed whole, so its size bounds memory; what lies outside rows counts
         # with the row before it.
         if at - row_start > MAX_XLSX_ROW_BYTES:
-            raise refuse(f"row {max(row, 1):,} is more than {MAX_XLSX_ROW_BYTES:,} bytes of XML;"
-                         " save the data as CSV instead")
+            raise UnreadableInput("unreadable-file/xlsx-row-too-large", **where,
+                                  row=max(row, 1), count=MAX_XLSX_ROW_BYTES)
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row, column, work, row_start
         if name == "c" or name.endswith(":c"):
             at = _column(attrs.get("r"), column + 1)
             if at <= column:
-                raise refuse(f"row {row:,} has its cells out of order; open it in a"
-                             " spreadsheet and save it again")
+                raise UnreadableInput("unreadable-file/cells-out-of-order", **where, row=row)
             if at > MAX_XLSX_COLUMN:
-                raise refuse(f"row {row:,} has a cell past column XFD, the last column a"
-                             " spreadsheet has")
+                raise UnreadableInput("unreadable-file/cell-past-last-column", **where, row=row)
             # openpyxl fills the row with an empty cell for each column skipped.
             work += at - column
             column = at
@@ -282,18 +269,17 @@ def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
         if name == "row" or name.endswith(":row"):
             number = _number(attrs.get("r"), row + 1)
             if number <= row:
-                raise refuse(f"has row {number:,} after row {row:,}; open it in a"
-                             " spreadsheet and save it again")
+                raise UnreadableInput("unreadable-file/rows-out-of-order", **where,
+                                      number=number, row=row)
             if number > MAX_XLSX_ROW:
-                raise refuse(f"has a row numbered {number:,}, past the last row a spreadsheet"
-                             f" has ({MAX_XLSX_ROW:,})")
+                raise UnreadableInput("unreadable-file/row-past-last", **where, number=number,
+                                      limit=MAX_XLSX_ROW)
             at = parser.CurrentByteIndex
             check_row_size(at)
             row, column, row_start = number, 0, at
         if work > MAX_XLSX_CELLS:
-            raise refuse(f"takes more than {MAX_XLSX_CELLS:,} cells and elements to read"
-                         " (counting the empty cells up to each row's last one); save the data"
-                         " as CSV instead")
+            raise UnreadableInput("unreadable-file/too-many-cells", **where,
+                                  count=MAX_XLSX_CELLS)
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
@@ -329,10 +315,9 @@ def _column(reference: str | None, default: int) -> int:
 
 
 def _damaged(file: str, err: BaseException) -> UnreadableInput:
-    return UnreadableInput(
-        f"{file}: the workbook cannot be read ({err}); open it in a spreadsheet and save it again",
-        value=file,
-    )
+    # What the XML parser, zipfile or openpyxl says is all that is known of the damage.
+    return UnreadableInput("unreadable-file/damaged-xlsx", value=file, file=file,
+                           detail=str(err))
 
 
 def _workbook(binary: BinaryIO, *, file: str) -> Any:
@@ -369,11 +354,10 @@ def _sheet_name(workbook: Any, wanted: str | None, *, file: str) -> str:
         if len(matches) == 1:
             return matches[0]
     if wanted is None:
-        raise UnreadableInput(f"{file}: the workbook has no sheets", value=file)
+        raise UnreadableInput("unreadable-file/no-sheets", value=file, file=file)
     listed = ", ".join(repr(name) for name in names)
-    raise UnreadableInput(
-        f"{file}: there is no sheet named {wanted!r}; the sheets are {listed}", value=file
-    )
+    raise UnreadableInput("unreadable-file/no-such-sheet", value=file, file=file, sheet=wanted,
+                          sheets=listed)
 
 
 def cell_text(value: Any) -> str:
@@ -418,12 +402,19 @@ def _duration_text(value: dt.timedelta) -> str:
     return f"{sign}{hours}:{minutes:02d}{tail}"
 
 
-def _texts(cells: list[Any]) -> list[str]:
+def _texts(cells: Sequence[Any]) -> list[str]:
     return [cell if type(cell) is str else cell_text(cell) for cell in cells]
 
 
+class _SheetRow(NamedTuple):
+    """One row of a sheet, its cells as openpyxl gives them, numbered as the sheet shows it."""
+
+    row: int
+    cells: tuple[Any, ...]
+
+
 def _source_rows(
-    numbered: Iterator[tuple[int, list[Any]]],
+    numbered: Iterator[_SheetRow],
     headers: list[str],
     *,
     file: str,
@@ -456,14 +447,12 @@ def _cell_problem(
     if "\0" in "".join(cells):
         # Excel escapes control characters as _x0000_, which the reader turns back into NUL.
         at = next(i for i, cell in enumerate(cells) if "\0" in cell)
-        code = "nul-character"
-        message = "a cell holds a NUL character (_x0000_), which is not text; delete it"
-    else:
-        longest = max(map(len, cells))
-        if longest <= MAX_CELL_CHARS:
-            return None
-        at = next(i for i, cell in enumerate(cells) if len(cell) == longest)
-        code = "cell-too-large"
-        message = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
+        column = column_name(headers, at, first_column)
+        return RowError.of(file, row, column, shorten(cells[at]), "nul-character")
+    longest = max(map(len, cells))
+    if longest <= MAX_CELL_CHARS:
+        return None
+    at = next(i for i, cell in enumerate(cells) if len(cell) == longest)
     column = column_name(headers, at, first_column)
-    return RowError(file, row, column, shorten(cells[at]), code, message)
+    return RowError.of(file, row, column, shorten(cells[at]), "cell-too-large",
+                       count=MAX_CELL_CHARS)

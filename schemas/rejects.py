@@ -14,9 +14,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from clientreg.errors import RowError, UnreadableInput
+from clientreg.messages import Message
 from clientreg.schemas import readers
 from clientreg.schemas.columns import ERROR_COLUMNS
 from clientreg.schemas.loading import DocumentInput, ImportRun, TableInput
@@ -61,13 +62,27 @@ def _format_for(path: Path, run: ImportRun) -> str:
         return run.inputs[0].summary.format if run.inputs else "csv"
 
 
-def _summary_of_problems(problems: list[RowError]) -> tuple[str, str]:
+class ErrorCells(NamedTuple):
+    """What goes in the ``error_code`` and ``error_message`` columns of a rejected row."""
+
+    code: str
+    message: str
+
+
+class RejectedRow(NamedTuple):
+    """A rejected row of a table as it was read, with its error columns."""
+
+    cells: list[str]
+    error: ErrorCells
+
+
+def _summary_of_problems(problems: list[RowError]) -> ErrorCells:
     codes = list(dict.fromkeys(p.code for p in problems))
-    messages = [f"{p.column}: {p.message}" if p.column else p.message for p in problems]
-    return "; ".join(codes), "; ".join(messages)
+    messages = [f"{p.column}: {p.text}" if p.column else p.text for p in problems]
+    return ErrorCells("; ".join(codes), "; ".join(messages))
 
 
-def _table_rows(run: ImportRun, source: TableInput) -> Iterator[tuple[list[str], str, str]]:
+def _table_rows(run: ImportRun, source: TableInput) -> Iterator[RejectedRow]:
     """Cells of each rejected row with its error code and message, clients' rows together."""
     rejected = {first: found for (index, first, section), found in run.problems.by_entry.items()
                 if index == source.index and section == ""}
@@ -84,11 +99,12 @@ def _table_rows(run: ImportRun, source: TableInput) -> Iterator[tuple[list[str],
             continue
         own = [p for p in found if p.row == row]
         if own:
-            yield cells, *_summary_of_problems(own)
+            yield RejectedRow(cells, _summary_of_problems(own))
         else:
             rows = sorted({p.row for p in found if p.row is not None})
             where = ", ".join(str(r) for r in rows)
-            yield cells, found[0].code, f"rejected with its client: see row {where}"
+            message = Message("rejected/with-client", {"rows": where})
+            yield RejectedRow(cells, ErrorCells(found[0].code, str(message)))
 
 
 def _write_table(run: ImportRun, sources: list[TableInput], target: RejectsFile) -> int:
@@ -103,9 +119,9 @@ def _write_table(run: ImportRun, sources: list[TableInput], target: RejectsFile)
     for source in sources:
         positions = [source.plan.headers.index(h) if h in source.plan.headers else None
                      for h in columns]
-        for cells, code, message in _table_rows(run, source):
+        for cells, error in _table_rows(run, source):
             rows.append([cells[p] if p is not None and p < len(cells) else "" for p in positions]
-                        + [code, message])
+                        + [error.code, error.message])
     if target.format == "xlsx":
         from clientreg.schemas.writers import write_xlsx
 

@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_CEILING, Decimal
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from clientreg.attributes import AttributeDef
 from clientreg.catalogue import Catalogue, describe_entry
@@ -110,8 +110,10 @@ def client_rows(document: dict[str, Any], columns: list[str],
         value = document.get(name)
         cells[name] = "" if value is None else str(value)
     for prefix, key, entry in (
-        (COMPANY_ATTR, "company_attributes", catalogue.types.get(document.get("company_type"))),
-        (CLIENT_ATTR, "client_attributes", catalogue.categories.get(document.get("category"))),
+        (COMPANY_ATTR, "company_attributes",
+         catalogue.types.get(document.get("company_type") or "")),
+        (CLIENT_ATTR, "client_attributes",
+         catalogue.categories.get(document.get("category") or "")),
     ):
         known = _definitions(entry)
         for name, value in (document.get(key) or {}).items():
@@ -208,7 +210,7 @@ def write_xlsx(target: BinaryIO, columns: list[str], rows: Iterable[list[str]], 
 
 def catalogue_documents(catalogue: Catalogue, kind: str) -> list[dict[str, Any]]:
     """The company types or categories in the seed document's shape, parents before children."""
-    entries = list(catalogue.entries(kind).values())
+    entries: list[CompanyType | Category] = list(catalogue.entries(kind).values())
     placed: set[str] = set()
     ordered: list[dict[str, Any]] = []
     while entries:
@@ -223,11 +225,17 @@ def catalogue_documents(catalogue: Catalogue, kind: str) -> list[dict[str, Any]]
     return ordered
 
 
-def _sections(catalogue: Catalogue,
-              clients: Iterable[dict[str, Any]]) -> list[tuple[str, Iterable[dict[str, Any]]]]:
-    return [("company_types", catalogue_documents(catalogue, "company_type")),
-            ("categories", catalogue_documents(catalogue, "category")),
-            ("clients", clients)]
+class Section(NamedTuple):
+    """One list of a seed document: its key and its items."""
+
+    key: str
+    items: Iterable[dict[str, Any]]
+
+
+def _sections(catalogue: Catalogue, clients: Iterable[dict[str, Any]]) -> list[Section]:
+    return [Section("company_types", catalogue_documents(catalogue, "company_type")),
+            Section("categories", catalogue_documents(catalogue, "category")),
+            Section("clients", clients)]
 
 
 @functools.cache
@@ -242,7 +250,7 @@ def _yaml_dumper() -> type:
     from clientreg.schemas.readers_document import DocumentLoader
 
     base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    dumper = type("ExportDumper", (base,), {})
+    dumper: Any = type("ExportDumper", (base,), {})
     for first, resolvers in DocumentLoader.yaml_implicit_resolvers.items():
         for tag, pattern in resolvers:
             dumper.add_implicit_resolver(tag, pattern, [first])
@@ -311,8 +319,8 @@ def example_attribute(definition: AttributeDef) -> Any:
     if definition.type in ("number", "currency"):
         number = definition.min
         if number is None:
-            below_zero = definition.max is not None and definition.max < 0
-            number = definition.max if below_zero else Decimal(0)
+            ceiling = definition.max
+            number = ceiling if ceiling is not None and ceiling < 0 else Decimal(0)
         if definition.decimals is not None:
             step = Decimal(1).scaleb(-definition.decimals)
             text = f"{number.quantize(step, rounding=ROUND_CEILING):.{definition.decimals}f}"
