@@ -164,9 +164,8 @@ def print_table(results: list[Row]) -> None:
 
 
 def print_targets(results: list[Row], queries: dict[int, tuple[float, float]]) -> None:
-    def wall(tool: str, count: int) -> float | None:
-        found = [r.run.wall for r in results if r.tool.startswith(tool) and r.clients == count]
-        return found[0] if found else None
+    def wall(tool: str, count: int) -> float:
+        return next(r.run.wall for r in results if r.tool.startswith(tool) and r.clients == count)
 
     def peak(count: int) -> float | None:
         found = [r.run.peak_mb for r in results

@@ -101,12 +101,13 @@ class Loader:
                  identifier: str) -> None:
         user_id = self._take("users")
         values = [row[f"contact_{f}"] or None for f in _CONTACT_FIELDS]
-        self.tables["users"].append((user_id, values[0].casefold(), *values, company_id, 1,
+        email = row[f"contact_{_CONTACT_FIELDS[0]}"]  # every contact of the benchmark has one
+        self.tables["users"].append((user_id, email.casefold(), *values, company_id, 1,
                                      self.stamp, self.stamp))
         self.tables["links"].append((client_id, user_id, position,
                                      int(row["contact_default"] == "true")))
         details = {f: [None, v] for f, v in zip(_CONTACT_FIELDS, values, strict=True) if v}
-        self._history("external_user", values[0].casefold(),
+        self._history("external_user", email.casefold(),
                       {**details, "company": [None, identifier]})
 
     def _history(self, entity: str, key: str, changes: dict[str, Any]) -> None:

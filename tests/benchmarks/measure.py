@@ -82,7 +82,7 @@ def run(argv: list[str], *, env: dict[str, str] | None = None, stdin: Path | Non
     sampler.done.set()
     sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    if stdin:
+    if not isinstance(stdin_handle, int):
         stdin_handle.close()
     peak_kb = max(usage.ru_maxrss, sampler.peak_kb)  # ru_maxrss is in kB on Linux
     return Run(wall, peak_kb / 1024, process.returncode, stderr.decode(errors="replace"))
