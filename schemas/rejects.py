@@ -43,15 +43,15 @@ def write_rejects(run: ImportRun, path: Path, stream: BinaryIO) -> RejectsFile:
     target = RejectsFile(path, _format_for(path, run), stream=stream)
     tables = [s for s in run.inputs if isinstance(s, TableInput)]
     documents = [s for s in run.inputs if isinstance(s, DocumentInput)]
-    kept, dropped = (tables, documents) if target.format in readers.TABLE_FORMATS else (
-        documents, tables)
+    as_table = target.format in readers.TABLE_FORMATS
+    dropped: list[TableInput] | list[DocumentInput] = documents if as_table else tables
     for source in dropped:
         if any(key[0] == source.index for key in run.problems.by_entry):
             target.left_out.append(source.summary.file)
-    if target.format in readers.TABLE_FORMATS:
-        target.count = _write_table(run, kept, target)
+    if as_table:
+        target.count = _write_table(run, tables, target)
     else:
-        target.count = _write_document(run, kept, target)
+        target.count = _write_document(run, documents, target)
     return target
 
 
