@@ -119,7 +119,8 @@ class Work:
     """Everything is written, then rolled back; writers may leave out what no constraint checks
     (history rows)."""
     written: bool = False
-    """False inside the block; after it, True when the unit committed."""
+    """False inside the block; after it, True when the unit committed (a unit nested in an open
+    transaction: when its savepoint was kept, to land with that transaction)."""
     discarded: bool = False
 
     def discard(self) -> None:
