@@ -92,8 +92,7 @@ def _inactive(entry: ClientEntry, origin: DocumentOrigin, problems: Problems) ->
     try:
         return not rules.flag(entry.active, field="active")
     except InvalidValue as exc:
-        row, column = origin.locate(exc.field)
-        problems.in_entry(origin, RowError.from_error(origin.file, row, column, exc.value, exc))
+        problems.from_core(origin, exc)
         return False
 
 
