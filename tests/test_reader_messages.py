@@ -6,6 +6,7 @@ of a row inside the file's message.
 """
 
 import json
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -122,3 +123,19 @@ def test_a_key_written_twice_names_both_lines_and_keeps_its_code(cli, tmp_path):
     assert result.stderr == (f"Error: {path}:4: the key 'name' appears twice in one mapping"
                              " (first on line 3); only one value can be meant, so keep one and"
                              " delete the other [duplicate-key]\n")
+
+
+def test_a_workbook_part_declaring_a_dtd_is_refused_as_damaged(cli, tmp_path):
+    plain = workbook(tmp_path / "plain.xlsx", [HEADER.split(",")])
+    path = tmp_path / "dtd.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for part in source.infolist():
+            data = source.read(part.filename)
+            if part.filename == "[Content_Types].xml":
+                data = b'<!DOCTYPE t [<!ENTITY e "e">]>' + data
+            target.writestr(part, data)
+    result = cli("import", str(path))
+    assert result.exit_code == EXIT_ENVIRONMENT
+    assert result.stderr == (f"Error: {path}: the workbook cannot be read (a part declares a DTD,"
+                             " which a workbook never does); open it in a spreadsheet and save it"
+                             " again [unreadable-file]\n")
