@@ -133,3 +133,16 @@ def test_storage_errors_are_translated(catalogue, db_path):
             catalogue.conn.execute("ROLLBACK")
     finally:
         other.close()
+
+
+def test_a_unit_inside_an_open_one_is_a_savepoint(catalogue, db_path, before):
+    with unit_of_work(catalogue, dry_run=False) as outer:
+        register_many(catalogue, [draft("KEPT")], source="test", work=outer)
+        with unit_of_work(catalogue, dry_run=False) as inner:
+            register_many(catalogue, [draft("UNDONE")], source="test", work=inner)
+            inner.discard()
+        assert inner.written is False
+    assert outer.written
+    identifiers = {row[0] for row in sqlite3.connect(db_path).execute(
+        "SELECT identifier FROM companies")}
+    assert "KEPT" in identifiers and "UNDONE" not in identifiers
