@@ -226,7 +226,7 @@ def translate_errors(path: Path) -> Iterator[None]:
 def _full_disk(path: Path) -> StorageError:
     """The database's disk is full, or the one of SQLite's temporary files (staged import rows,
     sorting): the one with less room left, when they differ."""
-    temporary = temporary_folder()
+    temporary = _temporary_folder()
     with contextlib.suppress(OSError):
         here, there = os.statvfs(path.parent), os.statvfs(temporary)
         if (os.stat(path.parent).st_dev != os.stat(temporary).st_dev
@@ -235,7 +235,7 @@ def _full_disk(path: Path) -> StorageError:
     return StorageError("disk-full", value=str(path), path=path)
 
 
-def temporary_folder() -> str:
+def _temporary_folder() -> str:
     """Where SQLite writes its temporary files on Unix (the first of these that it can use)."""
     for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp",
                    "/usr/tmp", "/tmp"):
