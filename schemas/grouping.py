@@ -124,10 +124,7 @@ class TableClients:
 
     def _contact(self, cells: list[str]) -> ContactDraft | None:
         found = {name: cells[at] for name, at in self.plan.contact if cells[at].strip()}
-        if not found:
-            return None
-        found.setdefault("default", False)
-        return ContactDraft(**found)
+        return ContactDraft(**found) if found else None
 
     def _merge(self, origin: TableOrigin, row: int, cells: list[str], values: dict[str, str | None],
                attributes: tuple[dict[str, str], dict[str, str]]) -> list[RowError]:
