@@ -62,10 +62,11 @@ def catalogue(store: Store) -> Store:
     return store
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def seeded(tmp_path_factory) -> Path:
     """A database with one company type (PERSON) and one category (WHOLESALE), made once per
-    test module, to be copied by each test (``db``). A module may define its own."""
+    test session (per worker under pytest-xdist), to be copied by each test (``db``); never
+    written to. A module may define its own."""
     path = tmp_path_factory.mktemp("seeded") / "base.db"
     opened = open_database(path)
     add_entry(opened, "company_type", {"code": "PERSON", "name": "Individual"}, source="seed")
