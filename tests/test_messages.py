@@ -103,6 +103,13 @@ def has_words(node: ast.AST) -> bool:
     return any(char.isalpha() for char in text)
 
 
+def key_argument(node: ast.Call, position: int) -> ast.AST | None:
+    """The argument giving the message's key: at ``position`` (RowError.of: after the value)."""
+    if len(node.args) > position:
+        return node.args[position]
+    return next((k.value for k in node.keywords if k.arg == "key"), None)
+
+
 def built_text(node: ast.AST) -> bool:
     """Words put together with an f-string, or ``.format`` on a literal ``_()`` did not wrap.
 
@@ -154,10 +161,10 @@ def test_errors_are_built_from_keys_of_the_table(classes):
     offences = []
     for file, node in parsed():
         if isinstance(node, ast.Call) and (built := error_constructions(node, classes)):
-            first = node.args[0] if node.args else None
-            if first is None or not is_key(first):
-                shown = ast.unparse(first)[:60] if first is not None else "nothing"
-                offences.append(f"{file}:{node.lineno}: {built}({shown}, ...)")
+            key = key_argument(node, 4 if built == "RowError.of" else 0)
+            if key is None or not is_key(key):
+                shown = ast.unparse(key)[:60] if key is not None else "no key"
+                offences.append(f"{file}:{node.lineno}: {built}(... {shown} ...)")
     assert offences == [], "errors not built from a literal key of MESSAGES:\n" + "\n".join(
         offences)
 
