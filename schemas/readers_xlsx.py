@@ -244,23 +244,24 @@ def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
     or a row of more than ``MAX_XLSX_ROW_BYTES``; one pass of expat over its XML, before
     openpyxl parses it. Only element starts are seen, to keep the pass cheap."""
     row = column = work = row_start = 0
-    where = {"value": file, "file": file, "sheet": sheet}
 
     def check_row_size(at: int) -> None:
         # A row is parsed whole, so its size bounds memory; what lies outside rows counts
         # with the row before it.
         if at - row_start > MAX_XLSX_ROW_BYTES:
-            raise UnreadableInput("unreadable-file/xlsx-row-too-large", **where,
-                                  row=max(row, 1), count=MAX_XLSX_ROW_BYTES)
+            raise UnreadableInput("unreadable-file/xlsx-row-too-large", value=file, file=file,
+                                  sheet=sheet, row=max(row, 1), count=MAX_XLSX_ROW_BYTES)
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row, column, work, row_start
         if name == "c" or name.endswith(":c"):
             at = _column(attrs.get("r"), column + 1)
             if at <= column:
-                raise UnreadableInput("unreadable-file/cells-out-of-order", **where, row=row)
+                raise UnreadableInput("unreadable-file/cells-out-of-order", value=file,
+                                      file=file, sheet=sheet, row=row)
             if at > MAX_XLSX_COLUMN:
-                raise UnreadableInput("unreadable-file/cell-past-last-column", **where, row=row)
+                raise UnreadableInput("unreadable-file/cell-past-last-column", value=file,
+                                      file=file, sheet=sheet, row=row)
             # openpyxl fills the row with an empty cell for each column skipped.
             work += at - column
             column = at
@@ -269,17 +270,17 @@ def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
         if name == "row" or name.endswith(":row"):
             number = _number(attrs.get("r"), row + 1)
             if number <= row:
-                raise UnreadableInput("unreadable-file/rows-out-of-order", **where,
-                                      number=number, row=row)
+                raise UnreadableInput("unreadable-file/rows-out-of-order", value=file,
+                                      file=file, sheet=sheet, number=number, row=row)
             if number > MAX_XLSX_ROW:
-                raise UnreadableInput("unreadable-file/row-past-last", **where, number=number,
-                                      limit=MAX_XLSX_ROW)
+                raise UnreadableInput("unreadable-file/row-past-last", value=file, file=file,
+                                      sheet=sheet, number=number, limit=MAX_XLSX_ROW)
             at = parser.CurrentByteIndex
             check_row_size(at)
             row, column, row_start = number, 0, at
         if work > MAX_XLSX_CELLS:
-            raise UnreadableInput("unreadable-file/too-many-cells", **where,
-                                  count=MAX_XLSX_CELLS)
+            raise UnreadableInput("unreadable-file/too-many-cells", value=file, file=file,
+                                  sheet=sheet, count=MAX_XLSX_CELLS)
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
