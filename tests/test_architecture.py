@@ -80,3 +80,52 @@ def test_help_does_not_load_the_heavy_libraries(tmp_path):
                           timeout=120, cwd=tmp_path)  # the installed package, not ./clientreg
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def names_used(path: Path) -> list[tuple[int, str]]:
+    """(line, name) of every name, attribute and definition in a file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Name):
+            found.append((node.lineno, node.id))
+        elif isinstance(node, ast.Attribute):
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.append((node.lineno, node.name))
+    return found
+
+
+def test_one_unit_of_work_and_no_hidden_rehearsal_flag():
+    # A dry run is unit_of_work(dry_run=True), seen by what it is given, never a store's state.
+    gone = {"rehearsing", "rehearsal", "all_or_nothing"}
+    used = [f"{path.relative_to(ROOT)}:{line} {name}"
+            for path in python_files("clientreg", "commands", "schemas")
+            for line, name in names_used(path) if name in gone]
+    assert used == []
+
+
+def test_the_fast_paths_switch_is_read_in_one_place():
+    switch = "CLIENTREG_FAST"
+    outside = [f"{path.relative_to(ROOT)}:{node.lineno}"
+               for path in python_files("clientreg", "commands", "schemas")
+               if "fast" not in path.relative_to(ROOT).parts
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.Constant) and isinstance(node.value, str)
+               and switch in node.value]
+    assert outside == []
+    assert (ROOT / "clientreg" / "fast" / "__init__.py").is_file()
+
+
+def test_commands_type_the_store_drafts_and_wizard():
+    # Their types come from TYPE_CHECKING imports, which cost nothing at start-up.
+    typed_any = []
+    for path in python_files("commands"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+                typed_any += [f"{path.relative_to(ROOT)}:{arg.lineno} {arg.arg}: Any"
+                              for arg in arguments
+                              if (arg.arg in ("store", "wizard") or "draft" in arg.arg)
+                              and arg.annotation is not None
+                              and "Any" in ast.unparse(arg.annotation)]
+    assert typed_any == []
