@@ -143,6 +143,9 @@ def test_a_unit_inside_an_open_one_is_a_savepoint(catalogue, db_path, before):
             inner.discard()
         assert inner.written is False
     assert outer.written
-    identifiers = {row[0] for row in sqlite3.connect(db_path).execute(
-        "SELECT identifier FROM companies")}
+    conn = sqlite3.connect(db_path)
+    try:
+        identifiers = {row[0] for row in conn.execute("SELECT identifier FROM companies")}
+    finally:
+        conn.close()
     assert "KEPT" in identifiers and "UNDONE" not in identifiers
