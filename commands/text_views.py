@@ -22,6 +22,13 @@ FIELD_LABELS = (
     ("city", N_("City")), ("region", N_("Region")), ("postal_code", N_("Postal code")),
     ("country", N_("Country")),
 )  # fmt: skip
+# What a history entry is about and what happened to it, as the history table shows them.
+_HISTORY_ENTITIES = {"client": N_("client"), "company": N_("company"),
+                     "external_user": N_("external user"), "company_type": N_("company type"),
+                     "category": N_("category")}
+_HISTORY_ACTIONS = {"created": N_("created"), "updated": N_("updated"), "edited": N_("edited"),
+                    "linked": N_("linked"), "unlinked": N_("unlinked"),
+                    "activated": N_("activated"), "deactivated": N_("deactivated")}
 
 
 def _console() -> Console:
@@ -131,11 +138,18 @@ def print_history(history: list[dict[str, Any]]) -> None:
     for heading in (_("When"), _("What"), _("Action"), _("Source"), _("Changes")):
         table.add_column(heading, overflow="fold")
     for entry in history:
-        what = f"{entry['entity'].replace('_', ' ')} {entry['key']}"
-        table.add_row(_text(entry["at"]), _text(what), _text(entry["action"]),
+        what = _("{entity} {key}").format(entity=_known(_HISTORY_ENTITIES, entry["entity"]),
+                                          key=entry["key"])
+        table.add_row(_text(entry["at"]), _text(what),
+                      _text(_known(_HISTORY_ACTIONS, entry["action"])),
                       _text(entry["source"]), _text(_summary(entry)))
     _console().print()
     _console().print(table)
+
+
+def _known(words: dict[str, str], word: str) -> str:
+    """A word of the history in the user's language; one clientreg does not know, as stored."""
+    return translated(words[word]) if word in words else word.replace("_", " ")
 
 
 def _summary(entry: dict[str, Any]) -> str:
