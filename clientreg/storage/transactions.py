@@ -1,0 +1,235 @@
+"""Transactions on a clientreg database: the unit of work; SQLite's errors as clientreg's."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from clientreg.errors import Conflict, DatabaseBusy, StorageError
+from clientreg.storage.schema import REHEARSAL
+
+BUSY_TIMEOUT_SECONDS = float(os.environ.get("CLIENTREG_BUSY_TIMEOUT", "10"))
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@dataclass
+class Store:
+    """An open clientreg database."""
+
+    db: Database
+    path: Path
+    backup_path: Path | None = None
+    read_only: bool = False
+    """Opened read-only: the file or its folder cannot be written (see open_database)."""
+    committing: bool = False
+    """True while a COMMIT runs: its changes may already be visible to other connections."""
+    committed: bool = False
+    """True once a transaction of this store committed: its changes are in the file."""
+    before_commit: Callable[[], None] | None = None
+    """Called just before COMMIT, with SIGINT and SIGTERM held; raising stops the transaction
+    (an interruption whose exception a library swallowed, say, must not be followed by one)."""
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (a savepoint when nested); all of it lands or none of it.
+
+        BEGIN IMMEDIATE takes the write lock up front, so a second writer waits for the busy
+        timeout here instead of failing half-way through its work.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT nested")
+            try:
+                yield conn
+            except BaseException:
+                roll_back(conn, "ROLLBACK TO SAVEPOINT nested", "RELEASE SAVEPOINT nested")
+                raise
+            with translate_errors(self.path):
+                _still_open(conn, self.path)
+                conn.execute("RELEASE SAVEPOINT nested")
+            return
+        if self.read_only:
+            raise read_only_error(self.path)
+        with translate_errors(self.path):
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            with translate_errors(self.path):
+                # SQLite ends the whole transaction itself on some errors (a full disk, an I/O
+                # error); a statement whose error was caught and reported would hide that.
+                _still_open(conn, self.path)
+        except BaseException:
+            roll_back(conn, "ROLLBACK")
+            raise
+        self._commit()
+
+    def _commit(self) -> None:
+        """COMMIT, with SIGINT and SIGTERM held until ``committed`` says how it ended.
+
+        Other connections see the changes while COMMIT still runs (it copies them into the file
+        before returning), so an interruption must not be taken for one that came before it.
+        """
+        conn = self.conn
+        with signals_held():
+            try:
+                if self.before_commit is not None:
+                    self.before_commit()
+                self.committing = True
+                with translate_errors(self.path):
+                    conn.execute("COMMIT")
+            except BaseException:
+                roll_back(conn, "ROLLBACK")
+                raise
+            else:
+                self.committed = True
+            finally:
+                self.committing = False
+
+    def close(self) -> None:
+        self.db.close()
+
+
+@dataclass
+class Work:
+    """One unit of work open on a store: what its writers need to know about it."""
+
+    store: Store
+    conn: sqlite3.Connection
+    dry_run: bool
+    """Everything is written, then rolled back; writers may leave out what no constraint checks
+    (history rows)."""
+    written: bool = False
+    """False inside the block; after it, True when the unit committed (a unit nested in an open
+    transaction: when its savepoint was kept, to land with that transaction)."""
+    discarded: bool = False
+
+    def discard(self) -> None:
+        """End the block with a rollback instead of a commit (no exception)."""
+        self.discarded = True
+
+
+class _Undo(Exception):
+    """Ends a unit of work that is a dry run or was discarded: rolls its transaction back."""
+
+
+@contextlib.contextmanager
+def unit_of_work(store: Store, *, dry_run: bool) -> Iterator[Work]:
+    """One write transaction, with SQLite's errors turned into clientreg's storage errors.
+
+    It commits when the block ends, unless it is a dry run or ``discard()`` was called: then it
+    rolls back. An exception rolls back and propagates. Inside an open transaction it is a
+    savepoint (pass the open Work down instead, where a caller has one).
+
+    A dry run writes every row the schema checks, so the database's constraints accept or refuse
+    it as they would in the real run, then rolls back. What no constraint can refuse, which the
+    rollback would undo anyway, is left out: the search index (its triggers are dropped inside
+    the transaction, and the rollback brings them back) and the history rows that writers leave
+    out when they see ``work.dry_run``.
+    """
+    work = Work(store, store.conn, dry_run=dry_run)
+    try:
+        with translate_errors(store.path), store.transaction() as conn:
+            if dry_run:
+                for statement in REHEARSAL:
+                    conn.execute(statement)
+            yield work
+            if work.dry_run or work.discarded:
+                raise _Undo
+    except _Undo:
+        return
+    work.written = True
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back from this thread (and the threads and processes it starts
+    meanwhile); they arrive when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def roll_back(conn: sqlite3.Connection, *statements: str) -> None:
+    """Roll back what the transaction did, if SQLite has not already rolled all of it back.
+
+    Runs while another error is on its way up: a failure here must not replace that error.
+    """
+    if not conn.in_transaction:
+        return
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    except sqlite3.Error:
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+
+
+def _still_open(conn: sqlite3.Connection, path: Path) -> None:
+    if not conn.in_transaction:
+        raise StorageError("storage/transaction-ended", value=str(path), path=path)
+
+
+def read_only_error(path: Path) -> StorageError:
+    return StorageError("read-only", value=str(path), path=path)
+
+
+@contextlib.contextmanager
+def translate_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's locking and file errors into clientreg's storage errors."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        # The schema's own constraints are the last line: Python checks should have caught it.
+        raise Conflict("constraint", detail=str(exc)) from None
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        kind = getattr(exc, "sqlite_errorname", "")
+        if kind == "SQLITE_FULL":
+            raise _full_disk(path) from None
+        if kind.startswith("SQLITE_READONLY"):
+            raise read_only_error(path) from None
+        if "locked" in text or "busy" in text:
+            raise DatabaseBusy("database-busy", value=str(path), path=path,
+                               seconds=f"{BUSY_TIMEOUT_SECONDS:g}") from None
+        raise StorageError("storage/unusable", value=str(path), path=path, detail=text) from None
+    except sqlite3.DatabaseError as exc:
+        raise StorageError("storage/unusable", value=str(path), path=path,
+                           detail=str(exc)) from None
+
+
+def _full_disk(path: Path) -> StorageError:
+    """The database's disk is full, or the one of SQLite's temporary files (staged import rows,
+    sorting): the one with less room left, when they differ."""
+    temporary = _temporary_folder()
+    with contextlib.suppress(OSError):
+        here, there = os.statvfs(path.parent), os.statvfs(temporary)
+        if (os.stat(path.parent).st_dev != os.stat(temporary).st_dev
+                and there.f_bavail * there.f_frsize < here.f_bavail * here.f_frsize):
+            return StorageError("disk-full/temporary", value=temporary, folder=temporary)
+    return StorageError("disk-full", value=str(path), path=path)
+
+
+def _temporary_folder() -> str:
+    """Where SQLite writes its temporary files on Unix (the first of these that it can use)."""
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp",
+                   "/usr/tmp", "/tmp"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return "."
