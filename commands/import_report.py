@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from clientreg.commands.i18n import N_, _, ngettext, translated
@@ -53,7 +53,7 @@ def _file_line(summary: FileSummary) -> str:
     return line.format(file=summary.file, count=summary.rows, detail=detail)
 
 
-def _action_counts(counts: Any, actions: Any) -> str:
+def _action_counts(counts: Mapping[str, int], actions: Iterable[str]) -> str:
     return ", ".join(translated(_ACTIONS[action]).format(count=counts[action])
                      if action in _ACTIONS else f"{counts[action]} {action}"
                      for action in actions)
