@@ -12,12 +12,14 @@ from pathlib import Path
 
 @dataclass
 class Run:
-    """What one process took: wall seconds and peak resident memory in MB."""
+    """What one process took: wall seconds, peak resident memory in MB, and CPU seconds (its own
+    and its workers', user and system), which another load on the machine changes less."""
 
     wall: float
     peak_mb: float
     returncode: int
     stderr: str
+    cpu: float = 0.0
 
 
 def _tree(pid: int) -> list[int]:
@@ -85,4 +87,6 @@ def run(argv: list[str], *, env: dict[str, str] | None = None, stdin: Path | Non
     if not isinstance(stdin_handle, int):
         stdin_handle.close()
     peak_kb = max(usage.ru_maxrss, sampler.peak_kb)  # ru_maxrss is in kB on Linux
-    return Run(wall, peak_kb / 1024, process.returncode, stderr.decode(errors="replace"))
+    # wait4 counts the process and every descendant it waited for: the workers it joined.
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, peak_kb / 1024, process.returncode, stderr.decode(errors="replace"), cpu)
