@@ -1,4 +1,9 @@
-"""The command line's own file errors: a --save-as seed file, a catalogue --file, as shown."""
+"""The command line's own file errors: a --save-as seed file, a catalogue --file, as shown.
+
+Files are named relative to the test's folder: an error repeats a long value only by its start.
+"""
+
+from pathlib import Path
 
 import pytest
 
@@ -6,9 +11,13 @@ NEW = ("new", "--no-input", "--type", "PERSON", "--category", "WHOLESALE", "--id
        "--name", "Ana")
 
 
-def test_a_save_as_file_in_a_missing_folder_is_refused_before_registering(cli, catalogue,
-                                                                          tmp_path):
-    seed = tmp_path / "missing" / "seed.yaml"
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def test_a_save_as_file_in_a_missing_folder_is_refused_before_registering(cli, catalogue):
+    seed = Path("missing") / "seed.yaml"
     result = cli(*NEW, "--save-as", str(seed))
     assert result.exit_code == 3
     assert result.stderr.strip() == (f"Error: --save-as = {str(seed)!r}: the folder of {seed} "
@@ -20,8 +29,8 @@ def test_a_save_as_file_in_a_missing_folder_is_refused_before_registering(cli, c
     ("clients: 3\n", "{path}: clients: is not a list [unreadable-file]"),
     ("clients: [a\n", "{path} cannot be read as a YAML seed file: while parsing a flow sequence"),
 ])
-def test_a_save_as_file_that_cannot_take_a_client_says_why(cli, catalogue, tmp_path, text, says):
-    seed = tmp_path / "seed.yaml"
+def test_a_save_as_file_that_cannot_take_a_client_says_why(cli, catalogue, text, says):
+    seed = Path("seed.yaml")
     seed.write_text(text, encoding="utf-8")
     result = cli(*NEW, "--save-as", str(seed))
     assert result.exit_code == 3
@@ -30,8 +39,8 @@ def test_a_save_as_file_that_cannot_take_a_client_says_why(cli, catalogue, tmp_p
     assert seed.read_text(encoding="utf-8") == text
 
 
-def test_a_catalogue_file_of_the_wrong_shape_names_the_kind_it_should_hold(cli, tmp_path):
-    entries = tmp_path / "types.yaml"
+def test_a_catalogue_file_of_the_wrong_shape_names_the_kind_it_should_hold(cli):
+    entries = Path("types.yaml")
     entries.write_text("clients: 3\n", encoding="utf-8")
     result = cli("company-type", "add", "--file", str(entries))
     assert result.exit_code == 1
@@ -40,8 +49,8 @@ def test_a_catalogue_file_of_the_wrong_shape_names_the_kind_it_should_hold(cli, 
         "them, or a seed document with company_types: [invalid-file]")
 
 
-def test_problems_in_a_catalogue_file_name_their_entry(cli, tmp_path):
-    entries = tmp_path / "categories.yaml"
+def test_problems_in_a_catalogue_file_name_their_entry(cli):
+    entries = Path("categories.yaml")
     entries.write_text("- {code: RETAIL, name: Retail}\n- {code: 'BAD CODE', name: Bad}\n",
                        encoding="utf-8")
     result = cli("category", "add", "--file", str(entries))
@@ -53,7 +62,7 @@ def test_problems_in_a_catalogue_file_name_their_entry(cli, tmp_path):
     assert cli("category", "list", "--format", "json").stdout.strip() == "[]"
 
 
-def test_counts_have_their_singular(cli, tmp_path):
+def test_counts_have_their_singular(cli):
     assert cli("company-type", "add", "PERSON", "--name", "Individual", "--attribute",
                "employees:number").stdout.strip() == (
         "Added company type PERSON with 1 attribute.")
