@@ -47,7 +47,16 @@ def imports(module: str, path: Path, known: set[str]) -> list[tuple[str, int]]:
         else:
             continue
         found += [(name, node.lineno) for name in names if name in known and name != module]
+        # Importing a.b.c runs the packages a and a.b first, unless the importer is inside them.
+        found += [(package, node.lineno) for name in names for package in ancestors(name)
+                  if package in known and package not in ancestors(module)]
     return found
+
+
+def ancestors(module: str) -> list[str]:
+    """The packages holding a module: clientreg.storage.schema -> clientreg, clientreg.storage."""
+    parts = module.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
 
 
 def import_graph() -> dict[str, dict[str, int]]:
@@ -128,6 +137,8 @@ def test_the_graph_sees_every_kind_of_import():
     assert "clientreg.commands.context" in graph["clientreg.commands.app"]
     assert "clientreg.commands.boundary" in graph["clientreg.commands.app"]
     assert "clientreg.schemas.readers" in graph["clientreg.commands.catalogue"]
+    # a package's __init__ runs when one of its modules is imported from outside it
+    assert ancestors("clientreg.storage.schema") == ["clientreg", "clientreg.storage"]
 
 
 def test_a_cycle_is_found_and_shown():
