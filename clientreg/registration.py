@@ -9,7 +9,7 @@ from clientreg.catalogue import Catalogue, format_mask
 from clientreg.checks import CheckedClient
 from clientreg.conflicts import check_active_company, registrable
 from clientreg.errors import ClientregError, Conflict, Rejected
-from clientreg.fast.check_workers import Checked, Chunk, checked_chunks, rare_collections
+from clientreg.fast.check_workers import Checked, Chunk, checked_chunks
 from clientreg.model import (
     Action,
     BatchReport,
@@ -77,17 +77,16 @@ def register_many(
         report.written = own.written
         return report
     report = BatchReport()
-    with rare_collections():
-        writes = Writes(work, catalogue or Catalogue.load(store), source=source)
-        batch = _Registrations(writes, on_conflict=OnConflict(on_conflict), replace=replace,
-                               on_outcome=on_outcome)
-        with contextlib.closing(checked_chunks(_chunks(drafts), writes.catalogue)) as checked:
-            for results in checked:
-                batch.apply_checked(results, report)
-                if max_problems is not None and len(report.problems) >= max_problems:
-                    report.stopped_early = True
-                    break
-        writes.finish()
+    writes = Writes(work, catalogue or Catalogue.load(store), source=source)
+    batch = _Registrations(writes, on_conflict=OnConflict(on_conflict), replace=replace,
+                           on_outcome=on_outcome)
+    with contextlib.closing(checked_chunks(_chunks(drafts), writes.catalogue)) as checked:
+        for results in checked:
+            batch.apply_checked(results, report)
+            if max_problems is not None and len(report.problems) >= max_problems:
+                report.stopped_early = True
+                break
+    writes.finish()
     return report
 
 

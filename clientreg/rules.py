@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from clientreg import fast
 from clientreg.errors import InvalidValue
-from clientreg.fast import plain_email, plain_phone, plain_text
+from clientreg.fast import plain_email, plain_phone
 
 IDENTIFIER_MAX = 50
 NAME_MAX = 255
@@ -41,10 +41,6 @@ def clean_text(
     multi-line text keeps its tabs and line breaks, all stored as LF. Other control characters
     are rejected rather than silently dropped: what is stored is what comes back.
     """
-    if fast.ENABLED:
-        plain = plain_text.clean(value, max_length)
-        if plain is not None:
-            return plain
     return _clean_text(value, field=field, max_length=max_length, multiline=multiline)
 
 

@@ -18,7 +18,6 @@ from typing import Any, BinaryIO
 from clientreg.catalogue import Catalogue, set_entry_active
 from clientreg.editing import set_client_active
 from clientreg.errors import RowError
-from clientreg.fast.check_workers import rare_collections
 from clientreg.model import Action, ClientDraft, DraftChunk, OnConflict, Outcome
 from clientreg.registration import register_many
 from clientreg.schemas import readers
@@ -162,7 +161,7 @@ class ImportRun:
                 with translate_errors(self.store.path):
                     table.staged = StagedTable(self.store.conn)
                     self._staged.append(table.staged)
-                    with staging_transaction(self.store.conn), rare_collections():
+                    with staging_transaction(self.store.conn):
                         summary.rows = self._stage_rows(reader, table.staged, plan)
                 if not summary.rows and not reader.problems:
                     self.problems.add(RowError.of(reader.file, None, None, None, "no-rows"))

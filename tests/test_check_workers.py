@@ -6,17 +6,15 @@ the workers even where CLIENTREG_FAST=0 is set, and check that the switch turns 
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
-import sys
 
 import pytest
 
 from clientreg import fast
 from clientreg.catalogue import add_entry
 from clientreg.fast import check_workers
-from clientreg.fast.check_workers import WORKERS_ENV, rare_collections, worker_count
+from clientreg.fast.check_workers import WORKERS_ENV, worker_count
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.registration import CHUNK_SIZE, register_many
 from clientreg.storage import open_database
@@ -128,14 +126,11 @@ def test_an_imported_file_has_the_same_problems_when_its_rows_are_read_in_worker
     assert not alone["written"]
 
 
-def test_the_switch_turns_the_workers_and_the_tuning_off(monkeypatch):
+def test_the_switch_turns_the_workers_off(monkeypatch):
     monkeypatch.setenv(WORKERS_ENV, "3")
     assert worker_count() == 3
     monkeypatch.setattr(fast, "ENABLED", False)
     assert worker_count() == 0
-    defaults = gc.get_threshold(), sys.getswitchinterval()
-    with rare_collections():
-        assert (gc.get_threshold(), sys.getswitchinterval()) == defaults
 
 
 def test_with_the_switch_off_a_batch_is_checked_in_this_process_alike(tmp_path, monkeypatch):

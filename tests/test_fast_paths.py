@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from clientreg import fast, rules
 from clientreg.errors import InvalidValue
-from clientreg.fast import plain_email, plain_text
+from clientreg.fast import plain_email
 
 ROOT = Path(__file__).resolve().parent.parent
 ATEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_!#$%&'*+-/=?^`{|}~"
@@ -192,28 +192,6 @@ def test_role_names_and_domains_are_lower_cased_as_the_library_does():
     assert plain_email.normalise("Info@Correo.EXAMPLE") == "info@correo.example"
     assert plain_email.normalise("Ana.Lopez@Correo.EXAMPLE") == "Ana.Lopez@correo.example"
     assert library("Info@Correo.EXAMPLE") == "info@correo.example"
-
-
-text_values = st.one_of(
-    st.text(max_size=40),
-    st.text(alphabet=" abcXYZ019.-\t\r\n\x00\x7fñé\u0301\u00a0", max_size=30),
-    st.sampled_from(["", " ", "  a  b ", "Calle Mayor 81", "x" * 300, "Peña\u0301"]),
-)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(text_values, st.booleans(), st.sampled_from([1, 10, 255]))
-def test_clean_text_fast_path_gives_the_full_rule_result(value, multiline, max_length):
-    def outcome(check):
-        try:
-            return "ok", check(value, field="f", max_length=max_length, multiline=multiline)
-        except InvalidValue as exc:
-            return "error", exc.code, exc.reason
-
-    assert outcome(rules.clean_text) == outcome(rules._clean_text)
-    shortcut = plain_text.clean(value, max_length)
-    if shortcut is not None:
-        assert outcome(rules._clean_text) == ("ok", shortcut)
 
 
 CLI = [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()"]

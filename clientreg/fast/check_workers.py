@@ -6,12 +6,14 @@ processes (and in this one, whenever the workers are behind) while this process 
 and writes the database. A chunk is a list of drafts, or a DraftChunk whose drafts are built
 where it is checked. Each draft goes through the same check_client as in a single process; only
 where it runs changes, and the results come back in the order the drafts came in.
+
+On the import benchmark (20,000 clients, two cores, one worker), the import takes 1.19 to 1.21
+times as long in wall time when everything is checked in the importing process.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import gc
 import os
 import signal
@@ -40,12 +42,6 @@ Chunk = list[ClientDraft] | DraftChunk
 _AHEAD = 2  # chunks queued per worker, so none waits for the next one
 _HELD = 4  # chunks held at most (queued, being checked or checked), so memory stays flat
 
-_SWITCH_INTERVAL = 0.0002
-"""Seconds a thread of the importing process runs before another may take the interpreter,
-against Python's 0.005 while workers run: see _prompt_threads."""
-_GC_THRESHOLD = (50_000, 20, 100)
-"""Collection thresholds during a batch, against Python's (700, 10, 10): see rare_collections."""
-
 _worker_catalogue: Catalogue | None = None
 
 
@@ -59,44 +55,6 @@ def worker_count() -> int:
         return int(configured)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max((cores or 1) - 1, 0)
-
-
-@contextlib.contextmanager
-def rare_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while a batch runs.
-
-    A batch makes and drops millions of small containers (drafts, rows, results) that hold no
-    cycles; at Python's thresholds the collector would scan them, and every long-lived object,
-    over and over, for about a tenth of the batch's time. Freed objects still go at once.
-    """
-    if not fast.ENABLED:
-        yield
-        return
-    previous = gc.get_threshold()
-    gc.set_threshold(*_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-
-
-@contextlib.contextmanager
-def _prompt_threads() -> Iterator[None]:
-    """Let the pool's threads in this process move chunks and results without waiting.
-
-    A result comes back through a pipe 64 KiB at a time, and the thread reading it needs the
-    interpreter for every piece; while this process's main thread checks or writes, it would
-    get it only every 5 ms, and the worker, blocked until its result is read, would sit idle.
-    """
-    if not fast.ENABLED:
-        yield
-        return
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(_SWITCH_INTERVAL)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
 
 
 def check_chunk(chunk: Chunk, catalogue: Catalogue) -> list[Checked]:
@@ -125,7 +83,7 @@ def checked_chunks(chunks: Iterable[Chunk], catalogue: Catalogue, *,
         for chunk in chunks:
             yield check_chunk(chunk, catalogue)
         return
-    with _start_pool(catalogue, workers) as pool, _prompt_threads():
+    with _start_pool(catalogue, workers) as pool:
         pending: collections.deque[Future[list[Any]] | list[Checked]] = collections.deque()
         # Forked workers share this process's memory until they write to it; the garbage
         # collector writes to every object it scans, so what exists now is kept out of its way.
@@ -200,7 +158,6 @@ def _start_worker(catalogue: Catalogue, parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
-    gc.set_threshold(*_GC_THRESHOLD)  # a worker does nothing but check batches
     _worker_catalogue = catalogue
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 

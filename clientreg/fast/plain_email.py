@@ -8,6 +8,10 @@ length and special-use checks. This module recognises that shape, with the libra
 constants, and returns that result; anything else (non-ASCII, quotes, IDNA labels, a display
 name, anything invalid) returns None and goes to the library itself. A property test checks both
 give the same answer.
+
+On the import benchmark (20,000 clients), the import takes 1.43 times as long in wall time, and
+1.69 to 1.80 times the CPU time, with this shortcut alone turned off. The shortcut follows
+email-validator 2's rules, and pyproject.toml keeps the library below 3.
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ whether one does). Whatever the library would read in a way this module does not
 international call prefix, a national number that starts with the country code) and every
 number it would refuse returns None and goes to the library itself. A property test checks both
 give the same answer.
+
+On the import benchmark (20,000 clients), the import takes 1.14 times as long in wall time, and
+1.14 to 1.17 times the CPU time, with this shortcut alone turned off. It uses private helpers
+and the metadata layout of phonenumbers 9, and pyproject.toml keeps the library below 10; if
+those helpers are gone, every number goes to the library.
 """
 
 from __future__ import annotations

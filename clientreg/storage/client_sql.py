@@ -8,9 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from clientreg import fast
-from clientreg.fast import compact_json
-
 COMPANY_COLUMNS = (
     "identifier", "name", "trade_name", "company_type_id", "tax_id", "email", "phone",
     "website", "street", "city", "region", "postal_code", "country",
@@ -162,6 +159,4 @@ def _insert_in_few_statements(conn: sqlite3.Connection, table: str, columns: Seq
 
 def dumps(value: Any) -> str:
     """A stored value's JSON: compact, keys sorted, non-ASCII text kept as it is."""
-    if fast.ENABLED:
-        return compact_json.dumps(value)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

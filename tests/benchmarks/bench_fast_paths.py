@@ -9,8 +9,8 @@ machine falls on all of them alike; each keeps its fastest round. The table give
 variant's wall time divided by the all-on import's (1.25: that fast path saves a fifth of the
 time the import would take without it), and the same for CPU time, the import's and its
 workers', which another load on the machine disturbs far less than wall time. A fast path that
-saves work shows in both; worker processes and the switch interval save waiting, in wall time
-only. "all off" is CLIENTREG_FAST=0.
+saves work shows in both; worker processes save waiting, in wall time only, and cost CPU time.
+"all off" is CLIENTREG_FAST=0.
 """
 
 from __future__ import annotations
@@ -25,25 +25,12 @@ import datagen
 import measure
 
 # Each variant turns one fast path off before clientreg runs, in the process (and so in its
-# forked workers): the shortcut functions give "not sure" and the slow way answers, the tuning
-# constants take Python's own values.
+# forked workers): the shortcut function gives "not sure" and the library answers.
 _OFF = {
     "phone": "from clientreg.fast import plain_phone\n"
              "plain_phone.e164 = lambda text, region: None\n",
     "e-mail": "from clientreg.fast import plain_email\n"
               "plain_email.normalise = lambda text: None\n",
-    "clean_text": "from clientreg.fast import plain_text\n"
-                  "plain_text.clean = lambda value, max_length: None\n",
-    "json encoder": "import json\n"
-                    "from clientreg.fast import compact_json\n"
-                    "compact_json.dumps = lambda value: json.dumps(\n"
-                    "    value, ensure_ascii=False, separators=(',', ':'), sort_keys=True)\n",
-    "gc thresholds": "import gc\n"
-                     "from clientreg.fast import check_workers\n"
-                     "check_workers._GC_THRESHOLD = gc.get_threshold()\n",
-    "switch interval": "import sys\n"
-                       "from clientreg.fast import check_workers\n"
-                       "check_workers._SWITCH_INTERVAL = sys.getswitchinterval()\n",
 }
 _RUN = ("import sys\n"
         "from clientreg.commands.app import main\n"
