@@ -8,9 +8,6 @@ from typing import Any
 
 from clientreg.messages import MESSAGES, Message
 
-_LEGACY = "legacy"
-MESSAGES.setdefault(_LEGACY, "{text}")
-
 SHOWN_MAX = 80
 """The most characters of a value an error repeats; a longer one is shown by its start."""
 _SHOWN_START = 50
@@ -50,19 +47,15 @@ class ClientregError(Exception):
         *,
         field: str | None = None,
         value: Any = None,
-        code: str | None = None,
         **params: Any,
     ) -> None:
-        # A reason written out in English is shown as it is (being replaced by keys).
-        message = Message(key, params) if key in MESSAGES else Message(_LEGACY, {"text": key})
+        if key not in MESSAGES:
+            raise KeyError(f"{key!r} is not a key of clientreg.messages.MESSAGES")
         super().__init__(key)
-        self.message = message
+        self.message = Message(key, params)
         self.field = field
         self.value = shown(value)
-        if code is not None:
-            self.code = code
-        elif message.key != _LEGACY:
-            self.code = message.code
+        self.code = self.message.code
 
     @property
     def reason(self) -> str:

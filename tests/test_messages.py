@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from clientreg import errors
 from clientreg.messages import MESSAGES, Plural
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +23,7 @@ TRANSLATING = ("_", "N_", "Nn_", "ngettext")
 PRINTING = ("echo", "secho", "print", "print_error", "BadParameter")
 # Arguments that hold where the problem is, the value itself and its code, not text to read.
 DATA_PARAMETERS = ("field", "value", "code", "param_hint")
-# The core's fallback for errors still written out in English is not a template.
-TABLE = {key: template for key, template in MESSAGES.items()
-         if key != getattr(errors, "_LEGACY", None)}
+TABLE = MESSAGES
 
 
 def python_files() -> list[Path]:
