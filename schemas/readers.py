@@ -11,6 +11,7 @@ else cp1252 (latin-1 when a byte is undefined in cp1252). ``TableReader.encoding
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -106,6 +107,9 @@ def detect_format(path: str, input_format: str | None = None) -> str:
     if suffix in EXTENSIONS:
         return EXTENSIONS[suffix]
     known = " ".join(EXTENSIONS)
+    if not os.path.lexists(path):
+        # A mistyped name (clients.cvs) is a missing file before it is an unknown format.
+        raise UnreadableInput("unreadable-file/no-such-file", value=name, file=name)
     if suffix == ".xls":
         raise UnreadableInput("unreadable-file/xls-extension", value=name, file=name,
                               extensions=known)

@@ -139,3 +139,12 @@ def test_a_workbook_part_declaring_a_dtd_is_refused_as_damaged(cli, tmp_path):
     assert result.stderr == (f"Error: {path}: the workbook cannot be read (a part declares a DTD,"
                              " which a workbook never does); open it in a spreadsheet and save it"
                              " again [unreadable-file]\n")
+
+
+def test_a_mistyped_extension_of_a_missing_file_says_the_file_is_missing(cli, tmp_path):
+    (tmp_path / "clients.csv").write_text(f"{HEADER}\nP-1,Ana,PERSON,WHOLESALE\n")
+    typo = tmp_path / "clients.cvs"
+    result = cli("import", str(typo))
+    assert result.exit_code == EXIT_ENVIRONMENT
+    assert result.stderr == f"Error: {typo}: no such file [unreadable-file]\n"
+    assert not typo.exists()

@@ -526,16 +526,21 @@ def test_documents_and_tables_are_not_mixed_up(tmp_path):
 # Formats and standard input
 
 
-def test_format_from_the_name_or_given():
+def test_format_from_the_name_or_given(tmp_path):
     assert detect_format("a/Clients.CSV") == "csv"
     assert detect_format("c.tab") == "tsv"
     assert detect_format("c.xlsm") == "xlsx"
     assert detect_format("seed.yml") == "yaml"
     assert detect_format("-", "JSON") == "json"
     assert detect_format("export.dat", "csv") == "csv"
+    old_excel = tmp_path / "clients.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(UnreadableInput) as caught:
-        detect_format("clients.xls")
+        detect_format(str(old_excel))
     assert "clients.xls" in caught.value.reason and ".xlsx" in caught.value.reason
+    with pytest.raises(UnreadableInput) as caught:
+        detect_format(str(tmp_path / "clients.cvs"))
+    assert caught.value.reason.endswith("clients.cvs: no such file")
     with pytest.raises(UnreadableInput) as caught:
         detect_format("-")
     assert "<stdin>" in caught.value.reason
