@@ -96,8 +96,9 @@ def interrupted_import(db: Path, cwd: Path, *, delay: float | None, sig=signal.S
     try:
         if delay is None:
             reader = sqlite3.connect(db, timeout=30)
+            deadline = time.monotonic() + 120
             try:
-                while process.poll() is None:
+                while process.poll() is None and time.monotonic() < deadline:
                     if reader.execute("SELECT count(*) FROM clients").fetchone()[0]:
                         break
                     time.sleep(0.002)
