@@ -53,7 +53,8 @@ def start(db: Path, *args: str, cwd: Path, workers: int | None = None) -> subpro
     # does, workers included.
     env = {**os.environ, "CLIENTREG_DB": ""}
     if workers is not None:
-        env["CLIENTREG_WORKERS"] = str(workers)
+        # Worker processes are a fast path: CLIENTREG_FAST=0 around the suite would turn them off.
+        env.update(CLIENTREG_WORKERS=str(workers), CLIENTREG_FAST="1")
     return subprocess.Popen([*CLI, "--db", str(db), *args], cwd=cwd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, env=env)
