@@ -151,11 +151,14 @@ def _start_pool(catalogue: Catalogue, workers: int) -> ProcessPoolExecutor:
 
 def _start_worker(catalogue: Catalogue, parent: int) -> None:
     global _worker_catalogue
-    # Ctrl-C reaches the whole process group; the importing process handles it and stops the
-    # workers, which must not print tracebacks of their own. A worker inherits the importing
-    # process's handlers, which raise: SIGTERM gets its default back and ends a worker quietly.
+    # Ctrl-C and SIGTERM reach the whole process group; the importing process handles them and
+    # stops the workers, which must neither print tracebacks of their own nor die on the spot: a
+    # worker killed while it sends a result leaves half a message in the pipe, and the pool's
+    # thread that reads it would wait for the rest forever, holding the importing process up
+    # as it exits. So a worker ignores both, finishes the chunk in hand and is stopped by the
+    # pool; a worker whose importing process is gone exits by itself (_exit_with_parent).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
     _worker_catalogue = catalogue
