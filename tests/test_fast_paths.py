@@ -3,7 +3,6 @@ with the fast paths on and off, and on whole imports run with CLIENTREG_FAST=0 a
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import importlib.util
 import json
@@ -11,7 +10,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,17 +36,6 @@ def library(text: str) -> str | None:
         return None
 
 
-@contextlib.contextmanager
-def fast_paths(enabled: bool) -> Iterator[None]:
-    """The fast paths on or off for the calls inside, as CLIENTREG_FAST sets them at start."""
-    saved = fast.ENABLED
-    fast.ENABLED = enabled
-    try:
-        yield
-    finally:
-        fast.ENABLED = saved
-
-
 def assert_same(text: str) -> None:
     shortcut = plain_email.normalise(text)
     if shortcut is not None:
@@ -58,7 +45,7 @@ def assert_same(text: str) -> None:
     except InvalidValue:  # a character no text field takes, such as a zero-width space
         expected = None
     for enabled in (True, False):
-        with fast_paths(enabled):
+        with fast.switched(enabled):
             try:
                 got = rules.email(text)
             except InvalidValue:

@@ -3,9 +3,7 @@ rules.phone gives the same answer with the fast paths on and off."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 
 import phonenumbers
@@ -43,17 +41,6 @@ def library(text: str, region: str | None) -> str | None:
     return f"{found};ext={number.extension}" if number.extension else found
 
 
-@contextlib.contextmanager
-def fast_paths(enabled: bool) -> Iterator[None]:
-    """The fast paths on or off for the calls inside, as CLIENTREG_FAST sets them at start."""
-    saved = fast.ENABLED
-    fast.ENABLED = enabled
-    try:
-        yield
-    finally:
-        fast.ENABLED = saved
-
-
 def assert_same(text: str, region: str | None) -> str | None:
     shortcut = plain_phone.e164(text, region)
     expected = library(text, region)
@@ -61,7 +48,7 @@ def assert_same(text: str, region: str | None) -> str | None:
         assert shortcut == expected, (text, region)
     cleaned = rules.clean_text(text, field="phone", max_length=10_000)
     for enabled in (True, False):
-        with fast_paths(enabled):
+        with fast.switched(enabled):
             try:
                 stored = rules.phone(text, country=region)
             except InvalidValue:

@@ -9,9 +9,23 @@ importing process. The switch is read once, here, when clientreg starts.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 SWITCH_ENV = "CLIENTREG_FAST"
 
 ENABLED: bool = os.environ.get(SWITCH_ENV, "").strip() != "0"
 """Whether the fast paths run; callers read it when they run, so tests may change it."""
+
+
+@contextlib.contextmanager
+def switched(enabled: bool) -> Iterator[None]:
+    """The fast paths on or off for the calls inside, as CLIENTREG_FAST sets them at start."""
+    global ENABLED
+    saved = ENABLED
+    ENABLED = enabled
+    try:
+        yield
+    finally:
+        ENABLED = saved
