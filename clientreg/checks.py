@@ -63,8 +63,6 @@ class CheckedCompany:
     """The company's columns by name (``identifier`` None where the mask generates it), and
     ``attributes``."""
     identifier_given: bool = True
-    inactive: list[ClientregError] = field(default_factory=list)
-    """An inactive type: refused for a new company, not for one that already has it."""
 
 
 @dataclass
@@ -136,8 +134,7 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
     if values is not None:
         assert company_type is not None  # a type that failed its check is in the problems
         company = CheckedCompany(origin=draft.origin, company_type=company_type, values=values,
-                                 identifier_given=values["identifier"] is not None,
-                                 inactive=type_inactive)
+                                 identifier_given=values["identifier"] is not None)
     return CheckedClient(
         origin=draft.origin, category=category, client_attributes=client_attributes,
         contacts=contacts, company=company, from_company=from_company, steps=steps,
