@@ -197,6 +197,7 @@ class ImportRun:
         report = ImportReport(files=[source.summary for source in self.inputs],
                               dry_run=options.dry_run)
         with unit_of_work(self.store, dry_run=options.dry_run) as work:
+            work.expect_companies(sum(source.summary.rows for source in self.inputs))
             deactivate_later: list[CatalogueCode] = []
             self._apply_seeds(work, report, deactivate_later)
             inactive: list[Outcome] = []

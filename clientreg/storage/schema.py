@@ -160,11 +160,14 @@ END;
 INSERT INTO companies_fts(companies_fts) VALUES ('rebuild');
 """
 
-# What a dry run (a unit of work with dry_run) does inside its transaction: the search index is
-# derived data that no constraint checks, so its triggers are dropped, and the rollback restores
-# them.
-REHEARSAL = tuple(f"DROP TRIGGER IF EXISTS companies_fts_{event}"
-                  for event in ("insert", "delete", "update"))
+# The search index is derived data that no constraint checks. A dry run (a unit of work with
+# dry_run) drops its triggers inside its transaction, and the rollback restores them. A unit of
+# work that writes many companies drops them too, then rebuilds the index in one pass and puts
+# the triggers back before it commits (see Work.index_search_at_end).
+SEARCH_TRIGGERS = tuple(f"companies_fts_{event}" for event in ("insert", "delete", "update"))
+DROP_SEARCH_TRIGGERS = tuple(f"DROP TRIGGER IF EXISTS {name}" for name in SEARCH_TRIGGERS)
+REBUILD_SEARCH = "INSERT INTO companies_fts(companies_fts) VALUES ('rebuild')"
+REHEARSAL = DROP_SEARCH_TRIGGERS
 
 
 def _run_script(db: Database, script: str) -> None:
