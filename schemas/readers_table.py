@@ -29,6 +29,9 @@ class SourceRow:
     file: str
     row: int
     values: dict[str, str]
+    numbers: frozenset[str] = frozenset()
+    """The canonical headers of the row's cells that the spreadsheet holds as numbers, not
+    text (a postal code typed as 01234 and stored as 1234, say). Always empty for CSV."""
 
 
 class NumberedCells(NamedTuple):

@@ -431,14 +431,25 @@ def _source_rows(
         if problem is not None:
             problems.append(problem)
             continue
+        numbers = number_columns(typed, headers)
         if len(cells) == width:
-            yield SourceRow(file, row, dict(zip(headers, cells, strict=False)))
+            yield SourceRow(file, row, dict(zip(headers, cells, strict=False)), numbers)
             continue
         values = row_values(
             cells, headers, file=file, row=row, problems=problems, first_column=first_column
         )
         if values is not None:
-            yield SourceRow(file, row, values)
+            yield SourceRow(file, row, values, numbers)
+
+
+_NO_NUMBERS: frozenset[str] = frozenset()
+
+
+def number_columns(typed: Sequence[Any], headers: list[str]) -> frozenset[str]:
+    """The headers of the cells a sheet holds as numbers (int or float, not a bool or date)."""
+    found = [headers[at] for at, cell in enumerate(typed[: len(headers)])
+             if type(cell) is int or type(cell) is float]
+    return frozenset(found) if found else _NO_NUMBERS
 
 
 def _cell_problem(
