@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import sqlite3
@@ -22,6 +23,7 @@ from clientreg.errors import (
     Rejected,
     shown,
 )
+from clientreg.folding import folded
 from clientreg.model import Category, CompanyType
 from clientreg.storage import Store, Work, unit_of_work
 from clientreg.storage import catalogue_sql as sql
@@ -41,6 +43,7 @@ _ERRORS: dict[str, dict[str, Callable[..., ClientregError]]] = {
         "duplicate": lambda **data: Conflict("duplicate-company-type", **data),
         "in-use": lambda **data: Conflict("entry-in-use/company-type", **data),
         "parent-loop": lambda **data: InvalidValue("parent-loop/company-type", **data),
+        "ambiguous": lambda **data: InvalidValue("ambiguous-company-type", **data),
     },
     "category": {
         "none-yet": lambda **data: MissingPrerequisite("no-categories", **data),
@@ -53,6 +56,7 @@ _ERRORS: dict[str, dict[str, Callable[..., ClientregError]]] = {
         "duplicate": lambda **data: Conflict("duplicate-category", **data),
         "in-use": lambda **data: Conflict("entry-in-use/category", **data),
         "parent-loop": lambda **data: InvalidValue("parent-loop/category", **data),
+        "ambiguous": lambda **data: InvalidValue("ambiguous-category", **data),
     },
 }
 _MASK_FIELD_RE = re.compile(r"\{seq(?::0?(\d+)d?)?\}")
@@ -82,10 +86,10 @@ class Catalogue:
         entries = self.entries(kind)
         if not entries:
             raise _ERRORS[kind]["none-yet"](field=field, value=value)
-        text = rules.clean_text(value, field=field, max_length=rules.IDENTIFIER_MAX)
+        text = rules.clean_text(value, field=field, max_length=rules.NAME_MAX)
         if text is None:
             raise InvalidValue("missing-value", field=field, value=value)
-        entry = entries.get(text.upper())
+        entry = self.lookup(kind, text, field=field, value=value)
         if entry is None:
             known = ", ".join(code for code, e in entries.items() if e.active)
             if not known:
@@ -94,6 +98,49 @@ class Catalogue:
         if not entry.active and not allow_inactive:
             raise inactive_error(kind, entry, value=value, field=field)
         return entry
+
+    def lookup(self, kind: str, text: str, *, field: str,
+               value: object = None) -> CompanyType | Category | None:
+        """The entry whose code or name ``text`` is, active or not; None when there is none.
+
+        Codes and names are compared without case or accents ("minorista", "MINORÍSTA" and
+        "Minorista" all name the entry called Minorista). A code wins over another entry's name;
+        a text that is the name of two entries (once folded) raises an error naming both codes.
+        """
+        entry = self.entries(kind).get(text.strip().upper())
+        if entry is not None:
+            return entry
+        by_code, by_name = self._folded[kind]
+        key = folded(text)
+        if key in by_code:
+            return by_code[key]
+        named = by_name.get(key, [])
+        if len(named) > 1:
+            raise _ERRORS[kind]["ambiguous"](field=field, value=text if value is None else value,
+                                             codes=", ".join(e.code for e in named))
+        return named[0] if named else None
+
+    def find(self, kind: str, text: str | None) -> CompanyType | Category | None:
+        """The entry ``text`` names, as ``lookup`` finds it; None for no entry or several."""
+        if not text or not text.strip():
+            return None
+        try:
+            return self.lookup(kind, text, field=kind)
+        except ClientregError:
+            return None
+
+    @functools.cached_property
+    def _folded(self) -> dict[str, tuple[dict[str, Any], dict[str, list[Any]]]]:
+        """Each kind's entries by folded code, and by folded name (a list: names may repeat)."""
+        found: dict[str, tuple[dict[str, Any], dict[str, list[Any]]]] = {}
+        for kind in ("company_type", "category"):
+            by_code: dict[str, Any] = {}
+            by_name: dict[str, list[Any]] = {}
+            for entry in self.entries(kind).values():
+                by_code[folded(entry.code)] = entry
+                by_name.setdefault(folded(entry.name), []).append(entry)
+            found[kind] = (by_code, by_name)
+        return found
 
 
 def inactive_error(kind: str, entry: CompanyType | Category, *, value: object,

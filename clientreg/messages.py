@@ -168,6 +168,14 @@ MESSAGES: dict[str, str | Plural] = {
     "invalid-website": N_("is not an http(s) web address"),
     "invalid-flag": N_("must be true or false"),
     "invalid-language": N_("must be a language code such as es, en or pt_BR"),
+    # catalogue values and countries by name (catalogue.py, rules.py, territories.py)
+    "ambiguous-company-type": N_(
+        "is the name of more than one company type ({codes}); give the code of the one meant"),
+    "ambiguous-category": N_(
+        "is the name of more than one category ({codes}); give the code of the one meant"),
+    "invalid-country/ambiguous": N_(
+        "is the name of more than one country ({countries}); give the ISO 3166 code of the one"
+        " meant"),
     # -- registration.py, editing.py, companies.py, records.py, storage/ --------------------------
     # registration.py, writes.py, companies.py, editing.py
     "company-exists": N_(

@@ -194,26 +194,43 @@ def phone(value: object, *, country: str | None = None, field: str = "phone") ->
     return formatted
 
 
-# pycountry's lookup scans every country's names (milliseconds each), and a file names the same
-# handful of countries on every row: the answers are kept, a few hundred at most.
+# A file names the same handful of countries on every row, and the first name looked up builds
+# the index of names (a tenth of a second): the answers are kept, a few hundred at most.
 @lru_cache(maxsize=1024)
-def _country_code(text: str) -> str | None:
+def _country_code(text: str) -> str | tuple[str, ...] | None:
+    """The alpha-2 code a country's code or name gives; a tuple of codes for a name that
+    several countries share; None for no country."""
     import pycountry
 
-    try:
-        return pycountry.countries.lookup(text).alpha_2
-    except LookupError:
-        return None
+    from clientreg.territories import countries_named
+
+    countries = pycountry.countries
+    found = (countries.get(alpha_2=text) or countries.get(alpha_3=text)
+             or countries.get(numeric=text))
+    if found is not None:
+        return found.alpha_2
+    named = countries_named(text)
+    if len(named) > 1:
+        return named
+    return named[0] if named else None
 
 
 def country(value: object, *, field: str = "country") -> str | None:
-    """A country as ISO 3166-1 alpha-2; an alpha-3 code or an English name is accepted too."""
+    """A country as ISO 3166-1 alpha-2, from its alpha-2, alpha-3 or numeric code or its name.
+
+    A name is compared without case or accents, in English, Spanish, Portuguese or German
+    (CLDR's names, see clientreg.territories): España, Alemania, Brasil and Deutschland are ES,
+    DE, BR and DE. A name two countries share is refused, never guessed.
+    """
     text = clean_text(value, field=field, max_length=SHORT_TEXT_MAX)
     if text is None:
         return None
     found = _country_code(text.upper() if len(text) <= 3 else text)
     if found is None:
         raise InvalidValue("invalid-country", field=field, value=value)
+    if isinstance(found, tuple):
+        raise InvalidValue("invalid-country/ambiguous", field=field, value=value,
+                           countries=", ".join(found))
     return found
 
 

@@ -45,10 +45,12 @@ class WizardState:
     # -- what the answers so far imply ------------------------------------------------------
 
     def company_type(self) -> CompanyType | None:
-        return self.catalogue.types.get((self.draft.company_type or "").strip().upper())
+        found = self.catalogue.find("company_type", self.draft.company_type)
+        return found if isinstance(found, CompanyType) else None
 
     def category(self) -> Category | None:
-        return self.catalogue.categories.get((self.draft.category or "").strip().upper())
+        found = self.catalogue.find("category", self.draft.category)
+        return found if isinstance(found, Category) else None
 
     def from_existing(self) -> bool:
         """Registering a company that exists already (never while editing)."""

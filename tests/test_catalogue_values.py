@@ -1,0 +1,118 @@
+"""Company types and categories given by code or name, and --map-value for the other values."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from clientreg.catalogue import add_entry
+
+HEADER = "identifier,name,company_type,category,country"
+
+# Spanish names, as a Spanish company's catalogue has them; the codes stay English.
+SPANISH = {
+    "company_type": [{"code": "LEGAL", "name": "Empresa"},
+                     {"code": "PERSON", "name": "Persona física"}],
+    "category": [{"code": "RETAIL", "name": "Minorista"},
+                 {"code": "WHOLESALE", "name": "Mayorista"},
+                 {"code": "EXPORT", "name": "Exportación"}],
+}
+
+
+@pytest.fixture
+def spanish(store):
+    for kind, entries in SPANISH.items():
+        for entry in entries:
+            add_entry(store, kind, entry, source="test catalogue")
+    return store
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def show(cli, identifier: str) -> dict:
+    result = cli("show", identifier, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def problems(result) -> list[tuple]:
+    report = json.loads(result.stdout)
+    return [(p["row"], p["column"], p["value"], p["code"], p["message"])
+            for p in report["problems"]]
+
+
+def test_names_in_any_case_and_accents_land_as_codes(cli, spanish, tmp_path):
+    path = write(tmp_path / "clients.csv", [
+        HEADER,
+        "C-1,Uno S.L.,Empresa,minorista,ES",
+        "C-2,Dos S.L.,EMPRESA,MAYORISTA,ES",
+        "C-3,Ana Ruiz,persona fisica,Exportacion,ES",
+        "C-4,Bo Berg,PERSONA FÍSICA,  exportación ,ES",
+        "C-5,Cinco S.L.,legal,Retail,ES",
+    ])
+    result = cli("import", str(path))
+    assert result.exit_code == 0, result.output
+    landed = {ident: (show(cli, ident)["company_type"], show(cli, ident)["category"])
+              for ident in ("C-1", "C-2", "C-3", "C-4", "C-5")}
+    assert landed == {"C-1": ("LEGAL", "RETAIL"), "C-2": ("LEGAL", "WHOLESALE"),
+                      "C-3": ("PERSON", "EXPORT"), "C-4": ("PERSON", "EXPORT"),
+                      "C-5": ("LEGAL", "RETAIL")}
+
+
+def test_yaml_entries_take_names_too(cli, spanish, tmp_path):
+    path = tmp_path / "clients.yaml"
+    path.write_text("- {identifier: Y-1, name: Yaml S.A., company_type: empresa,"
+                    " category: MAYORISTA}\n", encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 0, result.output
+    client = show(cli, "Y-1")
+    assert (client["company_type"], client["category"]) == ("LEGAL", "WHOLESALE")
+
+
+def test_new_without_prompts_takes_a_category_by_name(cli, spanish):
+    result = cli("new", "--no-input", "--type", "persona física", "--category", "Minorista",
+                 "--identifier", "P-1", "--name", "Ana Ruiz")
+    assert result.exit_code == 0, result.stderr
+    client = show(cli, "P-1")
+    assert (client["company_type"], client["category"]) == ("PERSON", "RETAIL")
+
+
+def test_a_code_wins_over_the_name_of_another_entry(cli, store, tmp_path):
+    add_entry(store, "company_type", {"code": "PERSON", "name": "Individual"}, source="test")
+    add_entry(store, "category", {"code": "VIP", "name": "Key account"}, source="test")
+    add_entry(store, "category", {"code": "GOLD", "name": "vip"}, source="test")
+    path = write(tmp_path / "vip.csv", [HEADER, "V-1,Vip Ltd,PERSON,Vip,", "V-2,Gold Ltd,PERSON,"
+                                        "key account,"])
+    result = cli("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert show(cli, "V-1")["category"] == "VIP"
+    assert show(cli, "V-2")["category"] == "VIP"
+
+
+def test_a_name_two_entries_share_is_refused_naming_both(cli, store, tmp_path):
+    add_entry(store, "company_type", {"code": "PERSON", "name": "Individual"}, source="test")
+    add_entry(store, "category", {"code": "WHOLESALE", "name": "Mayorista"}, source="test")
+    add_entry(store, "category", {"code": "WHS_OLD", "name": "MAYORÍSTA"}, source="test")
+    path = write(tmp_path / "twice.csv", [HEADER, "T-1,Twice Ltd,PERSON,mayorista,"])
+    result = cli("import", str(path), "--format", "json")
+    assert result.exit_code == 1
+    assert problems(result) == [(2, "category", "mayorista", "ambiguous-category",
+                                 "is the name of more than one category (WHOLESALE, WHS_OLD);"
+                                 " give the code of the one meant")]
+    assert cli("show", "T-1").exit_code == 1
+    # The code itself is never ambiguous.
+    path = write(tmp_path / "code.csv", [HEADER, "T-1,Twice Ltd,PERSON,whs_old,"])
+    assert cli("import", str(path)).exit_code == 0
+    assert show(cli, "T-1")["category"] == "WHS_OLD"
+
+
+def test_an_unknown_name_is_refused_as_before(cli, spanish, tmp_path):
+    path = write(tmp_path / "unknown.csv", [HEADER, "U-1,Uno S.L.,Empresa,Distribuidor,ES"])
+    result = cli("import", str(path), "--format", "json")
+    assert result.exit_code == 1
+    assert problems(result) == [
+        (2, "category", "Distribuidor", "unknown-category",
+         "is not a known category (active: EXPORT, RETAIL, WHOLESALE)")]
