@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from clientreg import rules
+from clientreg import locale_values, rules
 from clientreg.errors import InvalidValue, shown
+from clientreg.locale_values import STRICT, ValueLocale
 
 ATTRIBUTE_TYPES = ("text", "memo", "number", "currency", "date", "time", "list")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -97,16 +98,23 @@ def define(raw: dict[str, Any], *, field: str = "attributes") -> AttributeDef:
     )
 
 
-def check_value(definition: AttributeDef, value: object, *, field: str) -> str | None:
+def check_value(definition: AttributeDef, value: object, *, field: str,
+                locale: ValueLocale | None = None) -> str | None:
     """Normalise one attribute value to the text stored for it; None when blank.
 
     Numbers use a dot decimal and respect min, max and decimals; dates are YYYY-MM-DD; times HH:MM;
     list values must be one of the allowed values (matched ignoring case, stored as declared).
+    With a ``locale`` naming one, text of a number or date is read as that locale writes it
+    (1.580.240,46 and 27/02/1956 under es; ISO dates too); a number given as a number (YAML,
+    JSON) is one already. With the strict locale (``STRICT``, no name), a number or date refused
+    says how a likely locale would read it; without any (the wizard), it does not.
     """
     if isinstance(value, bool):
         value = "true" if value else "false"
     elif isinstance(value, dt.date):
         value = value.isoformat()
+    elif isinstance(value, int | float | Decimal) and locale is not None and locale.name:
+        locale = STRICT  # a number already: no locale writes it
     multiline = definition.type == "memo"
     text = rules.clean_text(value, field=field, max_length=rules.MEMO_MAX if multiline else
                             rules.NAME_MAX, multiline=multiline)
@@ -116,13 +124,22 @@ def check_value(definition: AttributeDef, value: object, *, field: str) -> str |
                                label=definition.label)
         return None
     check = _CHECKS.get(definition.type)
-    return check(definition, text, field) if check else text
+    return check(definition, text, field, locale) if check else text
 
 
-def _check_number(definition: AttributeDef, text: str, field: str) -> str:
-    if "," in text or not re.fullmatch(r"-?\d+(\.\d+)?", text):
-        raise InvalidValue("invalid-attribute/number", field=field, value=text)
-    number = Decimal(text)
+def _check_number(definition: AttributeDef, text: str, field: str,
+                  locale: ValueLocale | None) -> str:
+    canonical = text if re.fullmatch(r"-?\d+(\.\d+)?", text) else None
+    if locale is not None and locale.name:
+        number = locale_values.read_number(text, locale.name)
+        if number is None:
+            raise InvalidValue("invalid-attribute/number-locale", field=field, value=text,
+                               locale=locale.name,
+                               example=locale_values.number_example(locale.name))
+        canonical = locale_values.number_text(number)
+    elif canonical is None:
+        raise _refused_number(text, field, locale)
+    number = Decimal(canonical)
     if definition.min is not None and number < definition.min:
         raise InvalidValue("invalid-attribute/min", field=field, value=text,
                            min=str(definition.min))
@@ -137,20 +154,54 @@ def _check_number(definition: AttributeDef, text: str, field: str) -> str:
             raise InvalidValue("invalid-attribute/decimals", field=field, value=text,
                                count=definition.decimals)
         return f"{number:.{definition.decimals}f}"
-    return str(number.normalize()) if "." in text else text.lstrip("0") or "0"
+    if "." in canonical:
+        return locale_values.number_text(number.normalize())  # 1000.0 is 1000, not 1E+3
+    return canonical.lstrip("0") or "0"
 
 
-def _check_date(definition: AttributeDef, text: str, field: str) -> str:
-    try:
-        if not _DATE_RE.fullmatch(text):
-            raise ValueError
-        dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidValue("invalid-attribute/date", field=field, value=text) from None
-    return text
+def _refused_number(text: str, field: str, locale: ValueLocale | None) -> InvalidValue:
+    readings = locale_values.number_readings(text) if locale is not None else ()
+    if len(readings) == 1:
+        return InvalidValue("invalid-attribute/number-hint", field=field, value=text,
+                            number=readings[0].value, locale=readings[0].locale)
+    if readings:
+        return InvalidValue("invalid-attribute/number-hints", field=field, value=text,
+                            number=readings[0].value, locale=readings[0].locale,
+                            other_number=readings[1].value, other_locale=readings[1].locale)
+    return InvalidValue("invalid-attribute/number", field=field, value=text)
 
 
-def _check_time(definition: AttributeDef, text: str, field: str) -> str:
+def _check_date(definition: AttributeDef, text: str, field: str,
+                locale: ValueLocale | None) -> str:
+    if _DATE_RE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+    elif locale is not None and locale.name:
+        try:
+            date = locale_values.read_date(text, locale.name)
+        except locale_values.NoSuchDate as exc:
+            raise InvalidValue("invalid-attribute/no-such-date", field=field, value=text,
+                               year=exc.year, month=exc.month, day=exc.day) from None
+        if date is not None:
+            return date.isoformat()
+        raise InvalidValue("invalid-attribute/date-locale", field=field, value=text,
+                           locale=locale.name, example=locale_values.date_example(locale.name))
+    elif locale is not None:
+        readings = locale_values.date_readings(text)
+        if len(readings) == 1:
+            raise InvalidValue("invalid-attribute/date-hint", field=field, value=text,
+                               date=readings[0].value, locale=readings[0].locale)
+        if readings:
+            raise InvalidValue("invalid-attribute/date-hints", field=field, value=text,
+                               date=readings[0].value, locale=readings[0].locale,
+                               other_date=readings[1].value, other_locale=readings[1].locale)
+    raise InvalidValue("invalid-attribute/date", field=field, value=text)
+
+
+def _check_time(definition: AttributeDef, text: str, field: str,
+                locale: ValueLocale | None) -> str:
     try:
         if not _TIME_RE.fullmatch(text):
             raise ValueError
@@ -160,7 +211,8 @@ def _check_time(definition: AttributeDef, text: str, field: str) -> str:
     return text
 
 
-def _check_list(definition: AttributeDef, text: str, field: str) -> str:
+def _check_list(definition: AttributeDef, text: str, field: str,
+                locale: ValueLocale | None) -> str:
     for allowed in definition.values:
         if allowed.casefold() == text.casefold():
             return allowed
@@ -178,9 +230,11 @@ _CHECKS = {
 
 
 def check_values(
-    definitions: tuple[AttributeDef, ...], values: dict[str, Any], *, prefix: str
+    definitions: tuple[AttributeDef, ...], values: dict[str, Any], *, prefix: str,
+    locale: ValueLocale | None = None,
 ) -> tuple[dict[str, str], list[InvalidValue]]:
-    """Check a set of attribute values against their declarations.
+    """Check a set of attribute values against their declarations (read with ``locale``, as
+    ``check_value`` reads them).
 
     Returns the values to store and every problem found (unknown keys included), so one call
     reports everything wrong with the set.
@@ -198,7 +252,7 @@ def check_values(
     for definition in definitions:
         try:
             text = check_value(definition, values.get(definition.key),
-                               field=f"{prefix}.{definition.key}")
+                               field=f"{prefix}.{definition.key}", locale=locale)
         except InvalidValue as exc:
             problems.append(exc)
             continue

@@ -10,6 +10,7 @@ from clientreg import attributes as attrs
 from clientreg import fields, rules
 from clientreg.catalogue import Catalogue, inactive_error, mask_sequence
 from clientreg.errors import ClientregError, Conflict, InvalidValue, Rejected, shown
+from clientreg.locale_values import ValueLocale
 from clientreg.model import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
@@ -118,11 +119,11 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
         values = check_company(draft, company_type, problems)
     steps = step_plan(company_type, category, from_company=from_company is not None)
     client_attributes = _check_attributes(
-        category, draft.client_attributes, "client_attr", problems)
+        category, draft.client_attributes, "client_attr", problems, draft.locale)
     contacts: list[CheckedContact] = []
     if Step.CONTACTS in steps:
         country = values.get("country") if values else None
-        contacts = _check_contacts(draft.contacts, country, problems)
+        contacts = _check_contacts(draft.contacts, country, problems, draft.locale)
     elif draft.contacts:
         problems.found.append(InvalidValue("unexpected-value/contacts-of-existing-company",
                                            field="contacts", value=len(draft.contacts)))
@@ -214,28 +215,33 @@ def check_company(
         company[rule.name] = (country if rule.name == "country" else
                               attempt(rule.check, getattr(draft, rule.name), country=country))
     company["attributes"] = _check_attributes(
-        company_type, draft.company_attributes, "company_attr", problems)
+        company_type, draft.company_attributes, "company_attr", problems, draft.locale)
     return company
 
 
 def _check_attributes(
     entry: CompanyType | Category | None, values: dict[str, Any], prefix: str,
-    problems: Problems,
+    problems: Problems, locale: ValueLocale | None = None,
 ) -> dict[str, str]:
     if entry is None:
         return {}
-    stored, found = attrs.check_values(entry.attributes, values or {}, prefix=prefix)
+    stored, found = attrs.check_values(entry.attributes, values or {}, prefix=prefix,
+                                       locale=locale)
     problems.found.extend(found)
     return stored
 
 
-def check_contact(contact: ContactDraft, *, country: str | None, index: int) -> CheckedContact:
-    """One contact: a name, an e-mail (the external user's login) and optional details."""
+def check_contact(contact: ContactDraft, *, country: str | None, index: int,
+                  locale: ValueLocale | None = None) -> CheckedContact:
+    """One contact: a name, an e-mail (the external user's login) and optional details; its
+    default flag read in ``locale``'s language too, where it names one."""
     problems = Problems()
     # The e-mail first: it names the contact in every other problem's report.
     names = ("email", *(name for name in CONTACT_FIELDS if name != "email"))
     values = {name: problems.attempt(fields.contact_field(name).check,
                                      getattr(contact, name), country=country)
+              if name != "default" or locale is None or locale.name is None else
+              problems.attempt(rules.flag, contact.default, field=name, locale=locale.name)
               for name in names}
     if problems.found:
         raise Rejected([p.located(f"contacts[{index}]") for p in problems.found])
@@ -245,12 +251,14 @@ def check_contact(contact: ContactDraft, *, country: str | None, index: int) -> 
 
 
 def _check_contacts(
-    contacts: list[ContactDraft], country: str | None, problems: Problems
+    contacts: list[ContactDraft], country: str | None, problems: Problems,
+    locale: ValueLocale | None = None,
 ) -> list[CheckedContact]:
     checked: list[CheckedContact] = []
     seen: dict[str, int] = {}
     for index, contact in enumerate(contacts):
-        result = problems.attempt(check_contact, contact, country=country, index=index)
+        result = problems.attempt(check_contact, contact, country=country, index=index,
+                                  locale=locale)
         if result is None:
             continue
         if result.email_key in seen:

@@ -148,6 +148,28 @@ MESSAGES: dict[str, str | Plural] = {
     "invalid-attribute/list": N_("must be one of: {allowed}"),
     "unknown-attribute": N_("is not an attribute here (known: {known})"),
     "unknown-attribute/none": N_("is not an attribute here (known: none)"),
+    # locale_values.py, attributes.py: values as a locale writes them (import --locale)
+    "unknown-locale": N_(
+        "{name!r} is not a locale Babel knows: give a CLDR locale such as es, es_ES, es-AR, "
+        "pt_BR or de"),
+    "invalid-attribute/number-hint": N_(
+        "must be a number with a dot decimal, such as 1250.50 (reads as {number} with --locale "
+        "{locale})"),
+    "invalid-attribute/number-hints": N_(
+        "must be a number with a dot decimal, such as 1250.50 (reads as {number} with --locale "
+        "{locale}, or as {other_number} with --locale {other_locale})"),
+    "invalid-attribute/number-locale": N_(
+        "must be a number as locale {locale} writes it, such as {example}"),
+    "invalid-attribute/date-hint": N_(
+        "must be a date written YYYY-MM-DD (reads as {date} with --locale {locale})"),
+    "invalid-attribute/date-hints": N_(
+        "must be a date written YYYY-MM-DD (reads as {date} with --locale {locale}, or as "
+        "{other_date} with --locale {other_locale})"),
+    "invalid-attribute/date-locale": N_(
+        "must be a date as locale {locale} writes it, such as {example}, or YYYY-MM-DD"),
+    "invalid-attribute/no-such-date": N_(
+        "is written as a date, but no such day exists (day {day} of month {month}, {year})"),
+    "invalid-flag/locale": N_("must be true or false, or in locale {locale}: {words}"),
     # rules.py, fields.py
     "too-long": N_("is {length} characters long; at most {max} are allowed"),
     "invalid-character": N_("contains the control character U+{codepoint:04X}"),

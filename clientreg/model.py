@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
 
 from clientreg.attributes import AttributeDef
+from clientreg.locale_values import ValueLocale
 
 COMPANY_FIELDS = (
     "trade_name", "tax_id", "email", "phone", "website",
@@ -107,6 +108,9 @@ class ClientDraft:
     contacts: list[ContactDraft] = field(default_factory=list)
     origin: Any = None
     problems: list[Any] = field(default_factory=list)
+    locale: ValueLocale | None = None
+    """How text values of numbers, dates and yes/no fields are read (``import --locale``); None
+    reads them strictly, as the wizard does."""
 
 
 class DraftChunk(Protocol):

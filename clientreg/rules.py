@@ -342,17 +342,32 @@ def website(value: object, *, field: str = "website") -> str | None:
     return candidate
 
 
-def flag(value: object, *, field: str) -> bool:
-    """A yes/no value as spreadsheets write it."""
+def flag(value: object, *, field: str, locale: str | None = None) -> bool:
+    """A yes/no value as spreadsheets write it.
+
+    VERDADERO and FALSO, the booleans of a sheet in Spanish, mean one thing in any language and
+    are read always; with ``locale`` (a locale's name), the words of its language too (ja, nein,
+    wahr, falsch for de: see clientreg.locale_values.FLAG_WORDS).
+    """
     if isinstance(value, bool):
         return value
     if value is None:
         return False
     text = str(value).strip().casefold()
-    if text in ("", "0", "false", "no", "n", "f"):
+    if text in ("", "0", "false", "no", "n", "f", "falso"):
         return False
-    if text in ("1", "true", "yes", "y", "t", "x", "si", "sí"):
+    if text in ("1", "true", "yes", "y", "t", "x", "si", "sí", "verdadero"):
         return True
+    if locale is not None:
+        from clientreg import locale_values
+
+        read = locale_values.read_flag(text, locale)
+        if read is not None:
+            return read
+        words = locale_values.flag_words(locale)
+        if words:
+            raise InvalidValue("invalid-flag/locale", field=field, value=value, locale=locale,
+                               words=words)
     raise InvalidValue("invalid-flag", field=field, value=value)
 
 

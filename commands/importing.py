@@ -53,6 +53,18 @@ def _text_encoding(value: str | None) -> str | None:
                                    "file's bytes into text").format(name=value)) from None
 
 
+def _value_locale(value: str | None) -> str | None:
+    from clientreg.errors import InvalidValue
+    from clientreg.locale_values import value_locale
+
+    if value is None:
+        return None
+    try:
+        return value_locale(value).name
+    except InvalidValue as exc:
+        raise typer.BadParameter(exc.reason) from None
+
+
 def import_files(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(
@@ -88,6 +100,11 @@ def import_files(
     sheet: Annotated[str | None, typer.Option(
         "--sheet", show_default=False,
         help=_("The XLSX sheet to read; the first one when not given."))] = None,
+    locale: Annotated[str | None, typer.Option(
+        "--locale", show_default=False, callback=_value_locale,
+        help=_("Read numbers, dates and yes/no cells as this locale writes them (es: "
+               "1.580.240,46, 27/02/1956, sí/no; en_US, pt_BR, de...); without it they are "
+               "read strictly (1580240.46, 1956-02-27)."))] = None,
 ) -> None:
     """Register clients in bulk from files; nothing is written unless every row is valid."""
     from clientreg.schemas.loading import ImportOptions, ImportRun
@@ -96,7 +113,7 @@ def import_files(
     options = ImportOptions(
         on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors,
         input_format=input_format.value if input_format else None, delimiter=delimiter,
-        encoding=encoding, sheet=sheet)
+        encoding=encoding, sheet=sheet, locale=locale)
     rejects = None
     pending = _rejects_file(ctx, errors, paths)
     try:

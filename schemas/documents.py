@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from clientreg import rules
 from clientreg.errors import InvalidValue, RowError
+from clientreg.locale_values import ValueLocale
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.schemas.report import DocumentOrigin, Problems
 from clientreg.schemas.rows import (
@@ -75,31 +76,37 @@ def _contact(entry: ContactEntry) -> ContactDraft:
 
 
 def draft_of(model: ClientEntry | CompanyEntry, origin: DocumentOrigin,
-             problems: Problems) -> ClientDraft:
-    """The draft of a client (or company) entry read by its model."""
+             problems: Problems, locale: ValueLocale | None = None) -> ClientDraft:
+    """The draft of a client (or company) entry read by its model; the text of its numbers,
+    dates and yes/no values read with ``locale`` (YAML and JSON numbers and booleans are typed
+    already)."""
     values: dict[str, Any] = {name: getattr(model, name, None) for name in _DRAFT_FIELDS}
     if isinstance(model, CompanyEntry):
         return ClientDraft(**values, company_attributes=dict(model.company_attributes),
-                           origin=origin)
-    origin.inactive = _inactive(model, origin, problems)
+                           origin=origin, locale=locale)
+    origin.inactive = _inactive(model, origin, problems, locale)
     return ClientDraft(**values, company_attributes=dict(model.company_attributes),
                        client_attributes=dict(model.client_attributes),
-                       contacts=[_contact(c) for c in model.contacts], origin=origin)
+                       contacts=[_contact(c) for c in model.contacts], origin=origin,
+                       locale=locale)
 
 
-def _inactive(entry: ClientEntry, origin: DocumentOrigin, problems: Problems) -> bool:
+def _inactive(entry: ClientEntry, origin: DocumentOrigin, problems: Problems,
+              locale: ValueLocale | None = None) -> bool:
     """Whether the entry says ``active: false``, read by the core's flag rule."""
     try:
-        return not rules.flag(entry.active, field="active")
+        return not rules.flag(entry.active, field="active",
+                              locale=locale.name if locale is not None else None)
     except InvalidValue as exc:
         problems.from_core(origin, exc)
         return False
 
 
 def document_drafts(section: str, entries: Any, *, file_index: int, file: str,
-                    prefix: str, problems: Problems) -> Iterator[ClientDraft]:
-    """The drafts of a list of clients or companies."""
+                    prefix: str, problems: Problems,
+                    locale: ValueLocale | None = None) -> Iterator[ClientDraft]:
+    """The drafts of a list of clients or companies, read with ``locale``."""
     for origin, model in checked_entries(section, entries, file_index=file_index, file=file,
                                          prefix=prefix, problems=problems):
         if isinstance(model, ClientEntry | CompanyEntry):
-            yield draft_of(model, origin, problems)
+            yield draft_of(model, origin, problems, locale)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from clientreg.errors import RowError, shown
+from clientreg.locale_values import ValueLocale
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.rules import identifier_key
 from clientreg.schemas.columns import (
@@ -61,6 +62,8 @@ class TableClients:
     plan: ColumnPlan
     file_index: int
     file: str
+    locale: ValueLocale | None = None
+    """How the drafts' numbers, dates and yes/no cells are read (carried to worker processes)."""
 
     def chunks(self, rows: Iterable[StagedRow]) -> Iterator[TableChunk]:
         """Chunks of whole clients, each client its group of rows, in the order of each group's
@@ -120,7 +123,7 @@ class TableClients:
                 identifier=identifier, max=MAX_ROWS_PER_CLIENT, count=len(overflow)))
         return ClientDraft(**values, company_attributes=company_attributes,
                            client_attributes=client_attributes, contacts=contacts, origin=origin,
-                           problems=problems)
+                           problems=problems, locale=self.locale)
 
     def _contact(self, cells: list[str]) -> ContactDraft | None:
         found = {name: cells[at] for name, at in self.plan.contact if cells[at].strip()}

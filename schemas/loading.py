@@ -9,6 +9,7 @@ problem discards all of it, and a dry run always does.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,12 +19,14 @@ from typing import Any, BinaryIO
 from clientreg.catalogue import Catalogue, set_entry_active
 from clientreg.editing import set_client_active
 from clientreg.errors import RowError
+from clientreg.locale_values import ValueLocale, number_cell_text
 from clientreg.model import Action, ClientDraft, DraftChunk, OnConflict, Outcome
 from clientreg.registration import register_many
 from clientreg.schemas import readers
 from clientreg.schemas.columns import ColumnPlan, plan_columns
 from clientreg.schemas.documents import document_drafts
 from clientreg.schemas.grouping import TableChunk, TableClients, group_key
+from clientreg.schemas.readers_table import SourceRow
 from clientreg.schemas.report import (
     DocumentOrigin,
     FileSummary,
@@ -60,6 +63,8 @@ class ImportOptions:
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | None = None
+    locale: str | None = None
+    """The locale numbers, dates and yes/no cells are written in (--locale); None: strict."""
 
 
 @dataclass
@@ -176,7 +181,10 @@ class ImportRun:
         # Export puts an apostrophe before CSV/TSV cells a spreadsheet would run as a formula;
         # take it off again. XLSX cells need nothing: export marks them as text instead.
         restore = restore_cell if reader.format in ("csv", "tsv") else None
+        localised = _localised_numbers(reader, plan, self.options.locale)
         while chunk := list(itertools.islice(rows, STAGE_CHUNK)):
+            if localised is not None:
+                chunk = [localised(row) for row in chunk]
             staged.put(
                 (group_key(cells[at_id] if at_id is not None else "",
                            cells[at_from] if at_from is not None else ""), row.row, cells)
@@ -184,6 +192,11 @@ class ImportRun:
             total += len(chunk)
             self.progress("read", len(chunk))
         return total
+
+    @property
+    def value_locale(self) -> ValueLocale:
+        """How the drafts' numbers, dates and yes/no values are read (--locale)."""
+        return ValueLocale(self.options.locale)
 
     @property
     def source(self) -> str:
@@ -237,9 +250,10 @@ class ImportRun:
             if isinstance(source, DocumentInput):
                 for section, entries, prefix in client_sections(source.document, source.kind):
                     yield from document_drafts(section, entries, file_index=source.index,
-                                               file=file, prefix=prefix, problems=self.problems)
+                                               file=file, prefix=prefix, problems=self.problems,
+                                               locale=self.value_locale)
             elif source.staged is not None:
-                clients = TableClients(source.plan, source.index, file)
+                clients = TableClients(source.plan, source.index, file, self.value_locale)
                 yield from clients.chunks(source.staged.grouped_joined())
 
     def _counted(self, drafts: Iterator[ClientDraft | DraftChunk],
@@ -276,6 +290,27 @@ class ImportRun:
             if changed and outcome.action is Action.UNCHANGED:
                 counts[Action.UNCHANGED.value] -= 1
                 counts[Action.UPDATED.value] += 1
+
+
+def _localised_numbers(reader: Any, plan: ColumnPlan,
+                       locale: str | None) -> Callable[[SourceRow], SourceRow] | None:
+    """Under a locale, a row with its attribute cells that the sheet holds as numbers written
+    as the locale writes them (1234.5 -> 1234,5 under es), as the sheet shows them there; the
+    locale then reads back the number the cell holds (1.234 is not 1234). None: nothing to do."""
+    if locale is None:
+        return None
+    headers = frozenset(reader.headers[at]
+                        for _, at in (*plan.company_attributes, *plan.client_attributes))
+
+    def localised(row: SourceRow) -> SourceRow:
+        found = row.numbers & headers
+        if not found:
+            return row
+        values = {header: number_cell_text(cell, locale) if header in found else cell
+                  for header, cell in row.values.items()}
+        return dataclasses.replace(row, values=values)
+
+    return localised if headers else None
 
 
 def _cells(values: dict[str, str], restore: Callable[[str], str] | None) -> list[str]:
