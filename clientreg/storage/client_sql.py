@@ -157,6 +157,11 @@ def _insert_in_few_statements(conn: sqlite3.Connection, table: str, columns: Seq
                      [value for row in part for value in row])
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+# json.dumps with options builds a new encoder at every call; an import writes five JSON values
+# per client (attributes and history), so one encoder serves them all.
+
+
 def dumps(value: Any) -> str:
     """A stored value's JSON: compact, keys sorted, non-ASCII text kept as it is."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(value)
