@@ -240,8 +240,8 @@ def check_contact(contact: ContactDraft, *, country: str | None, index: int,
     names = ("email", *(name for name in CONTACT_FIELDS if name != "email"))
     values = {name: problems.attempt(fields.contact_field(name).check,
                                      getattr(contact, name), country=country)
-              if name != "default" or locale is None or locale.name is None else
-              problems.attempt(rules.flag, contact.default, field=name, locale=locale.name)
+              if name != "default" or locale is None else
+              problems.attempt(rules.flag, contact.default, field=name, locale=locale)
               for name in names}
     if problems.found:
         raise Rejected([p.located(f"contacts[{index}]") for p in problems.found])

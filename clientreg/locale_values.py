@@ -316,6 +316,15 @@ def read_flag(text: str, name: str) -> bool | None:
     return _flag_words(name.partition("_")[0]).get(_folded(text.strip()))
 
 
+def flag_reading(text: str) -> Reading | None:
+    """How the first likely locale whose language has ``text`` for yes or no reads it."""
+    for name in LIKELY_LOCALES:
+        read = read_flag(text, name)
+        if read is not None:
+            return Reading(name, "true" if read else "false")
+    return None
+
+
 def flag_words(name: str) -> str:
     """The yes/no words of the locale's language, for messages: sí, no, verdadero, falso."""
     yes, no = FLAG_WORDS.get(name.partition("_")[0], ((), ()))

@@ -170,6 +170,7 @@ MESSAGES: dict[str, str | Plural] = {
     "invalid-attribute/no-such-date": N_(
         "is written as a date, but no such day exists (day {day} of month {month}, {year})"),
     "invalid-flag/locale": N_("must be true or false, or in locale {locale}: {words}"),
+    "invalid-flag/hint": N_("must be true or false (reads as {reading} with --locale {locale})"),
     # rules.py, fields.py
     "too-long": N_("is {length} characters long; at most {max} are allowed"),
     "invalid-character": N_("contains the control character U+{codepoint:04X}"),

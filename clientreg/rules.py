@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from clientreg import fast
 from clientreg.errors import InvalidValue
 from clientreg.fast import plain_email, plain_phone
+
+if TYPE_CHECKING:
+    from clientreg.locale_values import ValueLocale
 
 IDENTIFIER_MAX = 50
 NAME_MAX = 255
@@ -342,12 +346,13 @@ def website(value: object, *, field: str = "website") -> str | None:
     return candidate
 
 
-def flag(value: object, *, field: str, locale: str | None = None) -> bool:
+def flag(value: object, *, field: str, locale: ValueLocale | None = None) -> bool:
     """A yes/no value as spreadsheets write it.
 
     VERDADERO and FALSO, the booleans of a sheet in Spanish, mean one thing in any language and
-    are read always; with ``locale`` (a locale's name), the words of its language too (ja, nein,
-    wahr, falsch for de: see clientreg.locale_values.FLAG_WORDS).
+    are read always; with a ``locale`` that names one, the words of its language too (ja, nein,
+    wahr, falsch for de: see clientreg.locale_values.FLAG_WORDS). With the strict locale (no
+    name), a word refused says which likely locale would read it.
     """
     if isinstance(value, bool):
         return value
@@ -361,13 +366,19 @@ def flag(value: object, *, field: str, locale: str | None = None) -> bool:
     if locale is not None:
         from clientreg import locale_values
 
-        read = locale_values.read_flag(text, locale)
-        if read is not None:
-            return read
-        words = locale_values.flag_words(locale)
-        if words:
-            raise InvalidValue("invalid-flag/locale", field=field, value=value, locale=locale,
-                               words=words)
+        if locale.name is None:
+            hint = locale_values.flag_reading(text)
+            if hint is not None:
+                raise InvalidValue("invalid-flag/hint", field=field, value=value,
+                                   reading=hint.value, locale=hint.locale)
+        else:
+            read = locale_values.read_flag(text, locale.name)
+            if read is not None:
+                return read
+            words = locale_values.flag_words(locale.name)
+            if words:
+                raise InvalidValue("invalid-flag/locale", field=field, value=value,
+                                   locale=locale.name, words=words)
     raise InvalidValue("invalid-flag", field=field, value=value)
 
 

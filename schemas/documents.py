@@ -95,8 +95,7 @@ def _inactive(entry: ClientEntry, origin: DocumentOrigin, problems: Problems,
               locale: ValueLocale | None = None) -> bool:
     """Whether the entry says ``active: false``, read by the core's flag rule."""
     try:
-        return not rules.flag(entry.active, field="active",
-                              locale=locale.name if locale is not None else None)
+        return not rules.flag(entry.active, field="active", locale=locale)
     except InvalidValue as exc:
         problems.from_core(origin, exc)
         return False

@@ -16,7 +16,9 @@ import pytest
 from clientreg import fast
 from clientreg.catalogue import add_entry
 from clientreg.fast.check_workers import WORKERS_ENV
-from clientreg.locale_values import FLAG_WORDS, read_flag
+from clientreg.attributes import AttributeDef, check_value
+from clientreg.errors import InvalidValue
+from clientreg.locale_values import FLAG_WORDS, STRICT, ValueLocale, read_flag
 from clientreg.rules import flag
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "locale"
@@ -259,7 +261,7 @@ def test_yes_and_no_in_the_locales_language(cli, local_catalogue, tmp_path, db_p
         HEADER, "J-1;Eins;LEGAL;RETAIL;DE;;;;;Jan;jan@eins.example;ja"])
     refused = cli("import", str(german))
     assert refused.exit_code == 1
-    assert "'ja': must be true or false" in refused.output
+    assert "'ja': must be true or false (reads as true with --locale de)" in refused.output
     refused = cli("import", str(german), "--locale", "es")
     assert refused.exit_code == 1
     assert ("'ja': must be true or false, or in locale es: sí, no, verdadero, falso"
@@ -272,7 +274,35 @@ def test_yes_and_no_in_the_locales_language(cli, local_catalogue, tmp_path, db_p
 def test_verdadero_and_falso_are_read_without_a_locale():
     assert flag("VERDADERO", field="f") is True
     assert flag("falso", field="f") is False
-    assert flag("Verdadero", field="f", locale="de") is True
+    assert flag("Verdadero", field="f", locale=ValueLocale("de")) is True
+    assert flag("NÃO", field="f", locale=ValueLocale("pt_BR")) is False
+    assert flag("nao", field="f", locale=ValueLocale("pt")) is False
+
+
+def test_the_wizard_is_not_told_of_an_option_it_lacks():
+    # Without any locale (the wizard, new --no-input), a refused value names no --locale.
+    with pytest.raises(InvalidValue) as refused:
+        flag("ja", field="default")
+    assert refused.value.reason == "must be true or false"
+    date = AttributeDef("since", "Since", "date")
+    with pytest.raises(InvalidValue) as refused:
+        check_value(date, "27/02/1956", field="since")
+    assert refused.value.reason == "must be a date written YYYY-MM-DD"
+    with pytest.raises(InvalidValue) as refused:
+        check_value(date, "27/02/1956", field="since", locale=STRICT)
+    assert refused.value.reason.endswith("(reads as 1956-02-27 with --locale es)")
+
+
+def test_numbers_keep_their_plain_form():
+    number = AttributeDef("n", "N", "number")
+    assert check_value(number, "1000.0", field="n") == "1000"  # not 1E+3
+    assert check_value(number, "1.000,0", field="n", locale=ValueLocale("es")) == "1000"
+    assert check_value(number, "0.0000001", field="n") == "0.0000001"
+    assert check_value(number, "007", field="n") == "7"
+    assert check_value(number, 1.25, field="n", locale=ValueLocale("es")) == "1.25"
+    # French groups with a narrow no-break space; a person types a plain one.
+    assert check_value(number, "1 580 240,46", field="n", locale=ValueLocale("fr")) == (
+        "1580240.46")
 
 
 def test_no_language_says_yes_with_a_word_that_means_no_elsewhere():
