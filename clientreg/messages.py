@@ -313,9 +313,6 @@ MESSAGES: dict[str, str | Plural] = {
         "{file}: the format of standard input must be given ({formats})"),
     "unreadable-file/unknown-extension": N_(
         "{file}: cannot tell the format from the name; supported: {extensions}"),
-    "unreadable-file/xls-extension": N_(
-        "{file}: cannot tell the format from the name; supported: {extensions}; save old .xls"
-        " workbooks as .xlsx"),
     "unreadable-file/document-not-table": N_(
         "{file}: a {format} document is not a table; tables are CSV, TSV and XLSX"),
     "unreadable-file/table-not-document": N_(
@@ -467,6 +464,34 @@ MESSAGES: dict[str, str | Plural] = {
     "extra-cells": N_(
         "column {letter} has a value but no header; add a header for it or delete the value"),
     "nul-character": N_("a cell holds a NUL character (_x0000_), which is not text; delete it"),
+    # readers_calamine.py, readers_xlsx.py, readers_table.py: what spreadsheet programs write
+    # (ODS, XLS and XLSB workbooks, passwords, header rows, error values, formulas, merges)
+    "unreadable-file/password-protected": N_(
+        "{file}: is protected by a password: open it in a spreadsheet program, remove the"
+        " password (or save a copy without it) and import that"),
+    "unreadable-file/not-workbook": N_(
+        "{file}: not an {format} workbook, or the file is damaged or incomplete; open it in a"
+        " spreadsheet program and save it again"),
+    "unreadable-file/damaged-workbook": N_(
+        "{file}: the {format} workbook cannot be read ({detail}); open it in a spreadsheet"
+        " program and save it again"),
+    "unreadable-file/too-many-merged-ranges": N_(
+        "{file}: sheet {sheet!r} has more than {count:,} merged ranges; unmerge its cells or"
+        " save the data as CSV instead"),
+    "unreadable-file/blank-header-row": N_(
+        "{file}: row {row}, the header row given with --header-row, is blank"),
+    "unreadable-file/header-row-past-end": N_(
+        "{file}: there is no row {row} to read the header from (--header-row)"),
+    "spreadsheet-error": N_(
+        "holds the spreadsheet error {error}, not a value: fix the formula in the spreadsheet"
+        " (or type the value), save and import again"),
+    "formula-without-value": N_(
+        "cell {cell} holds a formula saved without its computed value (a program wrote the"
+        " file, not a spreadsheet): open the file in a spreadsheet program, save it and import"
+        " again"),
+    "merged-cells": N_(
+        "cells {cells} are merged: only {anchor} holds the value; unmerge them and fill in"
+        " each cell"),
     # rejects.py
     "rejected/with-client": N_("rejected with its client: see row {rows}"),
     # -- commands/ -------------------------------------------------------------------------------

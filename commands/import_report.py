@@ -43,8 +43,16 @@ def _file_line(summary: FileSummary) -> str:
         notes.append(_("delimiter {delimiter!r}").format(delimiter=summary.delimiter))
     if summary.sheet:
         notes.append(_("sheet {sheet!r}").format(sheet=summary.sheet))
+    if summary.header_row is not None:
+        if summary.skipped_rows:
+            notes.append(ngettext("header on row {row}, {count} row above it skipped",
+                                  "header on row {row}, {count} rows above it skipped",
+                                  summary.skipped_rows).format(row=summary.header_row,
+                                                               count=summary.skipped_rows))
+        else:
+            notes.append(_("header on row {row}").format(row=summary.header_row))
     detail = f" ({', '.join(notes)})" if notes else ""
-    if summary.format in ("csv", "tsv", "xlsx"):
+    if summary.format in ("csv", "tsv", "xlsx", "ods", "xls", "xlsb"):
         line = ngettext("{file}: {count:,} row{detail}", "{file}: {count:,} rows{detail}",
                         summary.rows)
     else:

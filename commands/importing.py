@@ -34,6 +34,9 @@ class InputFormat(StrEnum):
     CSV = "csv"
     TSV = "tsv"
     XLSX = "xlsx"
+    ODS = "ods"
+    XLS = "xls"
+    XLSB = "xlsb"
     YAML = "yaml"
     JSON = "json"
 
@@ -68,8 +71,8 @@ def _value_locale(value: str | None) -> str | None:
 def import_files(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(
-        help=_("CSV, TSV, XLSX, YAML or JSON files; '-' reads standard input (give "
-               "--input-format). All files are one transaction."), show_default=False,
+        help=_("CSV, TSV, XLSX, ODS, XLS, XLSB, YAML or JSON files; '-' reads standard input "
+               "(give --input-format). All files are one transaction."), show_default=False,
         metavar="PATH...")],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help=_("Check everything, the database's own constraints included, then "
@@ -99,7 +102,13 @@ def import_files(
         help=_("CSV encoding (utf-8, cp1252, latin-1...); detected when not given."))] = None,
     sheet: Annotated[str | None, typer.Option(
         "--sheet", show_default=False,
-        help=_("The XLSX sheet to read; the first one when not given."))] = None,
+        help=_("The workbook sheet to read (a hidden one too); the first visible one when not "
+               "given."))] = None,
+    header_row: Annotated[int | None, typer.Option(
+        "--header-row", min=1, show_default=False, metavar="N",
+        help=_("The row holding the header, as the spreadsheet numbers it (rows above it are "
+               "skipped); when not given, the first row naming known columns, so a title "
+               "above the header is skipped."))] = None,
     locale: Annotated[str | None, typer.Option(
         "--locale", show_default=False, callback=_value_locale,
         help=_("Read numbers, dates and yes/no cells as this locale writes them (es: "
@@ -111,7 +120,7 @@ def import_files(
     from clientreg.schemas.rejects import write_rejects
 
     options = ImportOptions(
-        on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors,
+        on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors, header_row=header_row,
         input_format=input_format.value if input_format else None, delimiter=delimiter,
         encoding=encoding, sheet=sheet, locale=locale)
     rejects = None
@@ -224,8 +233,9 @@ def schema() -> None:
 def register(app: typer.Typer) -> None:
     """Add the import and schema commands to the root app."""
     panel = _("Import and export")
-    app.command("import", help=_("Register clients in bulk from CSV, TSV, XLSX, YAML or JSON "
-                                 "files (seed documents too); all or nothing."),
+    app.command("import", help=_("Register clients in bulk from CSV, TSV, XLSX, ODS, XLS, "
+                                 "XLSB, YAML or JSON files (seed documents too); all or "
+                                 "nothing."),
                 rich_help_panel=panel)(import_files)
     app.command("schema", help=_("Print the JSON Schema of the YAML/JSON import format, for "
                                  "editors."), rich_help_panel=panel)(schema)

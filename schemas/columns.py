@@ -54,6 +54,16 @@ class ColumnPlan:
         return self.position("from_company")
 
 
+def is_known_header(text: str) -> bool:
+    """True when a header cell names a column of the import file: how a header row is told
+    from a title row above it."""
+    from clientreg.schemas.readers_table import canonical_header
+
+    header = canonical_header(text)
+    return (header in KNOWN_COLUMNS or header in ERROR_COLUMNS
+            or header.startswith((COMPANY_ATTRIBUTE_PREFIX, CLIENT_ATTRIBUTE_PREFIX)))
+
+
 def _suggestion(word: str, candidates: Iterable[str]) -> str | None:
     found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return found[0] if found else None

@@ -13,7 +13,7 @@ import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from clientreg.catalogue import Catalogue, set_entry_active
@@ -23,7 +23,7 @@ from clientreg.locale_values import ValueLocale, number_cell_text
 from clientreg.model import Action, ClientDraft, DraftChunk, OnConflict, Outcome
 from clientreg.registration import register_many
 from clientreg.schemas import readers
-from clientreg.schemas.columns import ColumnPlan, plan_columns
+from clientreg.schemas.columns import HEADER_ROW, ColumnPlan, plan_columns
 from clientreg.schemas.documents import document_drafts
 from clientreg.schemas.grouping import TableChunk, TableClients, group_key
 from clientreg.schemas.readers_table import SourceRow
@@ -63,6 +63,8 @@ class ImportOptions:
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | None = None
+    header_row: int | None = None
+    """The header's row in every table (--header-row, 1-based); found when not given."""
     locale: str | None = None
     """The locale numbers, dates and yes/no cells are written in (--locale); None: strict."""
 
@@ -153,13 +155,20 @@ class ImportRun:
         options = self.options
         with readers.open_table(path, input_format=options.input_format,
                                 delimiter=options.delimiter, encoding=options.encoding,
-                                sheet=options.sheet, stdin=self.stdin) as reader:
+                                sheet=options.sheet, header_row=options.header_row,
+                                stdin=self.stdin) as reader:
             summary = FileSummary(reader.file, reader.format, encoding=reader.encoding,
                                   delimiter=reader.delimiter, sheet=reader.sheet)
+            if reader.header_row != HEADER_ROW:
+                summary.header_row = reader.header_row
+                summary.skipped_rows = reader.skipped_above
             plan, header_problems, readable = plan_columns(
                 reader.raw_headers, reader.headers, file=reader.file,
                 company_attribute_keys=company_keys, client_attribute_keys=client_keys)
             for problem in header_problems:
+                if problem.row == HEADER_ROW != reader.header_row:
+                    # The header's problems are located at its row as the sheet numbers it.
+                    problem = replace(problem, row=reader.header_row)
                 self.problems.add(problem)
             table = TableInput(index, summary, list(reader.raw_headers), plan)
             if readable:

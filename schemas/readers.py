@@ -1,8 +1,8 @@
 """Opening import files: the format from the name, tables streamed row by row, whole documents.
 
-Tables (CSV, TSV, XLSX) are read lazily and yield ``SourceRow`` values holding each cell's raw
-text; YAML and JSON documents are parsed whole. Every file that cannot be read raises
-``UnreadableInput`` naming it; a problem confined to one row is recorded in
+Tables (CSV, TSV, XLSX, ODS, XLS, XLSB) are read lazily and yield ``SourceRow`` values holding
+each cell's raw text; YAML and JSON documents are parsed whole. Every file that cannot be read
+raises ``UnreadableInput`` naming it; a problem confined to one row is recorded in
 ``TableReader.problems`` and that row is skipped.
 
 CSV encoding is not guessed: a byte-order mark decides, else UTF-8 if every byte is valid UTF-8,
@@ -39,6 +39,9 @@ from clientreg.schemas.readers_table import (
 from clientreg.schemas.readers_text import DELIMITERS
 from clientreg.schemas.readers_xlsx import MAX_XLSX_UNPACKED_BYTES, open_xlsx
 
+WORKBOOK_FORMATS = ("ods", "xls", "xlsb")
+"""Workbooks read with python-calamine (``readers_calamine``); XLSX has its own reader."""
+
 __all__ = [
     "DELIMITERS",
     "FORMATS",
@@ -58,8 +61,8 @@ __all__ = [
     "open_table",
 ]
 
-FORMATS = ("csv", "tsv", "xlsx", "yaml", "json")
-TABLE_FORMATS = ("csv", "tsv", "xlsx")
+FORMATS = ("csv", "tsv", "xlsx", "ods", "xls", "xlsb", "yaml", "json")
+TABLE_FORMATS = ("csv", "tsv", "xlsx", "ods", "xls", "xlsb")
 DOCUMENT_FORMATS = ("yaml", "json")
 
 EXTENSIONS = {
@@ -69,6 +72,9 @@ EXTENSIONS = {
     ".tab": "tsv",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".ods": "ods",
+    ".xls": "xls",
+    ".xlsb": "xlsb",
     ".yaml": "yaml",
     ".yml": "yaml",
     ".json": "json",
@@ -110,9 +116,6 @@ def detect_format(path: str, input_format: str | None = None) -> str:
     if not os.path.lexists(path):
         # A mistyped name (clients.cvs) is a missing file before it is an unknown format.
         raise UnreadableInput("unreadable-file/no-such-file", value=name, file=name)
-    if suffix == ".xls":
-        raise UnreadableInput("unreadable-file/xls-extension", value=name, file=name,
-                              extensions=known)
     raise UnreadableInput("unreadable-file/unknown-extension", value=name, file=name,
                           extensions=known)
 
@@ -124,14 +127,19 @@ def open_table(
     delimiter: str | None = None,
     encoding: str | None = None,
     sheet: str | None = None,
+    header_row: int | None = None,
     stdin: BinaryIO | None = None,
 ) -> TableReader:
-    """Open a CSV, TSV or XLSX file and read its header; iterate the result for its rows.
+    """Open a CSV, TSV or workbook file and read its header; iterate the result for its rows.
 
     ``delimiter`` and ``encoding`` override detection (CSV and TSV), ``sheet`` picks a sheet
-    (XLSX). ``path`` ``-`` reads ``stdin`` (standard input when not given). Use the reader as a
-    context manager, or close it.
+    (workbooks; the first visible one otherwise). ``header_row`` (1-based) is the header's
+    row; without it the header is the first row that names known columns, so a title above it
+    is skipped. ``path`` ``-`` reads ``stdin`` (standard input when not given). Use the reader
+    as a context manager, or close it.
     """
+    from clientreg.schemas.columns import is_known_header
+
     name = display_name(path)
     format = detect_format(path, input_format)
     if format not in TABLE_FORMATS:
@@ -139,9 +147,36 @@ def open_table(
                               format=format.upper())
     delimiter = _checked_delimiter(delimiter, file=name)
     binary = _spooled_stdin(stdin) if path == "-" else _open_file(path)
+    if format == "xlsx" or format in WORKBOOK_FORMATS:
+        return _open_workbook(binary, file=name, format=format, sheet=sheet,
+                              header_row=header_row, is_known=is_known_header)
+    return open_csv(binary, file=name, format=format, delimiter=delimiter, encoding=encoding,
+                    header_row=header_row, is_known=is_known_header)
+
+
+def _open_workbook(binary: BinaryIO, *, file: str, format: str, sheet: str | None,
+                   header_row: int | None, is_known: Any) -> TableReader:
+    """An XLSX with openpyxl, the other workbooks with calamine. An XLSX or XLSB saved with
+    a password is an OLE compound file, as an XLS is: told apart here, and an XLS named .xlsx
+    is read as the XLS it is."""
+    from clientreg.schemas import readers_calamine
+
+    try:
+        head = binary.read(8)
+        binary.seek(0)
+        if format == "xlsx" and head.startswith(readers_calamine.OLE_SIGNATURE):
+            if readers_calamine.is_encrypted_ole(binary):
+                raise UnreadableInput("unreadable-file/password-protected", value=file,
+                                      file=file)
+            format = "xls"
+    except BaseException:
+        binary.close()
+        raise
     if format == "xlsx":
-        return open_xlsx(binary, file=name, sheet=sheet)
-    return open_csv(binary, file=name, format=format, delimiter=delimiter, encoding=encoding)
+        return open_xlsx(binary, file=file, sheet=sheet, header_row=header_row,
+                         is_known=is_known)
+    return readers_calamine.open_workbook(binary, file=file, format=format, sheet=sheet,
+                                          header_row=header_row, is_known=is_known)
 
 
 def load_document(

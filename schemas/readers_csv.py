@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from clientreg.errors import RowError, UnreadableInput
 from clientreg.schemas.readers_table import (
     MAX_CELL_CHARS,
     NumberedCells,
+    ReadRow,
     SourceRow,
     TableReader,
+    canonical_header,
     checked_headers,
     column_name,
+    error_cell_problem,
+    find_header,
     is_blank,
     row_values,
     shorten,
@@ -143,23 +147,30 @@ def open_csv(
     format: str,
     delimiter: str | None,
     encoding: str | None,
+    header_row: int | None = None,
+    is_known: Callable[[str], bool] | None = None,
 ) -> TableReader:
-    """The table of a CSV or TSV file, its header read; ``binary`` is closed with the reader."""
+    """The table of a CSV or TSV file, its header read; ``binary`` is closed with the reader.
+
+    The header is record ``header_row`` when given, else as ``find_header`` finds it."""
     try:
         encoding = choose_encoding(binary, file=file, encoding=encoding)
         if delimiter is None:
             delimiter = "\t" if format == "tsv" else choose_delimiter(binary, encoding)
         source = CsvRecords(binary, file=file, encoding=encoding, delimiter=delimiter)
-        numbered = iter(source)
-        header_cells = next((cells for _, cells in numbered if not is_blank(cells)), None)
-        if source.problems:
-            first = source.problems[0]
+        found = find_header(_tentative_headers(source), file=file, header_row=header_row,
+                            is_known=is_known)
+        # A record broken above the header leaves the header in doubt; one below is its row's.
+        above = [problem for problem in source.problems
+                 if found is None or problem.row is None or problem.row < found.row]
+        if above:
             raise UnreadableInput("unreadable-file/header-row", value=file, file=file,
-                                  row=first.row, problem=first.message)
-        if header_cells is None:
+                                  row=above[0].row, problem=above[0].message)
+        if found is None:
             raise UnreadableInput("unreadable-file/no-header", value=file, file=file)
-        raw_headers, headers = checked_headers(header_cells, file=file)
-        source.headers.extend(headers)
+        raw_headers, headers = checked_headers(found.texts, file=file)
+        source.headers[:] = headers
+        numbered = (NumberedCells(read.row, read.texts) for read in found.rest)
     except BaseException:
         binary.close()
         raise
@@ -170,10 +181,21 @@ def open_csv(
         raw_headers=raw_headers,
         encoding=encoding,
         delimiter=delimiter,
+        header_row=found.row,
+        skipped_above=found.skipped_above,
         problems=source.problems,
         _rows=_source_rows(numbered, headers, file=file, problems=source.problems),
         _release=source.text.close,
     )
+
+
+def _tentative_headers(source: CsvRecords) -> Iterator[ReadRow[None]]:
+    """The records, the first non-blank one taken for the header until one is chosen, so that
+    a broken record read while the header is looked for names its column."""
+    for row, cells in source:
+        if not source.headers and not is_blank(cells):
+            source.headers.extend(canonical_header(cell) for cell in cells)
+        yield ReadRow(row, cells, None)
 
 
 def _source_rows(
@@ -186,6 +208,11 @@ def _source_rows(
     width = len(headers)
     for row, cells in numbered:
         if is_blank(cells):
+            continue
+        # A CSV saved from a sheet writes a failed formula's error value as the cell's text.
+        problem = error_cell_problem(cells, headers, file=file, row=row)
+        if problem is not None:
+            problems.append(problem)
             continue
         if len(cells) == width:
             yield SourceRow(file, row, dict(zip(headers, cells, strict=False)))

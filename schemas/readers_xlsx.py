@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO, NamedTuple
 from xml.parsers import expat
 
 from clientreg.errors import RowError, UnreadableInput
 from clientreg.schemas.readers_table import (
     MAX_CELL_CHARS,
+    MergedCells,
+    MergedRange,
+    ReadRow,
     SourceRow,
     TableReader,
     canonical_header,
     checked_headers,
+    column_letter,
     column_name,
+    error_cell_problem,
+    find_header,
     is_blank,
     row_values,
     shorten,
@@ -50,6 +57,9 @@ MAX_XLSX_SHARED_STRINGS = 500_000
 MAX_XLSX_SHARED_STRING_CHARS = 32_000_000
 """Most characters in the shared-strings table."""
 
+MAX_XLSX_MERGED_RANGES = 100_000
+"""Most merged ranges a sheet may declare; they are held in memory to explain empty cells."""
+
 MAX_XLSX_PART_BYTES = 8 * 1024 * 1024
 """Largest unpacked size of any other part of a workbook (styles, workbook, properties, charts):
 openpyxl parses those whole into objects, so they are kept far below the sheets' allowance."""
@@ -64,8 +74,12 @@ _STREAMED_TYPES = (_SPREADSHEET.format("worksheet"), _STRINGS_TYPE)
 _WHOLE_NUMBER_LIMIT = 1e21
 
 
-def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
-    """The table of one sheet: the first worksheet, or the one named ``sheet``.
+def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None, header_row: int | None = None,
+              is_known: Callable[[str], bool] | None = None) -> TableReader:
+    """The table of one sheet: the first visible worksheet, or the one named ``sheet``.
+
+    The header is row ``header_row`` when given, else found by ``find_header`` (a title row
+    above it is skipped) with ``is_known`` telling a known column's header.
 
     Rows are read from the sheet's XML one at a time (openpyxl's read-only mode), so memory does
     not grow with the number of rows. ``binary`` stays open until the reader is closed.
@@ -88,7 +102,7 @@ def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
         if not hasattr(content, "iter_rows"):
             raise UnreadableInput("unreadable-file/chart-sheet", value=file, file=file,
                                   sheet=name)
-        _scan_sheet(content, file=file, sheet=name)
+        scan = _scan_sheet(content, file=file, sheet=name)
         # The declared dimension is not trusted: openpyxl would pad every row to its last
         # column and the sheet to its last row (A1:XFD1048576 is 17 billion cells). Without
         # it, a row spans up to its last cell, which the scan has bounded.
@@ -97,15 +111,12 @@ def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
         # from 1 gives the row numbers the spreadsheet shows.
         numbered = enumerate(_rows(content.iter_rows(min_row=1, min_col=1, values_only=True),
                                    file=file), start=1)
-        header_cells: list[str] | None = None
-        for _, cells in numbered:
-            texts = _texts(cells)
-            if not is_blank(texts):
-                header_cells = texts
-                break
-        if header_cells is None:
+        read = (ReadRow(row, texts(cells), cells) for row, cells in numbered)
+        found = find_header(read, file=file, header_row=header_row, is_known=is_known)
+        if found is None:
             raise UnreadableInput("unreadable-file/empty-sheet", value=file, file=file,
                                   sheet=name)
+        header_cells = found.texts
         first_column = next(i for i, cell in enumerate(header_cells) if cell.strip())
         raw_headers, headers = checked_headers(header_cells[first_column:], file=file,
                                                first_column=first_column)
@@ -113,18 +124,38 @@ def open_xlsx(binary: BinaryIO, *, file: str, sheet: str | None) -> TableReader:
         release()
         raise
     problems: list[RowError] = []
-    sliced = (_SheetRow(row, cells[first_column:]) for row, cells in numbered)
-    rows = _source_rows(sliced, headers, file=file, problems=problems, first_column=first_column)
+    sliced = (_SheetRow(row, cells[first_column:]) for row, _, cells in found.rest)
+    checks = _RowChecks(scan.formulas_without_value,
+                        MergedCells(scan.merged, header_row=found.row))
+    rows = _source_rows(sliced, headers, file=file, problems=problems, first_column=first_column,
+                        checks=checks)
     return TableReader(
         file=file,
         format="xlsx",
         headers=headers,
         raw_headers=raw_headers,
         sheet=name,
+        header_row=found.row,
+        skipped_above=found.skipped_above,
         problems=problems,
         _rows=rows,
         _release=release,
     )
+
+
+@dataclass
+class SheetScan:
+    """What the scan of a sheet's XML found that openpyxl's rows do not tell."""
+
+    formulas_without_value: dict[int, int] = field(default_factory=dict)
+    """Row -> first column (1-based) of a formula cell saved without its computed value."""
+    merged: list[MergedRange] = field(default_factory=list)
+
+
+@dataclass
+class _RowChecks:
+    formulas_without_value: dict[int, int]
+    merged: MergedCells
 
 
 def _rows(rows: Iterator[tuple[Any, ...]], *, file: str) -> Iterator[tuple[Any, ...]]:
@@ -238,12 +269,33 @@ def _scan_shared_strings(archive: zipfile.ZipFile, part: str, *, file: str) -> N
     _scan_xml(archive.open(part), file=file, start=start, text=text)
 
 
-def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
+def _scan_sheet(content: Any, *, file: str, sheet: str) -> SheetScan:
     """Refuse a sheet whose rows would take more than ``MAX_XLSX_CELLS`` to read, or hold a
     row past ``MAX_XLSX_ROW``, a column past ``MAX_XLSX_COLUMN``, rows or cells out of order,
     or a row of more than ``MAX_XLSX_ROW_BYTES``; one pass of expat over its XML, before
-    openpyxl parses it. Only element starts are seen, to keep the pass cheap."""
+    openpyxl parses it. Only element starts are seen, to keep the pass cheap, but for the
+    text of a formula cell's value. Also notes the formulas saved without a value (as a
+    library writes them: ``<f>`` and an empty or no ``<v>``) and the merged ranges."""
     row = column = work = row_start = 0
+    scan = SheetScan()
+    formulas = scan.formulas_without_value
+    # The formula cell being read, until the next element shows whether it had a value.
+    pending: tuple[int, int] | None = None
+    valued = False
+    cell_type: str | None = None
+
+    def value_text(data: str) -> None:
+        nonlocal valued
+        if data.strip():
+            valued = True
+
+    def settle() -> None:
+        nonlocal pending
+        assert pending is not None
+        if not valued and pending[0] not in formulas:
+            formulas[pending[0]] = pending[1]
+        pending = None
+        parser.CharacterDataHandler = None
 
     def check_row_size(at: int) -> None:
         # A row is parsed whole, so its size bounds memory; what lies outside rows counts
@@ -253,8 +305,15 @@ def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
                                   sheet=sheet, row=max(row, 1), count=MAX_XLSX_ROW_BYTES)
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, column, work, row_start
+        nonlocal row, column, work, row_start, pending, valued, cell_type
+        if pending is not None:
+            if name == "v" or name.endswith(":v"):
+                parser.CharacterDataHandler = value_text
+                work += 1
+                return
+            settle()
         if name == "c" or name.endswith(":c"):
+            cell_type = attrs.get("t")
             at = _column(attrs.get("r"), column + 1)
             if at <= column:
                 raise UnreadableInput("unreadable-file/cells-out-of-order", value=file,
@@ -267,6 +326,18 @@ def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
             column = at
         else:
             work += 1
+            if name == "f" or name.endswith(":f"):
+                # A formula that gave an empty text saves t="str" and an empty value.
+                if cell_type != "str" and cell_type != "inlineStr":
+                    pending, valued = (row, column), False
+            elif name == "mergeCell" or name.endswith(":mergeCell"):
+                merged = _merged_range(attrs.get("ref"))
+                if merged is not None:
+                    if len(scan.merged) >= MAX_XLSX_MERGED_RANGES:
+                        raise UnreadableInput("unreadable-file/too-many-merged-ranges",
+                                              value=file, file=file, sheet=sheet,
+                                              count=MAX_XLSX_MERGED_RANGES)
+                    scan.merged.append(merged)
         if name == "row" or name.endswith(":row"):
             number = _number(attrs.get("r"), row + 1)
             if number <= row:
@@ -286,7 +357,26 @@ def _scan_sheet(content: Any, *, file: str, sheet: str) -> None:
     parser.StartElementHandler = start
     # openpyxl's read-only sheet opens its part of the archive on demand through this method.
     _scan_xml(content._get_source(), file=file, parser=parser)
+    if pending is not None:
+        settle()
     check_row_size(parser.CurrentByteIndex)
+    return scan
+
+
+def _merged_range(reference: str | None) -> MergedRange | None:
+    """A range such as ``B3:B4``; None for one that is not (openpyxl ignores it too)."""
+    if not reference or ":" not in reference:
+        return None
+    first, _, last = reference.partition(":")
+    first_column, last_column = _column(first, 0), _column(last, 0)
+    first_row = _number(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"), 0)
+    last_row = _number(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"), 0)
+    if min(first_column, last_column, first_row, last_row) < 1:
+        return None
+    if first_row > last_row or first_column > last_column:
+        return None
+    return MergedRange(first_row, first_column, min(last_row, MAX_XLSX_ROW),
+                       min(last_column, MAX_XLSX_COLUMN))
 
 
 def _number(text: str | None, default: int) -> int:
@@ -343,11 +433,20 @@ def _workbook(binary: BinaryIO, *, file: str) -> Any:
 
 
 def _sheet_name(workbook: Any, wanted: str | None, *, file: str) -> str:
-    names = list(workbook.sheetnames)
+    worksheets = [ws.title for ws in workbook.worksheets]
+    visible = [ws.title for ws in workbook.worksheets
+               if getattr(ws, "sheet_state", "visible") == "visible"]
+    return choose_sheet(list(workbook.sheetnames), [*visible, *worksheets], wanted, file=file)
+
+
+def choose_sheet(names: list[str], preferred: list[str], wanted: str | None, *,
+                 file: str) -> str:
+    """The sheet named ``wanted`` (exactly, or the only one whose name matches it as headers
+    match), or, when none is wanted, the first of ``preferred`` (the visible worksheets
+    first), else the first sheet."""
     if wanted is None:
-        worksheets = [ws.title for ws in workbook.worksheets]
-        if worksheets or names:
-            return (worksheets or names)[0]
+        if preferred or names:
+            return (preferred or names)[0]
     elif wanted in names:
         return wanted
     else:
@@ -403,7 +502,8 @@ def _duration_text(value: dt.timedelta) -> str:
     return f"{sign}{hours}:{minutes:02d}{tail}"
 
 
-def _texts(cells: Sequence[Any]) -> list[str]:
+def texts(cells: Sequence[Any]) -> list[str]:
+    """The cells of a row as text, as ``cell_text`` writes each."""
     return [cell if type(cell) is str else cell_text(cell) for cell in cells]
 
 
@@ -421,13 +521,23 @@ def _source_rows(
     file: str,
     problems: list[RowError],
     first_column: int,
+    checks: _RowChecks,
 ) -> Iterator[SourceRow]:
     width = len(headers)
+    formulas, merged = checks.formulas_without_value, checks.merged
     for row, typed in numbered:
-        cells = _texts(typed)
+        cells = texts(typed)
         if is_blank(cells):
             continue
-        problem = _cell_problem(cells, headers, file=file, row=row, first_column=first_column)
+        problem = (cell_problem(cells, headers, file=file, row=row, first_column=first_column)
+                   or error_cell_problem(cells, headers, file=file, row=row,
+                                         first_column=first_column))
+        if problem is None and formulas and row in formulas:
+            problem = _formula_problem(formulas[row], headers, file=file, row=row,
+                                       first_column=first_column)
+        if problem is None and merged:
+            problem = merged.problem(cells, headers, file=file, row=row,
+                                     first_column=first_column)
         if problem is not None:
             problems.append(problem)
             continue
@@ -452,7 +562,17 @@ def number_columns(typed: Sequence[Any], headers: list[str]) -> frozenset[str]:
     return frozenset(found) if found else _NO_NUMBERS
 
 
-def _cell_problem(
+def _formula_problem(column: int, headers: list[str], *, file: str, row: int,
+                     first_column: int) -> RowError | None:
+    """``formula-without-value`` at a formula cell (1-based ``column``) saved with no result."""
+    at = column - 1 - first_column
+    if not 0 <= at < len(headers):
+        return None  # outside the table's columns: nothing of it is read
+    return RowError.of(file, row, headers[at], None, "formula-without-value",
+                       cell=f"{column_letter(column - 1)}{row}")
+
+
+def cell_problem(
     cells: list[str], headers: list[str], *, file: str, row: int, first_column: int
 ) -> RowError | None:
     """A cell no import value can be: over ``MAX_CELL_CHARS``, or holding a NUL character."""

@@ -176,6 +176,10 @@ class FileSummary:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    header_row: int | None = None
+    """The header's row when it is not the first (rows above it are not read)."""
+    skipped_rows: int = 0
+    """Rows above the header that held something (a title, notes), skipped."""
 
     @property
     def detected_encoding(self) -> str | None:
@@ -190,6 +194,9 @@ class FileSummary:
         for name in ("encoding", "delimiter", "sheet"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
+        if self.header_row is not None:
+            out["header_row"] = self.header_row
+            out["skipped_rows"] = self.skipped_rows
         return out
 
 
