@@ -276,6 +276,21 @@ MESSAGES: dict[str, str | Plural] = {
     "unknown-field/sections": N_("is not a section of a seed document (sections: {sections})"),
     "no-entries": N_(
         "holds no clients and no catalogue entries: there is nothing to import"),
+    # value_map.py: mapped values (--map-value, a mapping file's values:)
+    "invalid-value-map": N_(
+        "is not FIELD:VALUE=CODE, as in 'category:Mayorista=WHOLESALE'"),
+    "invalid-value-map/field": N_(
+        "maps values of {name!r}, which cannot be mapped: the fields are {fields}"),
+    "invalid-value-map/country": N_(
+        "maps to {target!r}, which is not an ISO 3166 country code such as ES, DE or BR"),
+    "invalid-value-map/company-type": N_(
+        "maps to {target!r}, but no company type has that code (codes: {codes})"),
+    "invalid-value-map/category": N_(
+        "maps to {target!r}, but no category has that code (codes: {codes})"),
+    "invalid-value-map/twice": N_("maps a value that is mapped to {earlier} already"),
+    "invalid-value-map/section": N_(
+        "values: must give each field (category, company_type, country) its values and their "
+        "codes, as in 'category: {{Mayorista: WHOLESALE}}'"),
     # columns.py, grouping.py, loading.py: the header and rows of a table
     "unknown-column": N_(
         "is not a column clientreg knows (see 'clientreg template' for the columns)"),

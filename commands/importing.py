@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from clientreg.commands.outputs import OutputFile
     from clientreg.schemas.rejects import RejectsFile
     from clientreg.schemas.report import ImportReport
+    from clientreg.schemas.value_map import ValueMap
 
 
 class ReportFormat(StrEnum):
@@ -66,6 +67,18 @@ def _value_locale(value: str | None) -> str | None:
         return value_locale(value).name
     except InvalidValue as exc:
         raise typer.BadParameter(exc.reason) from None
+
+
+def _value_map(specs: list[str] | None) -> ValueMap:
+    """The --map-value options read; one that is not FIELD:VALUE=CODE is a usage error."""
+    from clientreg.errors import InvalidValue
+    from clientreg.schemas.value_map import ValueMap
+
+    try:
+        return ValueMap.parse(specs or ())
+    except InvalidValue as exc:
+        raise typer.BadParameter(f"{exc.value!r} {exc.reason}",
+                                 param_hint="'--map-value'") from None
 
 
 def import_files(
@@ -114,21 +127,32 @@ def import_files(
         help=_("Read numbers, dates and yes/no cells as this locale writes them (es: "
                "1.580.240,46, 27/02/1956, sí/no; en_US, pt_BR, de...); without it they are "
                "read strictly (1580240.46, 1956-02-27)."))] = None,
+    map_value: Annotated[list[str] | None, typer.Option(
+        "--map-value", metavar="FIELD:VALUE=CODE", show_default=False,
+        help=_("Read VALUE in a category, company_type or country cell (any case or accents) "
+               "as CODE, as in 'category:Mayorista=WHOLESALE' or 'country:Alemanha=DE'; "
+               "repeatable. Codes and names of the catalogue, and country names, need "
+               "none."))] = None,
 ) -> None:
     """Register clients in bulk from files; nothing is written unless every row is valid."""
     from clientreg.schemas.loading import ImportOptions, ImportRun
     from clientreg.schemas.rejects import write_rejects
+    from clientreg.schemas.value_map import UnknownTarget
 
     options = ImportOptions(
         on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors, header_row=header_row,
         input_format=input_format.value if input_format else None, delimiter=delimiter,
-        encoding=encoding, sheet=sheet, locale=locale)
+        encoding=encoding, sheet=sheet, locale=locale, value_map=_value_map(map_value))
     rejects = None
     pending = _rejects_file(ctx, errors, paths)
     try:
         with (user_errors(), open_store(ctx) as store, _progress(output) as progress,
               ImportRun(store, options, stdin=sys.stdin.buffer, progress=progress) as run):
-            run.read(paths)
+            try:
+                run.read(paths)
+            except UnknownTarget as exc:
+                raise typer.BadParameter(f"{exc.value!r} {exc.reason}",
+                                         param_hint="'--map-value'") from None
             report = run.apply()
             if pending is not None and errors is not None:
                 try:

@@ -26,6 +26,7 @@ from clientreg.schemas.columns import (
 )
 from clientreg.schemas.report import TableOrigin
 from clientreg.schemas.staging import StagedRow, split_cells
+from clientreg.schemas.value_map import ValueMap, map_cells
 
 CHUNK_CLIENTS = 1000
 CHUNK_ROWS = 2000
@@ -64,6 +65,8 @@ class TableClients:
     file: str
     locale: ValueLocale | None = None
     """How the drafts' numbers, dates and yes/no cells are read (carried to worker processes)."""
+    values: ValueMap = ValueMap()
+    """Category, company_type and country values mapped to codes (--map-value)."""
 
     def chunks(self, rows: Iterable[StagedRow]) -> Iterator[TableChunk]:
         """Chunks of whole clients, each client its group of rows, in the order of each group's
@@ -94,7 +97,9 @@ class TableClients:
 
     def drafts(self, groups: list[_Group]) -> list[ClientDraft]:
         """The drafts of some clients; the problems of their rows go with them."""
-        return [self._client([(row, split_cells(joined)) for row, joined in group], overflow)
+        mapped = self.values.cells(self.plan.client)
+        return [self._client([(row, map_cells(split_cells(joined), mapped))
+                              for row, joined in group], overflow)
                 for group, overflow in groups]
 
     def _client(self, rows: _Rows, overflow: list[int]) -> ClientDraft:

@@ -43,6 +43,7 @@ from clientreg.schemas.seed import (
     document_kind,
 )
 from clientreg.schemas.staging import StagedTable, staging_transaction
+from clientreg.schemas.value_map import ValueMap, catalogue_codes
 from clientreg.schemas.writers import restore_cell
 from clientreg.storage import Store, Work, read_only_error, translate_errors, unit_of_work
 
@@ -63,6 +64,8 @@ class ImportOptions:
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | None = None
+    value_map: ValueMap = field(default_factory=ValueMap)
+    """Values of category, company_type and country cells mapped to codes (--map-value)."""
     header_row: int | None = None
     """The header's row in every table (--header-row, 1-based); found when not given."""
     locale: str | None = None
@@ -133,6 +136,8 @@ class ImportRun:
             declared = declared_attribute_keys(source.document)
             company_keys |= declared.company_type
             client_keys |= declared.category
+        self.options.value_map.check_targets(catalogue_codes(
+            catalogue, (s.document for s in loaded.values() if isinstance(s, DocumentInput))))
         for index, path in enumerate(paths):
             if index not in loaded:
                 loaded[index] = self._stage_table(index, path, company_keys, client_keys)
@@ -249,7 +254,8 @@ class ImportRun:
             if isinstance(source, DocumentInput) and source.kind == "seed":
                 where = SeedPlace(file_index=source.index, file=source.summary.file,
                                   on_conflict=self.options.on_conflict, source=self.source,
-                                  problems=self.problems, counts=report.counts)
+                                  problems=self.problems, counts=report.counts,
+                                  values=self.options.value_map)
                 apply_catalogue(work, source.document, where, deactivate_later=deactivate_later)
                 apply_companies(work, source.document, where)
 
@@ -262,20 +268,23 @@ class ImportRun:
                                                file=file, prefix=prefix, problems=self.problems,
                                                locale=self.value_locale)
             elif source.staged is not None:
-                clients = TableClients(source.plan, source.index, file, self.value_locale)
+                clients = TableClients(source.plan, source.index, file, self.value_locale,
+                                       values=self.options.value_map)
                 yield from clients.chunks(source.staged.grouped_joined())
 
     def _counted(self, drafts: Iterator[ClientDraft | DraftChunk],
                  ) -> Iterator[ClientDraft | DraftChunk]:
         """The drafts, their rows told to the progress bar, until the problems reach the limit."""
         limit = self.options.max_errors
+        values = self.options.value_map
         self.progress("total", sum(source.summary.rows for source in self.inputs))
         rows = 0
         for draft in drafts:
             if len(self.problems) >= limit:
                 self.stopped_early = True
                 return
-            yield draft
+            # A table's cells are mapped where its chunks become drafts; an entry's, here.
+            yield values.draft(draft) if values and isinstance(draft, ClientDraft) else draft
             rows += draft.rows if isinstance(draft, TableChunk) else 1
             if rows >= PROGRESS_EVERY:
                 self.progress("register", rows)

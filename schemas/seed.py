@@ -24,6 +24,7 @@ from clientreg.rules import flag
 from clientreg.schemas.documents import checked_entries, document_drafts
 from clientreg.schemas.report import Problems
 from clientreg.schemas.rows import SEED_SECTIONS
+from clientreg.schemas.value_map import ValueMap
 from clientreg.storage import Work
 
 _KINDS = {"company_types": "company_type", "categories": "category"}
@@ -112,6 +113,7 @@ class SeedPlace:
     source: str
     problems: Problems
     counts: dict[str, Counter[str]]
+    values: ValueMap = ValueMap()
 
 
 def apply_catalogue(work: Work, document: Any, place: SeedPlace, *,
@@ -181,6 +183,8 @@ def apply_companies(work: Work, document: Any, place: SeedPlace) -> None:
     drafts = document_drafts("companies", section(document, "companies"),
                              file_index=place.file_index, file=place.file,
                              prefix=section_prefix("companies"), problems=place.problems)
+    if place.values:
+        drafts = map(place.values.draft, drafts)
     report = register_companies(work.store, drafts, source=place.source,
                                 on_conflict=place.on_conflict, work=work)
     for origin, error in report.problems:

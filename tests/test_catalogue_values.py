@@ -116,3 +116,90 @@ def test_an_unknown_name_is_refused_as_before(cli, spanish, tmp_path):
     assert problems(result) == [
         (2, "category", "Distribuidor", "unknown-category",
          "is not a known category (active: EXPORT, RETAIL, WHOLESALE)")]
+
+
+# -- --map-value ------------------------------------------------------------------------------
+
+def test_map_value_reads_a_file_s_own_values_as_codes(cli, spanish, tmp_path):
+    path = write(tmp_path / "erp.csv", [
+        HEADER + ",contact_name,contact_email",
+        "E-1,Uno S.L.,Sociedad Limitada,Distribuidor,Alemanha,Ana,ana@uno.example",
+        "E-1,,,DISTRIBUÍDOR,,Bo,bo@uno.example",
+        "E-2,Dos S.L.,sociedad limitada,Mayorista,Deutschland,,",
+    ])
+    result = cli("import", str(path), "--map-value", "category:distribuidor=wholesale",
+                 "--map-value", "company_type:Sociedad Limitada=LEGAL",
+                 "--map-value", "country:Alemanha=DEU")
+    assert result.exit_code == 0, result.output
+    first, second = show(cli, "E-1"), show(cli, "E-2")
+    assert (first["company_type"], first["category"], first["country"]) == (
+        "LEGAL", "WHOLESALE", "DE")
+    assert [c["email"] for c in first["contacts"]] == ["ana@uno.example", "bo@uno.example"]
+    assert (second["company_type"], second["category"], second["country"]) == (
+        "LEGAL", "WHOLESALE", "DE")
+
+
+def test_map_value_applies_to_yaml_entries(cli, spanish, tmp_path):
+    path = tmp_path / "clients.yaml"
+    path.write_text("- {identifier: Y-1, name: Yaml S.A., company_type: SL,"
+                    " category: Distribuidor, country: Narnia}\n", encoding="utf-8")
+    result = cli("import", str(path), "--map-value", "company_type:sl=LEGAL",
+                 "--map-value", "category:Distribuidor=WHOLESALE",
+                 "--map-value", "country:narnia=ES")
+    assert result.exit_code == 0, result.output
+    client = show(cli, "Y-1")
+    assert (client["company_type"], client["category"], client["country"]) == (
+        "LEGAL", "WHOLESALE", "ES")
+
+
+def test_a_value_no_mapping_names_goes_to_the_checks_as_it_is(cli, spanish, tmp_path):
+    path = write(tmp_path / "other.csv", [HEADER, "O-1,Uno S.L.,Empresa,Mayorista2,ES"])
+    result = cli("import", str(path), "--map-value", "category:Distribuidor=WHOLESALE",
+                 "--format", "json")
+    assert result.exit_code == 1
+    assert [(p[1], p[2], p[3]) for p in problems(result)] == [
+        ("category", "Mayorista2", "unknown-category")]
+
+
+def test_map_value_may_name_a_code_a_seed_of_the_same_import_declares(cli, store, tmp_path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("company_types: [{code: LEGAL, name: Empresa}]\n"
+                    "categories: [{code: EXPORT, name: Exportación}]\n", encoding="utf-8")
+    path = write(tmp_path / "clients.csv", [HEADER, "S-1,Uno S.L.,LEGAL,Ultramar,PT"])
+    result = cli("import", str(seed), str(path), "--map-value", "category:Ultramar=EXPORT")
+    assert result.exit_code == 0, result.output
+    assert show(cli, "S-1")["category"] == "EXPORT"
+
+
+@pytest.mark.parametrize(("spec", "said"), [
+    ("category:Distribuidor=WHOLESAL",
+     "'category:Distribuidor=WHOLESAL' maps to 'WHOLESAL', but no category has that code"
+     " (codes: EXPORT, RETAIL, WHOLESALE)"),
+    ("company_type:SL=SL",
+     "'company_type:SL=SL' maps to 'SL', but no company type has that code"
+     " (codes: LEGAL, PERSON)"),
+    ("country:Alemanha=Germany",
+     "'country:Alemanha=Germany' maps to 'Germany', which is not an ISO 3166 country code"
+     " such as ES, DE or BR"),
+    ("colour:red=RED",
+     "'colour:red=RED' maps values of 'colour', which cannot be mapped: the fields are"
+     " category, company_type, country"),
+    ("category=WHOLESALE",
+     "'category=WHOLESALE' is not FIELD:VALUE=CODE, as in 'category:Mayorista=WHOLESALE'"),
+])
+def test_a_mapping_to_an_unknown_field_or_code_is_a_usage_error(cli, spanish, tmp_path,
+                                                                 db_path, spec, said):
+    path = write(tmp_path / "clients.csv", [HEADER, "U-1,Uno S.L.,Empresa,Distribuidor,ES"])
+    result = cli("import", str(path), "--map-value", spec)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.stderr.replace("│", " ").split())
+    assert "Invalid value for '--map-value': " + said in text
+    assert cli("show", "U-1").exit_code == 1
+
+
+def test_one_value_mapped_to_two_codes_is_a_usage_error(cli, spanish, tmp_path):
+    path = write(tmp_path / "clients.csv", [HEADER, "U-1,Uno S.L.,Empresa,Distribuidor,ES"])
+    result = cli("import", str(path), "--map-value", "category:Distribuidor=WHOLESALE",
+                 "--map-value", "category:DISTRIBUIDOR=RETAIL")
+    assert result.exit_code == 2
+    assert "maps a value that is mapped to WHOLESALE already" in result.stderr
