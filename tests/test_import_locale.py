@@ -1,9 +1,11 @@
 """clientreg import --locale: numbers, dates and yes/no cells as a locale writes them.
 
 Without --locale values stay strict, and a number or date refused says how a likely locale
-would read it. tests/fixtures/locale/clientes_es.xlsx was made by LibreOffice from SPANISH_CSV,
-read with the Spanish locale so that its numbers and dates are number and date cells:
-``soffice --headless --infilter="CSV:59,34,76,1,,3082" --convert-to xlsx clientes_es.csv``.
+would read it. tests/fixtures/locale/clientes_es.xlsx and .ods were made by LibreOffice from
+SPANISH_CSV, read with the Spanish locale so that its numbers, dates and booleans are number,
+date and boolean cells:
+``soffice --headless --infilter="CSV:59,34,76,1,,3082" --convert-to xlsx clientes_es.csv``
+(and ``--convert-to ods``).
 """
 
 import json
@@ -14,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from clientreg import fast
-from clientreg.catalogue import add_entry
-from clientreg.fast.check_workers import WORKERS_ENV
 from clientreg.attributes import AttributeDef, check_value
+from clientreg.catalogue import add_entry
 from clientreg.errors import InvalidValue
+from clientreg.fast.check_workers import WORKERS_ENV
 from clientreg.locale_values import FLAG_WORDS, STRICT, ValueLocale, read_flag
 from clientreg.rules import flag
 
@@ -163,11 +165,12 @@ def test_other_locales_read_their_own_formats(cli, local_catalogue, tmp_path, db
     assert client(cli, "B-1")["contacts"][0]["default"] is True
 
 
+@pytest.mark.parametrize("name", ["clientes_es.xlsx", "clientes_es.ods"])
 def test_a_libreoffice_workbook_with_spanish_numbers_and_dates(cli, local_catalogue, tmp_path,
-                                                                db_path):
+                                                                db_path, name):
     # Its numbers and dates are number and date cells: they mean the same with or without
     # --locale. Under es, the number cell 1.234 is one point two three four, not 1234.
-    path = shutil.copy(FIXTURES / "clientes_es.xlsx", tmp_path / "clientes_es.xlsx")
+    path = shutil.copy(FIXTURES / name, tmp_path / name)
     result = cli("import", str(path), "--locale", "es", "--dry-run")
     assert result.exit_code == 0, result.output
     result = cli("import", str(path), "--locale", "es")
@@ -175,8 +178,10 @@ def test_a_libreoffice_workbook_with_spanish_numbers_and_dates(cli, local_catalo
     assert_spanish_file_landed(cli, db_path)
 
 
-def test_the_libreoffice_workbook_needs_no_locale(cli, local_catalogue, tmp_path, db_path):
-    path = shutil.copy(FIXTURES / "clientes_es.xlsx", tmp_path / "clientes_es.xlsx")
+@pytest.mark.parametrize("name", ["clientes_es.xlsx", "clientes_es.ods"])
+def test_the_libreoffice_workbook_needs_no_locale(cli, local_catalogue, tmp_path, db_path,
+                                                  name):
+    path = shutil.copy(FIXTURES / name, tmp_path / name)
     result = cli("import", str(path))
     assert result.exit_code == 0, result.output
     assert_spanish_file_landed(cli, db_path)
