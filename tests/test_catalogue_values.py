@@ -203,3 +203,46 @@ def test_one_value_mapped_to_two_codes_is_a_usage_error(cli, spanish, tmp_path):
                  "--map-value", "category:DISTRIBUIDOR=RETAIL")
     assert result.exit_code == 2
     assert "maps a value that is mapped to WHOLESALE already" in result.stderr
+
+
+class Enter:
+    """A prompter that takes every default (Enter), but for the answers it is given by key."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.asked: list[tuple[str, object]] = []
+
+    def select(self, key, message, options, *, default=None, back=True):
+        self.asked.append((key, default))
+        values = [value for value, _title in options]
+        if key in self.answers:
+            return self.answers[key]
+        return "done" if key == "contacts" else default if default in values else values[0]
+
+    def text(self, key, message, *, default="", validate=None, back=True):
+        self.asked.append((key, default))
+        return self.answers.get(key, default)
+
+    def say(self, message):
+        pass
+
+    def warn(self, message):
+        pass
+
+
+def test_the_wizard_takes_a_prefilled_type_and_category_by_name(catalogue, cli):
+    from clientreg.commands.wizard_steps import Wizard
+    from clientreg.model import ClientDraft
+    from clientreg.registration import register
+
+    # Started as `clientreg new --type individual --category retail`: the first step shows the
+    # entries those names give, and the category's attributes are asked for.
+    prompter = Enter({"identifier": "W-1", "name": "Ana Ruiz", "client_attr.region": "north"})
+    draft = ClientDraft(company_type="individual", category="retail")
+    wizard = Wizard(catalogue, prompter, draft=draft)
+    wizard.run(lambda ready: register(catalogue, ready, source="wizard"))
+    assert prompter.asked[:3] == [("company_type", "PERSON"), ("category", "RETAIL"),
+                                  ("client_attr.region", "")]
+    client = show(cli, "W-1")
+    assert (client["company_type"], client["category"]) == ("PERSON", "RETAIL")
+    assert client["client_attributes"] == {"region": "north"}
