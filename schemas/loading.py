@@ -255,7 +255,7 @@ class ImportRun:
                 where = SeedPlace(file_index=source.index, file=source.summary.file,
                                   on_conflict=self.options.on_conflict, source=self.source,
                                   problems=self.problems, counts=report.counts,
-                                  values=self.options.value_map)
+                                  values=self.options.value_map, locale=self.value_locale)
                 apply_catalogue(work, source.document, where, deactivate_later=deactivate_later)
                 apply_companies(work, source.document, where)
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from clientreg.catalogue import Catalogue, add_entry, edit_entry
 from clientreg.companies import register_companies
 from clientreg.errors import ClientregError, InvalidValue, Rejected, RowError
+from clientreg.locale_values import ValueLocale
 from clientreg.model import Action, OnConflict
 from clientreg.rules import flag
 from clientreg.schemas.documents import checked_entries, document_drafts
@@ -114,6 +115,8 @@ class SeedPlace:
     problems: Problems
     counts: dict[str, Counter[str]]
     values: ValueMap = ValueMap()
+    locale: ValueLocale | None = None
+    """How the companies' numbers, dates and yes/no values are read (--locale)."""
 
 
 def apply_catalogue(work: Work, document: Any, place: SeedPlace, *,
@@ -182,7 +185,8 @@ def apply_companies(work: Work, document: Any, place: SeedPlace) -> None:
     """Register the seed's companies that are not clients."""
     drafts = document_drafts("companies", section(document, "companies"),
                              file_index=place.file_index, file=place.file,
-                             prefix=section_prefix("companies"), problems=place.problems)
+                             prefix=section_prefix("companies"), problems=place.problems,
+                             locale=place.locale)
     if place.values:
         drafts = map(place.values.draft, drafts)
     report = register_companies(work.store, drafts, source=place.source,

@@ -353,6 +353,21 @@ def test_yaml_text_values_are_read_with_the_locale(cli, local_catalogue, tmp_pat
     assert entry["active"] is False
 
 
+def test_a_seeds_companies_are_read_with_the_locale(cli, local_catalogue, tmp_path, db_path):
+    path = tmp_path / "semilla.yaml"
+    path.write_text(
+        "companies:\n  - {identifier: ACME, name: ACME S.A., company_type: LEGAL, country: ES,"
+        " company_attributes: {founded: 31/12/1999}}\n", encoding="utf-8")
+    refused = cli("import", str(path))
+    assert refused.exit_code == 1
+    assert "(reads as 1999-12-31 with --locale es)" in refused.output
+    result = cli("import", str(path), "--locale", "es")
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db_path) as conn:
+        stored = conn.execute("SELECT attributes FROM companies WHERE identifier = 'ACME'")
+        assert json.loads(stored.fetchone()[0]) == {"founded": "1999-12-31"}
+
+
 def test_the_locale_reaches_the_worker_processes(cli, local_catalogue, tmp_path, db_path,
                                                  monkeypatch):
     # Enough clients for several chunks: all but the first are checked in a worker.
