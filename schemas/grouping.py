@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from clientreg.errors import RowError, shown
+from clientreg.folding import folded
 from clientreg.locale_values import ValueLocale
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.rules import identifier_key
@@ -164,6 +165,9 @@ class TableClients:
 def _same(column: str, old: str, new: str) -> bool:
     if column in ("identifier", "from_company"):
         return identifier_key(old) == identifier_key(new)
+    if column in ("company_type", "category", "country"):
+        # Matched without case or accents: Mayorista and MAYORÍSTA name one entry.
+        return folded(old) == folded(new)
     return old.strip() == new
 
 

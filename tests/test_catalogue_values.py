@@ -118,6 +118,19 @@ def test_an_unknown_name_is_refused_as_before(cli, spanish, tmp_path):
          "is not a known category (active: EXPORT, RETAIL, WHOLESALE)")]
 
 
+def test_a_later_row_may_repeat_a_name_in_another_case(cli, spanish, tmp_path):
+    path = write(tmp_path / "rows.csv", [
+        HEADER + ",contact_name,contact_email",
+        "R-1,Uno S.L.,Empresa,Mayorista,España,Ana,ana@uno.example",
+        "R-1,,EMPRESA,MAYORÍSTA,españa,Bo,bo@uno.example",
+        "R-1,,,Minorista,,Cy,cy@uno.example",
+    ])
+    result = cli("import", str(path), "--format", "json")
+    assert result.exit_code == 1
+    assert [(p[0], p[1], p[2], p[3]) for p in problems(result)] == [
+        (4, "category", "Minorista", "conflicting-value")]
+
+
 # -- --map-value ------------------------------------------------------------------------------
 
 def test_map_value_reads_a_file_s_own_values_as_codes(cli, spanish, tmp_path):
