@@ -62,7 +62,9 @@ def value_locale(text: str) -> ValueLocale:
         name = str(Locale.parse(given.replace("-", "_")))
     except (ValueError, TypeError, UnknownLocaleError):
         raise InvalidValue("unknown-locale", field="locale", value=text, name=text) from None
-    _locale(name)  # parsed once here, before any worker process starts
+    # Parsed here, once: worker processes forked later start with it.
+    _number_shape(name)
+    _date_formats(name)
     return ValueLocale(name)
 
 
