@@ -1,8 +1,9 @@
 """Numbers, dates and yes/no words as a locale writes them: how ``import --locale`` reads values.
 
 Separators, date formats and month names are CLDR's, through Babel. Babel's locale data loads
-slowly, so each locale is parsed once per process (a worker process parses it once for itself)
-and what is built from it is kept: the number shape, the date formats compiled to patterns. Only
+slowly, so each locale is parsed once per process and what is built from it is kept: the number
+shape, the date formats compiled to patterns (``value_locale`` builds them before worker
+processes are forked, which start with them; a spawned worker builds them once for itself). Only
 an import given ``--locale``, or a value the strict reading refuses, ever calls Babel: the
 strict path imports nothing of it.
 
@@ -11,8 +12,8 @@ group symbol only where groups go (``1.580.240,46`` under es, ``1,580,240.46`` u
 ``1.58.0240,46`` is refused), nothing else but digits and a leading minus. A date is read in the
 locale's short and medium formats, with one- or two-digit days and months and two- or four-digit
 years; a two-digit year is 1930 to 2029, the window LibreOffice and Excel use when they read
-one. ISO dates (YYYY-MM-DD) are read under every locale, as without one: no locale writes the
-day or the month first with a four-digit year first.
+one. ISO dates (YYYY-MM-DD) are read under every locale, as without one: no locale's format
+puts a four-digit year first and then the day.
 """
 
 from __future__ import annotations
