@@ -60,6 +60,10 @@ def test_names_in_any_case_and_accents_land_as_codes(cli, spanish, tmp_path):
     assert landed == {"C-1": ("LEGAL", "RETAIL"), "C-2": ("LEGAL", "WHOLESALE"),
                       "C-3": ("PERSON", "EXPORT"), "C-4": ("PERSON", "EXPORT"),
                       "C-5": ("LEGAL", "RETAIL")}
+    # Imported again to update: the names give the codes the clients have, nothing changes.
+    again = cli("import", str(path), "--on-conflict", "update")
+    assert again.exit_code == 0, again.output
+    assert "0 created, 0 updated, 0 skipped, 5 unchanged" in again.output
 
 
 def test_yaml_entries_take_names_too(cli, spanish, tmp_path):
