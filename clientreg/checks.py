@@ -81,6 +81,8 @@ class CheckedClient:
     inactive: list[ClientregError] = field(default_factory=list)
     """An inactive type or category: refused for a new registration, not for a client that
     already has it (skip or update of a re-imported export)."""
+    kept: frozenset[str] = frozenset()
+    """The draft's fields taken from the registered client (ClientDraft.kept): not changes."""
 
     @property
     def company_type(self) -> CompanyType | None:
@@ -139,7 +141,7 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
     return CheckedClient(
         origin=draft.origin, category=category, client_attributes=client_attributes,
         contacts=contacts, company=company, from_company=from_company, steps=steps,
-        inactive=type_inactive + category_inactive,
+        inactive=type_inactive + category_inactive, kept=draft.kept,
     )
 
 

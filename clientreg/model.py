@@ -111,6 +111,9 @@ class ClientDraft:
     locale: ValueLocale | None = None
     """How text values of numbers, dates and yes/no fields are read (``import --locale``); None
     reads them strictly, as the wizard does."""
+    kept: frozenset[str] = frozenset()
+    """For an update: the fields the entry left blank and took from the registered client
+    (``city``, ``client_attr.region``, ``contacts[0].name``), checked but not written."""
 
 
 class DraftChunk(Protocol):

@@ -24,7 +24,7 @@ from clientreg.rules import identifier_key
 from clientreg.storage import Store, Work, catalogue_sql, unit_of_work
 from clientreg.storage import client_sql as sql
 from clientreg.storage.client_sql import CompanyRow
-from clientreg.updating import update_registered
+from clientreg.updating import fill_from_registered, update_registered
 from clientreg.writes import Writes
 
 CHUNK_SIZE = 1000
@@ -80,7 +80,15 @@ def register_many(
     writes = Writes(work, catalogue or Catalogue.load(store), source=source)
     batch = _Registrations(writes, on_conflict=OnConflict(on_conflict), replace=replace,
                            on_outcome=on_outcome)
-    with contextlib.closing(checked_chunks(_chunks(drafts), writes.catalogue)) as checked:
+    chunks: Iterable[Chunk] = _chunks(drafts)
+    workers = None
+    if batch.on_conflict is OnConflict.UPDATE and not replace:
+        # What an entry leaves blank comes from the client as it is now, written chunks
+        # included: each chunk is read once the one before it is written, in this process.
+        chunks = (fill_from_registered(writes.conn, writes.catalogue, chunk) for chunk in chunks)
+        workers = 0
+    with contextlib.closing(checked_chunks(chunks, writes.catalogue,
+                                           workers=workers)) as checked:
         for results in checked:
             batch.apply_checked(results, report)
             if max_problems is not None and len(report.problems) >= max_problems:

@@ -1,18 +1,26 @@
 """Changing what is registered: a draft's values onto a stored client or company, with history.
 
 Blank values leave stored ones alone unless the change replaces (an edit), so a partial file
-never erases data; the company type and the category stay as registered.
+never erases data; the company type and the category stay as registered. Before an import's
+update is checked, ``fill_from_registered`` gives each draft of a registered client the stored
+values of what it leaves blank: the client is checked whole (a required attribute, the country
+a phone is read with, the category its attributes belong to), and only the values the file gave
+are written, so a partial file needs none of the columns that only a new client needs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import sqlite3
 from typing import Any, NamedTuple
 
+from clientreg import attributes as attrs
+from clientreg.catalogue import Catalogue
 from clientreg.checks import CheckedClient, CheckedContact
 from clientreg.conflicts import locked_conflicts
 from clientreg.errors import Rejected
-from clientreg.model import COMPANY_FIELDS, Action, Outcome
-from clientreg.rules import identifier_key
+from clientreg.model import COMPANY_FIELDS, Action, ClientDraft, DraftChunk, Outcome
+from clientreg.rules import email_key, identifier_key
 from clientreg.storage import client_sql, read_sql
 from clientreg.storage import edit_sql as sql
 from clientreg.storage.client_sql import CompanyRow
@@ -42,6 +50,8 @@ def update_registered(writes: Writes, client: CheckedClient, existing: CompanyRo
         stored_category=current["category"], category=client.category.code)
     if problems:
         raise Rejected(list(problems))
+    if client.kept:
+        client = _given_only(client)
     company_changes = (changed_company_fields(client.company.values, current, replace=replace)
                        if client.company else {})
     client_changes = _attribute_changes(current["client_attributes"], client.client_attributes,
@@ -154,3 +164,125 @@ def _update_linked(writes: Writes, registered: _Client, contact: CheckedContact,
     if updates:
         writes.history("external_user", contact.email_key, "updated", updates)
     return bool(updates)
+
+
+# -- an import's update: what a file leaves blank comes from the registered client ------------
+
+_CLIENT_PREFIX = "client_attr."
+_COMPANY_PREFIX = "company_attr."
+_FILLED_FIELDS = ("name", "company_type", "category", *COMPANY_FIELDS)
+_FILLED_CONTACT_FIELDS = ("name", "phone", "position", "department", "language")
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def fill_from_registered(conn: sqlite3.Connection, catalogue: Catalogue,
+                         chunk: list[ClientDraft] | DraftChunk) -> list[ClientDraft]:
+    """The drafts of a chunk, each one of a registered client given the stored values of the
+    fields it leaves blank (listed in its ``kept``); the other drafts as they are.
+
+    A client is found by its identifier (or ``from_company``); one that is not registered keeps
+    its blanks, and a value a new client needs is refused at its cell as for any registration.
+    Stored attribute values go in as the export writes them (numbers as numbers), so a file's
+    ``--locale`` does not read them again.
+    """
+    drafts = chunk if isinstance(chunk, list) else chunk.drafts()
+    for draft in drafts:
+        key = draft.identifier if not _blank(draft.identifier) else draft.from_company
+        if _blank(key):
+            continue
+        assert key is not None
+        stored = read_sql.company_by_key(conn, identifier_key(key))
+        if stored is None or stored["client_id"] is None:
+            continue
+        _fill(draft, stored, catalogue)
+        if draft.contacts:
+            _fill_contacts(draft, read_sql.contacts_of(conn, stored["client_id"]))
+    return drafts
+
+
+def _same_code(given: str | None, stored: str | None) -> bool:
+    return _blank(given) or str(given).strip().upper() == stored
+
+
+def _fill(draft: ClientDraft, stored: dict[str, Any], catalogue: Catalogue) -> None:
+    kept: set[str] = set(draft.kept)
+    same_type = _same_code(draft.company_type, stored["company_type"])
+    same_category = _same_code(draft.category, stored["category"])
+    if _blank(draft.from_company):
+        for name in _FILLED_FIELDS:
+            if _blank(getattr(draft, name)) and stored[name] is not None:
+                setattr(draft, name, stored[name])
+                kept.add(name)
+        if same_type:
+            company_type = catalogue.types.get(stored["company_type"])
+            kept |= _fill_attributes(draft.company_attributes, stored["company_attributes"],
+                                     company_type.attributes if company_type else (),
+                                     _COMPANY_PREFIX)
+    elif _blank(draft.category):
+        draft.category = stored["category"]
+        kept.add("category")
+    if same_category:
+        category = catalogue.categories.get(stored["category"])
+        kept |= _fill_attributes(draft.client_attributes, stored["client_attributes"] or {},
+                                 category.attributes if category else (), _CLIENT_PREFIX)
+    draft.kept = frozenset(kept)
+
+
+def _fill_attributes(given: dict[str, Any], stored: dict[str, str],
+                     definitions: tuple[attrs.AttributeDef, ...], prefix: str) -> set[str]:
+    """Put the stored values of the attributes left blank into ``given``; their names."""
+    known = {d.key: d for d in definitions}
+    filled = set()
+    for key, text in stored.items():
+        if key in known and _blank(given.get(key)):
+            given[key] = attrs.typed(known[key], text)
+            filled.add(prefix + key)
+    return filled
+
+
+def _fill_contacts(draft: ClientDraft, linked: list[dict[str, Any]]) -> None:
+    """A contact already linked to the client takes its stored details where it is blank."""
+    by_email = {row["email_key"]: row for row in linked}
+    kept = set(draft.kept)
+    for index, contact in enumerate(draft.contacts):
+        if _blank(contact.email):
+            continue
+        row = by_email.get(email_key(str(contact.email).strip()))
+        if row is None:
+            continue
+        for name in _FILLED_CONTACT_FIELDS:
+            if _blank(getattr(contact, name)) and row[name] is not None:
+                setattr(contact, name, row[name])
+                kept.add(f"contacts[{index}].{name}")
+    draft.kept = frozenset(kept)
+
+
+def _given_only(client: CheckedClient) -> CheckedClient:
+    """The checked client without the values its draft took from the registered client, so
+    only what the file gave can change (the stored values may have changed since: an earlier
+    entry of the same import)."""
+    kept = client.kept
+    company = client.company
+    if company is not None:
+        values = {name: (None if name in kept else value)
+                  for name, value in company.values.items() if name != "attributes"}
+        values["attributes"] = {key: value for key, value in company.values["attributes"].items()
+                                if _COMPANY_PREFIX + key not in kept}
+        company = dataclasses.replace(company, values=values)
+    contacts = [_contact_given_only(contact, kept) for contact in client.contacts]
+    attributes = {key: value for key, value in client.client_attributes.items()
+                  if _CLIENT_PREFIX + key not in kept}
+    return dataclasses.replace(client, company=company, contacts=contacts,
+                               client_attributes=attributes)
+
+
+def _contact_given_only(contact: CheckedContact, kept: frozenset[str]) -> CheckedContact:
+    """The contact without the details taken from its stored external user."""
+    given = dataclasses.replace(contact)
+    for name in _FILLED_CONTACT_FIELDS:
+        if f"contacts[{contact.index}].{name}" in kept:
+            setattr(given, name, None)
+    return given

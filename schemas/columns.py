@@ -127,6 +127,24 @@ class HeaderPlan(NamedTuple):
     readable: bool
 
 
+def for_updates(header: HeaderPlan, *, file: str) -> HeaderPlan:
+    """A header read for ``--on-conflict update``: the columns only a new client needs
+    (``name``, ``company_type``, ``category``) may be left out.
+
+    The rows of registered clients take the stored values of what they leave out; a row of a new
+    client is refused at its cells, as a blank cell is. A file that has neither ``identifier``
+    nor ``from_company`` cannot name a registered client, so it needs them all.
+    """
+    headers = header.plan.headers
+    if "identifier" not in headers and "from_company" not in headers:
+        return header
+    missing = _missing_columns(file, headers)
+    if not missing:
+        return header
+    problems = [problem for problem in header.problems if problem not in missing]
+    return HeaderPlan(header.plan, problems, True)
+
+
 def plan_columns(
     raw_headers: Sequence[str], headers: Sequence[str], *, file: str,
     company_attribute_keys: set[str], client_attribute_keys: set[str],

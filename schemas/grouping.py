@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from clientreg.errors import RowError, shown
 from clientreg.folding import folded
@@ -106,7 +106,7 @@ class TableClients:
     def _client(self, rows: _Rows, overflow: list[int]) -> ClientDraft:
         plan = self.plan
         first_row, cells = rows[0]
-        values = {name: cells[at] or None for name, at in plan.client}
+        values: dict[str, Any] = {name: cells[at] or None for name, at in plan.client}
         company_attributes = {k: cells[p] for k, p in plan.company_attributes if cells[p].strip()}
         client_attributes = {k: cells[p] for k, p in plan.client_attributes if cells[p].strip()}
         contacts: list[ContactDraft] = []

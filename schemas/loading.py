@@ -23,7 +23,13 @@ from clientreg.locale_values import ValueLocale, number_cell_text
 from clientreg.model import Action, ClientDraft, DraftChunk, OnConflict, Outcome
 from clientreg.registration import register_many
 from clientreg.schemas import readers
-from clientreg.schemas.columns import HEADER_ROW, ColumnPlan, plan_columns
+from clientreg.schemas.columns import (
+    HEADER_ROW,
+    ColumnPlan,
+    HeaderPlan,
+    for_updates,
+    plan_columns,
+)
 from clientreg.schemas.documents import document_drafts
 from clientreg.schemas.grouping import TableChunk, TableClients, group_key
 from clientreg.schemas.readers_table import SourceRow
@@ -170,6 +176,9 @@ class ImportRun:
             plan, header_problems, readable = plan_columns(
                 reader.raw_headers, reader.headers, file=reader.file,
                 company_attribute_keys=company_keys, client_attribute_keys=client_keys)
+            if options.on_conflict is OnConflict.UPDATE:
+                plan, header_problems, readable = for_updates(
+                    HeaderPlan(plan, header_problems, readable), file=reader.file)
             for problem in header_problems:
                 if problem.row == HEADER_ROW != reader.header_row:
                     # The header's problems are located at its row as the sheet numbers it.
