@@ -164,6 +164,31 @@ def _client_documents(store: Store, query: str | None,
             yield client_document(row, contacts[row["client_id"]], catalogue)
 
 
+def iter_lone_company_documents(store: Store, *, company_type: str | None = None,
+                                search: str | None = None,
+                                include_inactive: bool = False) -> Iterator[dict[str, Any]]:
+    """Every company that is not a client (matching the filters), in the seed document's
+    ``companies:`` shape, so that an export of them imports again."""
+    query = _query_of(search)
+    if query == "":
+        return iter(())
+    catalogue = Catalogue.load(store)
+    rows = sql.iter_companies(store.conn, company_type=company_type, search=query,
+                              include_inactive=include_inactive, clients_only=False)
+    return (_lone_company_document(row, catalogue) for row in rows if row["client_id"] is None)
+
+
+def _lone_company_document(row: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+    company_type = catalogue.types.get(row["company_type"])
+    out: dict[str, Any] = {"identifier": row["identifier"], "name": row["name"],
+                           "company_type": row["company_type"]}
+    out.update({name: row[name] for name in COMPANY_FIELDS if row.get(name) is not None})
+    if row["company_attributes"]:
+        out["company_attributes"] = _typed(row["company_attributes"],
+                                           company_type.attributes if company_type else ())
+    return out
+
+
 def iter_companies(store: Store, *, include_inactive: bool = False,
                    search: str | None = None) -> Iterator[dict[str, Any]]:
     """Every company, client or not (the AD009 view)."""

@@ -62,7 +62,9 @@ def list_clients(
     include_inactive: InactiveFilter = False,
     output: Annotated[ListFormat, typer.Option(
         "--format", help=_("table for people; json or csv for programs (stdout holds only "
-                           "the data)."))] = ListFormat.TABLE,
+                           "the data). A view of a few columns, not an import file: "
+                           "'clientreg export' writes what 'clientreg import' reads."))
+    ] = ListFormat.TABLE,
 ) -> None:
     """Find clients: filter by category, type or words; table, JSON or CSV."""
     from clientreg.catalogue import Catalogue, find_entry
@@ -213,7 +215,8 @@ def register(app: typer.Typer) -> None:
     app.command("show", help=_("Show a client's data: company, category, attributes, contacts "
                                "and history."), rich_help_panel=panel)(show)
     app.command("list", help=_("Find clients: filter by category, type or words; table, JSON "
-                               "or CSV."), rich_help_panel=panel)(list_clients)
+                               "or CSV. A view, not for re-import: 'clientreg export' writes "
+                               "the import's format."), rich_help_panel=panel)(list_clients)
     app.command("edit", help=_("Change a client with --set FIELD=VALUE; the same checks as a "
                                "registration, old values kept in history."),
                 rich_help_panel=panel)(edit)

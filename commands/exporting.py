@@ -91,10 +91,12 @@ def _opened(ctx: typer.Context, output: Path | None) -> Iterator[OutputFile | No
 
 @dataclass
 class _Tally:
-    """How many clients an export wrote, and how many of them are inactive."""
+    """How many clients an export wrote, how many of them are inactive, and how many companies
+    that are not clients it wrote (a seed document) or left out (a table)."""
 
     clients: int = 0
     inactive: int = 0
+    companies: int = 0
 
 
 def _counted(items: Iterable[dict[str, Any]], tally: _Tally) -> Iterator[dict[str, Any]]:
@@ -105,10 +107,21 @@ def _counted(items: Iterable[dict[str, Any]], tally: _Tally) -> Iterator[dict[st
         yield item
 
 
+def _counted_companies(items: Iterable[dict[str, Any]], tally: _Tally) -> Iterator[dict[str, Any]]:
+    for item in items:
+        tally.companies += 1
+        yield item
+
+
 def write_clients(pending: OutputFile | None, file_format: FileFormat, catalogue: Catalogue,
                   clients: Iterable[dict[str, Any]], *, columns: list[str] | None = None,
-                  seed_document: bool = True) -> None:
-    """Write client documents in a format; tables get one row per contact."""
+                  seed_document: bool = True,
+                  companies: Iterable[dict[str, Any]] = ()) -> None:
+    """Write client documents in a format; tables get one row per contact.
+
+    ``companies`` (those that are not clients) go in a seed document's ``companies:``; a table
+    holds clients only, so they are not read there.
+    """
     from clientreg.schemas import writers
 
     if file_format in _TABLES:
@@ -130,9 +143,9 @@ def write_clients(pending: OutputFile | None, file_format: FileFormat, catalogue
         if not seed_document:
             writers.write_list(stream, clients, as_json=file_format is FileFormat.JSON)
         elif file_format is FileFormat.JSON:
-            writers.write_json_document(stream, catalogue, clients)
+            writers.write_json_document(stream, catalogue, clients, companies)
         else:
-            writers.write_yaml_document(stream, catalogue, clients)
+            writers.write_yaml_document(stream, catalogue, clients, companies)
 
 
 def _check_output(file_format: FileFormat, output: Path | None) -> None:
@@ -163,14 +176,15 @@ def export(
     search: SearchFilter = None,
     include_inactive: InactiveFilter = False,
 ) -> None:
-    """Export clients in the import's own format (default YAML: catalogue and clients).
+    """Export clients in the import's own format (default YAML: catalogue, companies, clients).
 
     Export, then import into an empty database, gives the same data. CSV, TSV and XLSX hold
-    one row per contact; YAML and JSON are a seed document with the company types and
-    categories. Cells a spreadsheet would run as a formula are neutralised.
+    one row per contact of each client; YAML and JSON are a seed document with the company
+    types, the categories and the companies that are not clients. Cells a spreadsheet would run
+    as a formula are neutralised.
     """
     from clientreg.catalogue import Catalogue, find_entry
-    from clientreg.records import iter_client_documents
+    from clientreg.records import iter_client_documents, iter_lone_company_documents
 
     chosen = _chosen_format(file_format, output, FileFormat.YAML)
     _check_output(chosen, output)
@@ -184,7 +198,14 @@ def export(
             company_type = find_entry(catalogue, "company_type", company_type).code
         documents = iter_client_documents(store, category=category, company_type=company_type,
                                           search=search, include_inactive=include_inactive)
-        write_clients(pending, chosen, catalogue, _counted(documents, tally))
+        # A company that is not a client has no category: a --category export leaves it out.
+        companies = iter(()) if category else iter_lone_company_documents(
+            store, company_type=company_type, search=search, include_inactive=include_inactive)
+        if chosen in _TABLES:
+            tally.companies = sum(1 for _ in companies)
+            companies = iter(())
+        write_clients(pending, chosen, catalogue, _counted(documents, tally),
+                      companies=_counted_companies(companies, tally))
     where = "-" if _to_stdout(output) else str(output)
     print_error(ngettext("Exported {count} client as {format} to {file}.",
                          "Exported {count} clients as {format} to {file}.", tally.clients).format(
@@ -197,6 +218,24 @@ def export(
                              "'active' column, so they would import as active. YAML and JSON "
                              "keep the state.", tally.inactive).format(count=tally.inactive,
                                                                    format=chosen.value))
+    _report_companies(tally, chosen)
+
+
+def _report_companies(tally: _Tally, chosen: FileFormat) -> None:
+    """What became of the companies that are not clients: in the document, or left out."""
+    if not tally.companies:
+        return
+    if chosen in _TABLES:
+        print_error(ngettext(
+            "Note: {count} company is not a client and is not in the file: a {format} file "
+            "holds clients only. Export to YAML or JSON to keep it.",
+            "Note: {count} companies are not clients and are not in the file: a {format} file "
+            "holds clients only. Export to YAML or JSON to keep them.",
+            tally.companies).format(count=tally.companies, format=chosen.value))
+        return
+    print_error(ngettext("Exported {count} company that is not a client (companies:).",
+                         "Exported {count} companies that are not clients (companies:).",
+                         tally.companies).format(count=tally.companies))
 
 
 def template(
@@ -250,9 +289,10 @@ def register(app: typer.Typer) -> None:
     """Add export and template to the root app."""
     panel = _("Import and export")
     app.command("export", rich_help_panel=panel, help=_(
-        "Export clients in the import's own format: YAML (default) or JSON seed documents with "
-        "the catalogue, or CSV, TSV, XLSX rows (one per contact). Import gives the same data "
-        "back."))(export)
+        "Export clients in the import's own format, for 'clientreg import' to read back: YAML "
+        "(default) or JSON seed documents with the catalogue and the companies that are not "
+        "clients, or CSV, TSV, XLSX rows (one per contact, clients only). Import gives the same "
+        "data back. 'list --format csv' is a view, not an import file."))(export)
     app.command("template", rich_help_panel=panel, help=_(
         "An import file (default CSV) with the columns of a type and category and one example "
         "row that imports as it is."))(template)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -232,9 +233,17 @@ class Section(NamedTuple):
     items: Iterable[dict[str, Any]]
 
 
-def _sections(catalogue: Catalogue, clients: Iterable[dict[str, Any]]) -> list[Section]:
+_OPTIONAL_SECTIONS = ("companies",)
+"""Sections left out when they hold nothing, so a register without them exports as before."""
+
+
+def _sections(catalogue: Catalogue, clients: Iterable[dict[str, Any]],
+              companies: Iterable[dict[str, Any]]) -> list[Section]:
+    """The seed document's sections in the order import applies them: companies before the
+    clients that may be registered from them."""
     return [Section("company_types", catalogue_documents(catalogue, "company_type")),
             Section("categories", catalogue_documents(catalogue, "category")),
+            Section("companies", companies),
             Section("clients", clients)]
 
 
@@ -265,31 +274,44 @@ def yaml_text(data: Any) -> str:
 
 
 def write_yaml_document(stream: TextIO, catalogue: Catalogue,
-                        clients: Iterable[dict[str, Any]]) -> None:
-    """A seed document {company_types, categories, clients}, one list item at a time."""
-    for key, items in _sections(catalogue, clients):
+                        clients: Iterable[dict[str, Any]],
+                        companies: Iterable[dict[str, Any]] = ()) -> None:
+    """A seed document {company_types, categories, companies, clients}, one list item at a
+    time; ``companies`` (those that are not clients) only when there are any."""
+    for key, items in _sections(catalogue, clients, companies):
         empty = True
         for item in items:
             if empty:
                 stream.write(f"{key}:\n")
                 empty = False
             stream.write(yaml_text([item]))
-        if empty:
+        if empty and key not in _OPTIONAL_SECTIONS:
             stream.write(f"{key}: []\n")
 
 
 def write_json_document(stream: TextIO, catalogue: Catalogue,
-                        clients: Iterable[dict[str, Any]]) -> None:
-    """The seed document as JSON, streamed; the same text json.dumps(..., indent=2) gives."""
+                        clients: Iterable[dict[str, Any]],
+                        companies: Iterable[dict[str, Any]] = ()) -> None:
+    """The seed document as JSON, streamed; the same text json.dumps(..., indent=2) gives.
+
+    ``companies`` (those that are not clients) is a section only when there are any.
+    """
     stream.write("{")
-    for number, (key, items) in enumerate(_sections(catalogue, clients)):
+    number = 0
+    for key, items in _sections(catalogue, clients, companies):
+        listed = iter(items)
+        first = next(listed, None)
+        if first is None and key in _OPTIONAL_SECTIONS:
+            continue
         stream.write(("," if number else "") + f"\n  {json.dumps(key)}: [")
-        empty = True
-        for item in items:
+        number += 1
+        if first is None:
+            stream.write("]")
+            continue
+        for index, item in enumerate(itertools.chain([first], listed)):
             text = json.dumps(item, ensure_ascii=False, indent=2)
-            stream.write(("\n    " if empty else ",\n    ") + text.replace("\n", "\n    "))
-            empty = False
-        stream.write("]" if empty else "\n  ]")
+            stream.write((",\n    " if index else "\n    ") + text.replace("\n", "\n    "))
+        stream.write("\n  ]")
     stream.write("\n}\n")
 
 

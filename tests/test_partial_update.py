@@ -1,4 +1,4 @@
-"""import --on-conflict update with a file of some columns: only those change, blanks keep values."""
+"""import --on-conflict update with some columns: only those change, blanks keep values."""
 
 import json
 import sqlite3
