@@ -176,6 +176,9 @@ def _rejects_file(ctx: typer.Context, errors: Path | None,
 
     if errors is None:
         return None
+    if errors.suffix.lower() in (".ods", ".xls", ".xlsb"):
+        raise typer.BadParameter(_("rejected rows are written as CSV, TSV, XLSX, YAML or JSON: "
+                                   "name the file .xlsx or .csv"), param_hint="'--errors'")
     refuse_clash(ctx, "--errors", errors, paths)
     try:
         return OutputFile.open(errors)

@@ -12,7 +12,10 @@ encrypted workbook is recognised before calamine opens it.
 
 from __future__ import annotations
 
+import os
+import shutil
 import struct
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -77,6 +80,10 @@ def open_workbook(
     """
     try:
         _check_container(binary, file=file, format=format)
+        # calamine reads every sheet of an ODS as it opens it, each as a grid from its first
+        # used cell to its last: the sheets are scanned first, so that a few bytes standing
+        # for a huge grid are refused before any of it is built.
+        scanned = _ods_extras(binary, file=file) if format == "ods" else {}
         binary.seek(0)
         workbook = _workbook(binary, file=file, format=format)
     except BaseException:
@@ -89,16 +96,16 @@ def open_workbook(
 
     try:
         name = _sheet_name(workbook, sheet, file=file)
+        extras = scanned.get(name, _Extras()) if format == "ods" else None
         content = _calamine(lambda: workbook.get_sheet_by_name(name), file=file, format=format)
         start = content.start
         if start is None:
             raise UnreadableInput("unreadable-file/empty-sheet", value=file, file=file,
                                   sheet=name)
         if content.height * content.width > MAX_XLSX_CELLS:
-            raise UnreadableInput("unreadable-file/too-many-cells", value=file, file=file,
-                                  sheet=name, count=MAX_XLSX_CELLS)
-        extras = _ods_extras(binary, file=file, sheet=name) if format == "ods" else _Extras(
-            merged=_merged_ranges(content))
+            raise _too_many_cells(file, name)
+        if extras is None:
+            extras = _Extras(merged=_merged_ranges(content))
         # calamine gives every row from row 1, each from the sheet's first used column.
         offset = start[1]
         numbered = enumerate(_rows(content, file=file, format=format), start=1)
@@ -192,6 +199,11 @@ def _check_archive(archive: zipfile.ZipFile, *, file: str, format: str) -> None:
             raise _password(file)
 
 
+def _too_many_cells(file: str, sheet: str) -> UnreadableInput:
+    return UnreadableInput("unreadable-file/too-many-cells", value=file, file=file, sheet=sheet,
+                           count=MAX_XLSX_CELLS)
+
+
 def _password(file: str) -> UnreadableInput:
     return UnreadableInput("unreadable-file/password-protected", value=file, file=file)
 
@@ -220,7 +232,40 @@ def _calamine(action: Callable[[], Any], *, file: str, format: str) -> Any:
 def _workbook(binary: BinaryIO, *, file: str, format: str) -> Any:
     from python_calamine import CalamineWorkbook
 
-    return _calamine(lambda: CalamineWorkbook.from_filelike(binary), file=file, format=format)
+    try:
+        return _calamine(lambda: CalamineWorkbook.from_filelike(binary), file=file,
+                         format=format)
+    except UnreadableInput:
+        if _is_password_protected_xls(binary):
+            raise _password(file) from None
+        raise
+
+
+def _is_password_protected_xls(binary: BinaryIO) -> bool:
+    """True for an XLS saved with a password. calamine, reading a file object, tries every
+    format in turn and says only that it cannot tell this one; opening a file named .xls it
+    reads it as XLS, and says it is password protected. So a copy named .xls is opened."""
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    binary.seek(0)
+    if not binary.read(8).startswith(OLE_SIGNATURE):
+        return False
+    binary.seek(0)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = os.path.join(folder, "workbook.xls")
+        with open(copy, "wb") as target:
+            shutil.copyfileobj(binary, target)
+        try:
+            CalamineWorkbook.from_path(copy).close()
+        except PasswordError:
+            return True
+        except BaseException as err:  # whatever else is wrong, it is not a password
+            if isinstance(err, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
+                raise
+            return False
+        finally:
+            binary.seek(0)
+    return False
 
 
 def _sheet_name(workbook: Any, wanted: str | None, *, file: str) -> str:
@@ -267,37 +312,53 @@ class _Extras:
     merged: list[MergedRange] = field(default_factory=list)
 
 
-def _ods_extras(binary: BinaryIO, *, file: str, sheet: str) -> _Extras:
-    """The error cells and merged ranges of one sheet of an ODS, from one pass of expat over
-    its ``content.xml``: rows and cells are counted as ODF repeats them."""
+def _ods_extras(binary: BinaryIO, *, file: str) -> dict[str, _Extras]:
+    """The error cells and merged ranges of each sheet of an ODS, by name, from one pass of
+    expat over its ``content.xml``: rows and cells are counted as ODF repeats them. A sheet
+    whose cells holding a value, or whose grid from A1 to its last such cell, pass
+    ``MAX_XLSX_CELLS`` is refused."""
+    found: dict[str, _Extras] = {}
     extras = _Extras()
+    sheet = ""
     table_name = f"{_ODF_TABLE} name"
-    state = {"depth": 0, "row": 0, "next": 1, "column": 1, "in_sheet": False}
+    value_type = f"{_ODF_OFFICE} value-type"
+    state = {"depth": 0, "row": 0, "next": 1, "repeat": 1, "column": 1, "in_sheet": False,
+             "cells": 0, "last_row": 0, "last_column": 0}
     error: list[str] | None = None
     error_at = (0, 0)
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal error, error_at
+        nonlocal error, error_at, extras, sheet
         if not name.startswith(_ODF_TABLE):
             return
         local = name[len(_ODF_TABLE) + 1:]
         if local == "table":
             state["depth"] += 1
             if state["depth"] == 1:
-                state["in_sheet"] = attrs.get(table_name) == sheet
-                state["next"] = 1
+                sheet = attrs.get(table_name, "")
+                extras = found.setdefault(sheet, _Extras())
+                state.update(in_sheet=True, next=1, cells=0, last_row=0, last_column=0)
             return
         if not state["in_sheet"] or state["depth"] != 1:
             return
         if local == "table-row":
             state["row"] = state["next"]
-            state["next"] += _count(attrs.get(f"{_ODF_TABLE} number-rows-repeated"))
+            state["repeat"] = _count(attrs.get(f"{_ODF_TABLE} number-rows-repeated"))
+            state["next"] += state["repeat"]
             state["column"] = 1
         elif local in ("table-cell", "covered-table-cell"):
             row, column = state["row"], state["column"]
-            state["column"] += _count(attrs.get(f"{_ODF_TABLE} number-columns-repeated"))
+            repeat = _count(attrs.get(f"{_ODF_TABLE} number-columns-repeated"))
+            state["column"] += repeat
             if local == "covered-table-cell":
                 return
+            if value_type in attrs:
+                state["cells"] += repeat * state["repeat"]
+                state["last_row"] = max(state["last_row"], row + state["repeat"] - 1)
+                state["last_column"] = max(state["last_column"], column + repeat - 1)
+                if (state["cells"] > MAX_XLSX_CELLS
+                        or state["last_row"] * state["last_column"] > MAX_XLSX_CELLS):
+                    raise _too_many_cells(file, sheet)
             if attrs.get(f"{_ODF_CALCEXT} value-type") == "error" and row not in extras.errors:
                 error, error_at = [], (row, column)
             rows = _count(attrs.get(f"{_ODF_TABLE} number-rows-spanned"))
@@ -331,9 +392,9 @@ def _ods_extras(binary: BinaryIO, *, file: str, sheet: str) -> _Extras:
         archive = zipfile.ZipFile(binary)
         source = archive.open(_ODS_CONTENT)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return extras  # calamine read the sheet; without its content.xml there is no more
+        return found  # calamine says what is wrong with it
     _scan_xml(source, file=file, parser=parser)
-    return extras
+    return found
 
 
 def _count(text: str | None) -> int:

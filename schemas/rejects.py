@@ -59,7 +59,9 @@ def _format_for(path: Path, run: ImportRun) -> str:
     try:
         return readers.detect_format(str(path))
     except UnreadableInput:  # no known extension: the first input's format decides
-        return run.inputs[0].summary.format if run.inputs else "csv"
+        first = run.inputs[0].summary.format if run.inputs else "csv"
+        # Workbooks clientreg reads but does not write get their rejects as XLSX.
+        return "xlsx" if first in readers.WORKBOOK_FORMATS else first
 
 
 class ErrorCells(NamedTuple):
