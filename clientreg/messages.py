@@ -520,4 +520,8 @@ MESSAGES: dict[str, str | Plural] = {
     "unreadable-file/not-a-seed-document": N_(
         "{path} is not a seed document (a mapping with a clients: list)"),
     "unreadable-file/clients-not-a-list": N_("{path}: clients: is not a list"),
+    # updating.py: partial updates (import --on-conflict update)
+    "not-registered": N_(
+        "no client has this identifier, so the row registers a new one, which needs"
+        " {columns}; check the identifier, or give those values"),
 }

@@ -18,7 +18,7 @@ from clientreg import attributes as attrs
 from clientreg.catalogue import Catalogue
 from clientreg.checks import CheckedClient, CheckedContact
 from clientreg.conflicts import locked_conflicts
-from clientreg.errors import Rejected
+from clientreg.errors import InvalidValue, Rejected
 from clientreg.model import COMPANY_FIELDS, Action, ClientDraft, DraftChunk, Outcome
 from clientreg.rules import email_key, identifier_key
 from clientreg.storage import client_sql, read_sql
@@ -195,12 +195,27 @@ def fill_from_registered(conn: sqlite3.Connection, catalogue: Catalogue,
             continue
         assert key is not None
         stored = read_sql.company_by_key(conn, identifier_key(key))
+        if stored is None:
+            _note_unregistered(draft)
         if stored is None or stored["client_id"] is None:
             continue
         _fill(draft, stored, catalogue)
         if draft.contacts:
             _fill_contacts(draft, read_sql.contacts_of(conn, stored["client_id"]))
     return drafts
+
+
+def _note_unregistered(draft: ClientDraft) -> None:
+    """A draft of an identifier nobody has, lacking what a new client needs, was most likely
+    meant to update one: say so beside the values it lacks (a mistyped identifier, say)."""
+    if _blank(draft.identifier):
+        return  # a from_company naming no company is the core's own problem
+    lacking = [name for name in ("name", "company_type", "category")
+               if _blank(getattr(draft, name))]
+    if lacking:
+        draft.problems = [*draft.problems, InvalidValue(
+            "not-registered", field="identifier", value=draft.identifier,
+            columns=", ".join(lacking))]
 
 
 def _same_code(given: str | None, stored: str | None) -> bool:

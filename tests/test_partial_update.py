@@ -102,6 +102,9 @@ def test_a_new_identifier_in_a_partial_file_is_refused_naming_the_column(cli, re
     before = count(db_path, "SELECT count(*) FROM history")
     result = cli("import", str(path), "--on-conflict", "update")
     assert result.exit_code == 1
+    assert ("mixed.csv:3: column identifier = 'C-9': no client has this identifier, so the row "
+            "registers a new one, which needs name, company_type, category; check the "
+            "identifier, or give those values [not-registered]") in result.output
     for column in ("name", "company_type", "category"):
         assert f"mixed.csv:3: column {column} = '': is required [missing-value]" in result.output
     assert "mixed.csv:2" not in result.output
@@ -118,6 +121,7 @@ def test_a_new_client_missing_a_required_attribute_is_refused(cli, registered, t
     assert result.exit_code == 1
     assert ("new.csv:2: column client_attr.region = '': is required (Sales region) "
             "[missing-value]") in result.output
+    assert "not-registered" not in result.output  # a full row: plainly a new client
 
 
 def test_skip_and_error_still_need_every_column(cli, registered, tmp_path):
@@ -208,3 +212,13 @@ def test_a_client_created_earlier_in_the_same_import_can_be_updated_partially(
     result = cli("import", str(new), str(city), "--on-conflict", "update")
     assert result.exit_code == 0, result.output
     assert client(cli, "C-3")["city"] == "Huelva"
+
+
+def test_a_yaml_entry_of_an_unknown_identifier_is_told_apart(cli, registered, tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("- {identifier: C-01, city: Cádiz}\n", encoding="utf-8")
+    result = cli("import", str(path), "--on-conflict", "update", "--format", "json")
+    assert result.exit_code == 1
+    problems = {(p["column"], p["code"]) for p in json.loads(result.stdout)["problems"]}
+    assert ("identifier", "not-registered") in problems
+    assert ("name", "missing-value") in problems
