@@ -31,6 +31,7 @@ KNOWN_HEADERS_NEEDED = 2
 SPREADSHEET_ERRORS = frozenset({
     "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA",
     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+    "#ERROR!",
 })
 """The values a spreadsheet shows in a cell whose formula failed, as Excel, LibreOffice and
 Google Sheets write them (in the cell's XML, or as the text of an exported CSV)."""

@@ -297,14 +297,16 @@ def test_spreadsheet_error_values_in_a_csv_are_refused(cli, shop, tmp_path):
                     "E-1,#N/A,SHOP,WHOLESALE,ES,1\n"
                     "E-2,Fine S.L.,SHOP,WHOLESALE,ES,#REF!\n"
                     "E-3,Err:502,SHOP,WHOLESALE,ES,3\n"
-                    "E-4,#1 Shop S.L.,SHOP,WHOLESALE,ES,4\n")
+                    "E-4,#1 Shop S.L.,SHOP,WHOLESALE,ES,4\n"
+                    "E-5,#ERROR!,SHOP,WHOLESALE,ES,5\n")
     result = cli("import", str(path), "--format", "json")
     assert result.exit_code == 1
     problems = [(p["row"], p["column"], p["value"], p["code"])
                 for p in json.loads(result.stdout)["problems"]]
     assert problems == [(2, "name", "#N/A", "spreadsheet-error"),
                         (3, "postal_code", "#REF!", "spreadsheet-error"),
-                        (4, "name", "Err:502", "spreadsheet-error")]
+                        (4, "name", "Err:502", "spreadsheet-error"),
+                        (6, "name", "#ERROR!", "spreadsheet-error")]
 
 
 def test_a_formula_saved_without_its_value_is_refused(cli, shop, tmp_path):
@@ -378,3 +380,23 @@ def test_rejected_rows_of_a_workbook_are_not_written_as_one_clientreg_cannot_wri
     assert result.exit_code == 2
     assert "name the file .xlsx or .csv" in result.output
     assert not (tmp_path / "rejected.ods").exists()
+
+
+def test_a_formula_whose_value_is_empty_text_is_an_empty_cell(cli, shop, tmp_path):
+    import zipfile
+
+    plain = workbook(tmp_path / "plain.xlsx", {"Clients": [
+        HEADER, ["S-1", "Empty Formula S.L.", "SHOP", "WHOLESALE", "ES", "PLACE"]]})
+    path = tmp_path / "computed.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                # As a spreadsheet saves =IF(FALSE; "x"; ""): a text result, empty.
+                data = data.replace(b'<c r="F2" t="inlineStr"><is><t>PLACE</t></is></c>',
+                                    b'<c r="F2" t="str"><f>IF(FALSE,"x","")</f><v></v></c>')
+                assert b"IF(FALSE" in data
+            target.writestr(item, data)
+    result = cli("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "postal_code" not in show(cli, "S-1")
