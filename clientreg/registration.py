@@ -60,7 +60,9 @@ def register_many(
     the same work, the database's own constraints included, then rolls back (it leaves out what
     no constraint checks: the history rows and the search index). With ``replace``
     (an edit), blank values of an existing client clear the stored ones; otherwise they leave
-    them alone. With ``on_outcome``, each outcome is handed to it instead of kept in the report,
+    them alone, and an update checks each draft of a registered client with the stored values
+    of what it leaves blank (``updating.fill_from_registered``), one chunk after another in this
+    process. With ``on_outcome``, each outcome is handed to it instead of kept in the report,
     so a batch of any size holds only its problems.
 
     With ``work``, the drafts are written inside that open unit of work (a dry run if it is one),
