@@ -359,6 +359,10 @@ MESSAGES: dict[str, str | Plural] = {
         "{file}: line {line:,} cannot be read as {encoding} (byte 0x{byte}); give the file's"
         " encoding"),
     "unreadable-file/undecodable": N_("{file}: cannot be read as {encoding}"),
+    # readers_text.py: encodings detected (charset-normalizer)
+    "unreadable-file/ambiguous-encoding": N_(
+        "{file}: reads as sensible text in {encoding} and in {other}, but not as the same"
+        " text; give the one it is in with --encoding {encoding} or --encoding {other}"),
     "unreadable-file/header-row": N_("{file}: row {row}: {problem}"),
     "unreadable-file/no-header": N_("{file}: the file has no header row"),
     "unreadable-file/too-many-columns": Nn_(

@@ -1,7 +1,11 @@
 """The text of CSV and TSV files: which encoding and delimiter they use, and that they are text.
 
-CSV encoding is not guessed: a byte-order mark decides, else UTF-8 if every byte is valid UTF-8,
-else cp1252 (latin-1 when a byte is undefined in cp1252).
+CSV encoding: a byte-order mark decides, else UTF-8 if every byte is valid UTF-8. Otherwise
+charset-normalizer chooses, from a sample of the file's lines, among the encodings spreadsheet
+programs write a CSV in: UTF-16 without a mark (a NUL in every other byte), cp1252 (Windows, or
+latin-1 where a byte is undefined in cp1252), Mac Roman (Excel and LibreOffice on a Mac) and
+ISO-8859-15. When two of them read the sample as different text and the detector finds both
+about as plausible, the file is refused, naming both, rather than read by a guess.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import unicodedata
 from typing import BinaryIO, NamedTuple
 
 from clientreg.errors import UnreadableInput
@@ -25,6 +31,30 @@ sample (a 64 KiB sample of quoted empty cells takes 20 seconds; 4 KiB takes a te
 a few dozen lines settle the delimiter."""
 
 SCAN_CHUNK_BYTES = 1024 * 1024
+
+DETECT_SCAN_BYTES = 256 * 1024
+"""How much of the start of a file that is not UTF-8 is looked at for its encoding: its header and
+the lines that hold non-ASCII bytes (read on past it, to the first such lines, when it holds
+none)."""
+
+DETECT_SAMPLE_BYTES = 64 * 1024
+"""Most bytes of those lines handed to the encoding detector."""
+
+CLOSE_CHAOS = 1.0
+"""Two readings whose chaos (charset-normalizer's percentage of implausible text) differs by no
+more than this are both plausible."""
+
+SINGLE_BYTE_ENCODINGS = ("cp1252", "mac-roman", "iso8859-15")
+"""The encodings a CSV that is not UTF-8 is detected among, the likeliest first; ``--encoding``
+reads any other. Central and Eastern European code pages (cp1250, ...) are left out: they read
+Spanish text as other letters (Muñoz as Muńoz) the detector finds just as plausible."""
+
+WIDE_ENCODINGS = ("utf_16_le", "utf_16_be")
+"""The encodings of a file without a byte-order mark that has a NUL in every other byte."""
+
+WIDE_NUL_SHARE = 0.3
+"""Share of a sample's bytes that are NUL, nearly all at even or all at odd offsets, from which a
+file without a mark is taken for UTF-16 (ASCII text in UTF-16 is half NULs)."""
 
 # Bytes that cp1252 leaves undefined; a file holding them is read as latin-1 instead.
 _CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
@@ -80,6 +110,8 @@ def choose_encoding(binary: BinaryIO, *, file: str, encoding: str | None) -> str
     first = binary.read(SCAN_CHUNK_BYTES)
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and encoding is None:
         encoding = "utf-16"
+    elif encoding is None and b"\0" in first:
+        encoding = _detect_wide(first)
     if encoding is not None and encoding.startswith(_WIDE_ENCODINGS):
         if len(first) <= 2:
             raise UnreadableInput("unreadable-file/empty", value=file, file=file)
@@ -104,7 +136,111 @@ def choose_encoding(binary: BinaryIO, *, file: str, encoding: str | None) -> str
         return "utf-8-sig"
     if scan.utf8:
         return "utf-8"
-    return "latin-1" if scan.cp1252_undefined else "cp1252"
+    detected = detect_encoding(binary, file=file, cp1252_undefined=scan.cp1252_undefined)
+    binary.seek(0)
+    return detected
+
+
+def detect_encoding(binary: BinaryIO, *, file: str, cp1252_undefined: bool) -> str:
+    """The encoding of a file that is neither marked nor UTF-8, by charset-normalizer.
+
+    Read from the start: a sample of its lines with non-ASCII bytes. An encoding whose reading
+    holds control characters is out; of the rest, one reading as other text than the best one
+    and about as plausible (chaos within ``CLOSE_CHAOS``) makes the file ambiguous, refused
+    naming both encodings.
+    """
+    from charset_normalizer import from_bytes
+
+    sample = _detection_sample(binary)
+    candidates = ["latin-1" if cp1252_undefined else SINGLE_BYTE_ENCODINGS[0],
+                  *SINGLE_BYTE_ENCODINGS[1:]]
+    # The name each candidate has here, by the name of its codec (charset-normalizer's own
+    # names are Python's codec module names: latin_1, mac_roman).
+    named = {codecs.lookup(name).name: name for name in candidates}
+    matches = from_bytes(sample, steps=1, chunk_size=max(len(sample), 1),
+                         cp_isolation=candidates, preemptive_behaviour=False)
+    readings: list[tuple[float, int, str, str]] = []
+    for match in matches:
+        name = named.get(codecs.lookup(match.encoding).name)
+        text = str(match)
+        if name is not None and not _has_control_characters(text):
+            readings.append((match.percent_chaos, candidates.index(name), name, text))
+    if not readings:
+        # No candidate reads it as text: cp1252 (or latin-1), as Spanish-locale Excel saves,
+        # the likeliest; the reader shows what it makes of the file.
+        return candidates[0]
+    readings.sort()
+    chaos, _, best, text = readings[0]
+    for other_chaos, _, other, other_text in readings[1:]:
+        if other_text != text and other_chaos - chaos <= CLOSE_CHAOS:
+            raise UnreadableInput("unreadable-file/ambiguous-encoding", value=file, file=file,
+                                  encoding=best, other=other)
+    return best
+
+
+def _has_control_characters(text: str) -> bool:
+    """Whether the text holds a C0 or C1 control other than tab and line ends, which no
+    spreadsheet writes into a CSV: a reading that yields one is the wrong encoding."""
+    return any(unicodedata.category(char) == "Cc" and char not in "\t\r\n"
+               for char in set(text))
+
+
+_NON_ASCII_WORD = re.compile(rb"[^\s,;|\"']*[\x80-\xff][^\s,;|\"']*")
+
+
+def _detection_sample(binary: BinaryIO) -> bytes:
+    """The header line and each word holding non-ASCII bytes once, up to
+    ``DETECT_SAMPLE_BYTES``, from the first ``DETECT_SCAN_BYTES`` of the file, or from further on
+    if these hold none. Words, not lines: a file repeats its few accented names on every row,
+    and the detector tells encodings apart by the variety of them."""
+    binary.seek(0)
+    chunk = binary.read(DETECT_SCAN_BYTES)
+    chunk += binary.readline()  # the last line whole
+    header, *_ = chunk.splitlines() or [b""]
+    words: dict[bytes, None] = {}
+    size = len(header)
+    while chunk and size < DETECT_SAMPLE_BYTES:
+        for line in chunk.splitlines():
+            if line.isascii():
+                continue
+            for word in _NON_ASCII_WORD.findall(line):
+                if word not in words:
+                    words[word] = None
+                    size += len(word) + 1
+            if size >= DETECT_SAMPLE_BYTES:
+                break
+        if words:
+            break
+        chunk = binary.read(SCAN_CHUNK_BYTES)
+        chunk += binary.readline() if chunk else b""
+    listed = list(words)
+    lines = [b" ".join(listed[at : at + 8]) for at in range(0, len(listed), 8)]
+    return b"\n".join([header, *lines])[:DETECT_SAMPLE_BYTES]
+
+
+def _detect_wide(first: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for a start of a file, without a mark, whose NULs fall
+    in alternate bytes and that charset-normalizer reads as such; None for any other."""
+    sample = first[: DETECT_SAMPLE_BYTES]
+    sample = sample[: len(sample) - len(sample) % 2]
+    if not sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if (even + odd) < WIDE_NUL_SHARE * len(sample) or min(even, odd) > 0.05 * max(even, odd):
+        return None
+    from charset_normalizer import from_bytes
+
+    wanted = "utf_16_be" if even > odd else "utf_16_le"
+    try:
+        sample.decode(wanted)
+    except UnicodeDecodeError:
+        # UTF-16 by its NULs, with a broken character: read as such, the reader names its line.
+        return text_encoding(wanted)
+    best = from_bytes(sample, steps=1, chunk_size=len(sample),
+                      cp_isolation=list(WIDE_ENCODINGS), preemptive_behaviour=False).best()
+    if best is None or best.encoding != wanted:
+        return None
+    return text_encoding(wanted)
 
 
 class ByteScan(NamedTuple):
