@@ -15,7 +15,12 @@ from clientreg.errors import ClientregError, Conflict, Rejected
 from clientreg.model import Action, BatchReport, ClientDraft, OnConflict, Outcome, Problem
 from clientreg.rules import identifier_key
 from clientreg.storage import Store, Work, read_sql, unit_of_work
-from clientreg.updating import changed_company_fields, update_company
+from clientreg.updating import (
+    changed_company_fields,
+    fill_company_from_registered,
+    given_company_values,
+    update_company,
+)
 from clientreg.writes import Writes
 
 
@@ -46,9 +51,14 @@ def register_companies(
         return report
     report = BatchReport()
     writes = Writes(work, Catalogue.load(store), source=source)
+    updating = OnConflict(on_conflict) is OnConflict.UPDATE
     for draft in drafts:
         try:
+            if updating:  # what the entry leaves out, the stored company has
+                fill_company_from_registered(writes.conn, writes.catalogue, draft)
             company = check_lone_company(draft, writes.catalogue)
+            if draft.kept:
+                company.values = given_company_values(company.values, draft.kept)
             report.outcomes.append(_register_company(writes, company, OnConflict(on_conflict)))
         except Rejected as exc:
             report.problems.extend(Problem(draft.origin, p) for p in exc.problems)

@@ -170,7 +170,7 @@ def _update_linked(writes: Writes, registered: _Client, contact: CheckedContact,
 
 _CLIENT_PREFIX = "client_attr."
 _COMPANY_PREFIX = "company_attr."
-_FILLED_FIELDS = ("name", "company_type", "category", *COMPANY_FIELDS)
+_COMPANY_FILLED = ("name", "company_type", *COMPANY_FIELDS)
 _FILLED_CONTACT_FIELDS = ("name", "phone", "position", "department", "language")
 
 
@@ -224,19 +224,10 @@ def _same_code(given: str | None, stored: str | None) -> bool:
 
 def _fill(draft: ClientDraft, stored: dict[str, Any], catalogue: Catalogue) -> None:
     kept: set[str] = set(draft.kept)
-    same_type = _same_code(draft.company_type, stored["company_type"])
     same_category = _same_code(draft.category, stored["category"])
     if _blank(draft.from_company):
-        for name in _FILLED_FIELDS:
-            if _blank(getattr(draft, name)) and stored[name] is not None:
-                setattr(draft, name, stored[name])
-                kept.add(name)
-        if same_type:
-            company_type = catalogue.types.get(stored["company_type"])
-            kept |= _fill_attributes(draft.company_attributes, stored["company_attributes"],
-                                     company_type.attributes if company_type else (),
-                                     _COMPANY_PREFIX)
-    elif _blank(draft.category):
+        kept |= _fill_company(draft, stored, catalogue)
+    if _blank(draft.category):
         draft.category = stored["category"]
         kept.add("category")
     if same_category:
@@ -244,6 +235,45 @@ def _fill(draft: ClientDraft, stored: dict[str, Any], catalogue: Catalogue) -> N
         kept |= _fill_attributes(draft.client_attributes, stored["client_attributes"] or {},
                                  category.attributes if category else (), _CLIENT_PREFIX)
     draft.kept = frozenset(kept)
+
+
+def _fill_company(draft: ClientDraft, stored: dict[str, Any], catalogue: Catalogue) -> set[str]:
+    """Fill the company's blank fields and attributes from the stored company; their names."""
+    kept: set[str] = set()
+    same_type = _same_code(draft.company_type, stored["company_type"])
+    for name in _COMPANY_FILLED:
+        if _blank(getattr(draft, name)) and stored[name] is not None:
+            setattr(draft, name, stored[name])
+            kept.add(name)
+    if same_type:
+        company_type = catalogue.types.get(stored["company_type"])
+        kept |= _fill_attributes(draft.company_attributes, stored["company_attributes"] or {},
+                                 company_type.attributes if company_type else (),
+                                 _COMPANY_PREFIX)
+    return kept
+
+
+def fill_company_from_registered(conn: sqlite3.Connection, catalogue: Catalogue,
+                                 draft: ClientDraft) -> ClientDraft:
+    """A company's draft (a seed's ``companies:``) for an update: a stored company's values
+    fill what it leaves blank, listed in its ``kept``."""
+    if _blank(draft.identifier):
+        return draft
+    assert draft.identifier is not None
+    stored = read_sql.company_by_key(conn, identifier_key(draft.identifier))
+    if stored is not None:
+        draft.kept = frozenset(draft.kept | _fill_company(draft, stored, catalogue))
+    return draft
+
+
+def given_company_values(values: dict[str, Any], kept: frozenset[str]) -> dict[str, Any]:
+    """A checked company's values without those taken from the stored company (None: no
+    change), so only what the file gave can change."""
+    given = {name: (None if name in kept else value)
+             for name, value in values.items() if name != "attributes"}
+    given["attributes"] = {key: value for key, value in values["attributes"].items()
+                           if _COMPANY_PREFIX + key not in kept}
+    return given
 
 
 def _fill_attributes(given: dict[str, Any], stored: dict[str, str],
@@ -282,11 +312,8 @@ def _given_only(client: CheckedClient) -> CheckedClient:
     kept = client.kept
     company = client.company
     if company is not None:
-        values = {name: (None if name in kept else value)
-                  for name, value in company.values.items() if name != "attributes"}
-        values["attributes"] = {key: value for key, value in company.values["attributes"].items()
-                                if _COMPANY_PREFIX + key not in kept}
-        company = dataclasses.replace(company, values=values)
+        company = dataclasses.replace(company,
+                                      values=given_company_values(company.values, kept))
     contacts = [_contact_given_only(contact, kept) for contact in client.contacts]
     attributes = {key: value for key, value in client.client_attributes.items()
                   if _CLIENT_PREFIX + key not in kept}

@@ -222,3 +222,19 @@ def test_a_yaml_entry_of_an_unknown_identifier_is_told_apart(cli, registered, tm
     problems = {(p["column"], p["code"]) for p in json.loads(result.stdout)["problems"]}
     assert ("identifier", "not-registered") in problems
     assert ("name", "missing-value") in problems
+
+
+def test_a_seed_company_entry_with_some_keys_changes_only_those(cli, catalogue, tmp_path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("companies:\n  - {identifier: ACME, name: ACME Ltd, company_type: LEGAL,"
+                    " city: Leeds, company_attributes: {employees: 9}}\n", encoding="utf-8")
+    assert cli("import", str(seed)).exit_code == 0
+    path = tmp_path / "acme.yaml"
+    path.write_text("companies:\n  - {identifier: ACME, city: York}\n", encoding="utf-8")
+    result = cli("import", str(path), "--on-conflict", "update")
+    assert result.exit_code == 0, result.output
+    assert "Companies: 1 updated" in result.output
+    shown = json.loads(cli("company", "show", "ACME", "--format", "json").stdout)
+    assert (shown["name"], shown["city"], shown["company_attributes"]) == (
+        "ACME Ltd", "York", {"employees": 9})
+    assert shown["history"][-1]["changes"] == {"city": {"old": "Leeds", "new": "York"}}
