@@ -525,6 +525,13 @@ MESSAGES: dict[str, str | Plural] = {
         "{path} is not a seed document (a mapping with a clients: list)"),
     "unreadable-file/clients-not-a-list": N_("{path}: clients: is not a list"),
     # updating.py: partial updates (import --on-conflict update)
+    "missing-column/to-update": N_(
+        "the header has no '{column_name}' column, which a new client needs; a file that only"
+        " changes registered clients is imported with --on-conflict update"),
+    "missing-column/or-from-company-to-update": N_(
+        "the header has no '{column_name}' column, which a new client needs (or give"
+        " 'from_company'); a file that only changes registered clients is imported with"
+        " --on-conflict update"),
     "not-registered": N_(
         "no client has this identifier, so the row registers a new one, which needs"
         " {columns}; check the identifier, or give those values"),

@@ -108,14 +108,23 @@ def _unknown_attribute(file: str, raw: str, key: str, prefix: str, keys: set[str
 
 def _missing_columns(file: str, headers: Sequence[str]) -> list[RowError]:
     present = set(headers)
+    # A file with identifiers may be meant to change registered clients (see for_updates).
+    updating = "identifier" in present
     problems = []
     if "category" not in present:
-        problems.append(RowError.of(file, HEADER_ROW, "category", None, "missing-column",
-                                    column_name="category"))
+        problems.append(
+            RowError.of(file, HEADER_ROW, "category", None, "missing-column/to-update",
+                        column_name="category") if updating else
+            RowError.of(file, HEADER_ROW, "category", None, "missing-column",
+                        column_name="category"))
     if "from_company" not in present:
-        problems += [RowError.of(file, HEADER_ROW, column, None, "missing-column/or-from-company",
-                                 column_name=column)
-                     for column in ("name", "company_type") if column not in present]
+        problems += [
+            RowError.of(file, HEADER_ROW, column, None,
+                        "missing-column/or-from-company-to-update", column_name=column)
+            if updating else
+            RowError.of(file, HEADER_ROW, column, None, "missing-column/or-from-company",
+                        column_name=column)
+            for column in ("name", "company_type") if column not in present]
     return problems
 
 

@@ -129,8 +129,9 @@ def test_skip_and_error_still_need_every_column(cli, registered, tmp_path):
     for mode in ("skip", "error"):
         result = cli("import", str(path), "--on-conflict", mode)
         assert result.exit_code == 1
-        assert ("city.csv:1: column category = '': the header has no 'category' column"
-                in result.output)
+        assert ("city.csv:1: column category = '': the header has no 'category' column, which"
+                " a new client needs; a file that only changes registered clients is imported"
+                " with --on-conflict update [missing-column]") in result.output
     assert client(cli, "C-1")["city"] == "Sevilla"
 
 
