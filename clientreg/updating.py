@@ -218,13 +218,17 @@ def _note_unregistered(draft: ClientDraft) -> None:
             columns=", ".join(lacking))]
 
 
-def _same_code(given: str | None, stored: str | None) -> bool:
-    return _blank(given) or str(given).strip().upper() == stored
+def _same_entry(catalogue: Catalogue, kind: str, given: str | None, stored: str | None) -> bool:
+    """Whether a draft's type or category (blank, a code or a name) is the stored one."""
+    if _blank(given):
+        return True
+    entry = catalogue.find(kind, str(given))
+    return entry is not None and entry.code == stored
 
 
 def _fill(draft: ClientDraft, stored: dict[str, Any], catalogue: Catalogue) -> None:
     kept: set[str] = set(draft.kept)
-    same_category = _same_code(draft.category, stored["category"])
+    same_category = _same_entry(catalogue, "category", draft.category, stored["category"])
     if _blank(draft.from_company):
         kept |= _fill_company(draft, stored, catalogue)
     if _blank(draft.category):
@@ -240,7 +244,8 @@ def _fill(draft: ClientDraft, stored: dict[str, Any], catalogue: Catalogue) -> N
 def _fill_company(draft: ClientDraft, stored: dict[str, Any], catalogue: Catalogue) -> set[str]:
     """Fill the company's blank fields and attributes from the stored company; their names."""
     kept: set[str] = set()
-    same_type = _same_code(draft.company_type, stored["company_type"])
+    same_type = _same_entry(catalogue, "company_type", draft.company_type,
+                            stored["company_type"])
     for name in _COMPANY_FILLED:
         if _blank(getattr(draft, name)) and stored[name] is not None:
             setattr(draft, name, stored[name])

@@ -239,3 +239,11 @@ def test_a_seed_company_entry_with_some_keys_changes_only_those(cli, catalogue, 
     assert (shown["name"], shown["city"], shown["company_attributes"]) == (
         "ACME Ltd", "York", {"employees": 9})
     assert shown["history"][-1]["changes"] == {"city": {"old": "Leeds", "new": "York"}}
+
+
+def test_a_category_in_other_letters_keeps_the_stored_attributes(cli, registered, tmp_path):
+    path = write(tmp_path / "named.csv", "identifier,category,city", "C-1,retail,Carmona")
+    result = cli("import", str(path), "--on-conflict", "update")
+    assert result.exit_code == 0, result.output
+    after = client(cli, "C-1")
+    assert (after["city"], after["client_attributes"]) == ("Carmona", {"region": "north"})
