@@ -71,8 +71,8 @@ _COMPANY_RULES = {rule.name: rule for rule in (
     FieldRule("street", N_("Street"), _text(rules.NAME_MAX), rules.NAME_MAX),
     FieldRule("city", N_("City"), _text(rules.SHORT_TEXT_MAX), rules.SHORT_TEXT_MAX),
     FieldRule("region", N_("Region"), _text(rules.SHORT_TEXT_MAX), rules.SHORT_TEXT_MAX),
-    FieldRule("postal_code", N_("Postal code"), _text(rules.POSTAL_CODE_MAX),
-              rules.POSTAL_CODE_MAX),
+    FieldRule("postal_code", N_("Postal code"), rules.postal_code, rules.POSTAL_CODE_MAX,
+              needs_country=True),
     FieldRule("country", N_("Country"), rules.country, rules.SHORT_TEXT_MAX,
               prompt=N_("Country (ISO code or English name)")),
 )}

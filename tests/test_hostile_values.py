@@ -42,7 +42,6 @@ FREE_TEXT = {
     "street": (("street",), rules.NAME_MAX, False),
     "city": (("city",), rules.SHORT_TEXT_MAX, False),
     "region": (("region",), rules.SHORT_TEXT_MAX, False),
-    "postal_code": (("postal_code",), rules.POSTAL_CODE_MAX, False),
     "contact_name": (("contacts", 0, "name"), rules.NAME_MAX, False),
     "contact_position": (("contacts", 0, "position"), rules.SHORT_TEXT_MAX, False),
     "contact_department": (("contacts", 0, "department"), rules.SHORT_TEXT_MAX, False),
@@ -55,6 +54,7 @@ PARSED = {
     "website": ("website",), "tax_id": ("tax_id",), "country": ("country",),
     "contact_email": ("contacts", 0, "email"), "contact_phone": ("contacts", 0, "phone"),
     "contact_language": ("contacts", 0, "language"),
+    "postal_code": ("postal_code",),  # in the country's format (the rows are Spanish)
 }
 REQUIRED = {"name", "contact_name", "identifier", "contact_email"}
 # The location the core gives each field (ClientregError.field).

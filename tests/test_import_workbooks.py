@@ -150,7 +150,7 @@ def test_the_format_can_be_given_for_a_workbook_without_its_extension(cli, shop,
 def test_a_table_away_from_a1_keeps_the_sheets_row_numbers(cli, shop, tmp_path, extension):
     book = Workbook()
     sheet = book.active
-    for offset, row in enumerate([HEADER, ["A-1", "Away S.L.", "SHOP", "WHOLESALE", "ES", "1"],
+    for offset, row in enumerate([HEADER, ["A-1", "Away S.L.", "SHOP", "WHOLESALE", "ES", "28001"],
                                   ["A-2", "Bad S.L.", "SHOP", "WHOLESALE", "XX", "2"]]):
         for column, value in enumerate(row):
             sheet.cell(row=3 + offset, column=3 + column, value=value)
@@ -169,8 +169,8 @@ def test_a_table_away_from_a1_keeps_the_sheets_row_numbers(cli, shop, tmp_path, 
 
 def test_the_first_visible_sheet_is_read_and_a_hidden_one_when_named(cli, shop, tmp_path):
     path = workbook(tmp_path / "book.xlsx", {
-        "Old": [HEADER, ["H-1", "Hidden S.L.", "SHOP", "WHOLESALE", "ES", "1"]],
-        "Current": [HEADER, ["V-1", "Visible S.L.", "SHOP", "WHOLESALE", "ES", "2"]],
+        "Old": [HEADER, ["H-1", "Hidden S.L.", "SHOP", "WHOLESALE", "ES", "28001"]],
+        "Current": [HEADER, ["V-1", "Visible S.L.", "SHOP", "WHOLESALE", "ES", "28002"]],
     }, hidden=("Old",))
     result = cli("import", str(path))
     assert result.exit_code == 0, result.output
@@ -246,7 +246,7 @@ def test_a_header_row_that_is_blank_or_past_the_end_is_refused(cli, shop, tmp_pa
 def test_a_problem_of_the_header_is_at_the_header_row(cli, shop, tmp_path):
     path = tmp_path / "clients.csv"
     path.write_text("Client list\n" + ",".join(HEADER) + ",postcode\n"
-                    "P-1,Header S.L.,SHOP,WHOLESALE,ES,1,2\n")
+                    "P-1,Header S.L.,SHOP,WHOLESALE,ES,28001,2\n")
     result = cli("import", str(path))
     assert result.exit_code == 1
     assert "clients.csv:2: column postcode = 'postcode'" in result.output
@@ -271,7 +271,7 @@ def test_merged_cells_above_the_data_say_nothing(cli, shop, tmp_path):
     sheet.append(["Client list"])
     sheet.merge_cells("A1:F1")
     sheet.append(HEADER)
-    sheet.append(["M-1", "Merged Title S.L.", "SHOP", "WHOLESALE", "ES", "1"])
+    sheet.append(["M-1", "Merged Title S.L.", "SHOP", "WHOLESALE", "ES", "28001"])
     book.save(tmp_path / "merged.xlsx")
     result = cli("import", str(tmp_path / "merged.xlsx"))
     assert result.exit_code == 0, result.output
@@ -294,11 +294,11 @@ def test_spreadsheet_error_values_are_refused_at_their_cell(cli, shop, tmp_path,
 def test_spreadsheet_error_values_in_a_csv_are_refused(cli, shop, tmp_path):
     path = tmp_path / "clients.csv"
     path.write_text(",".join(HEADER) + "\n"
-                    "E-1,#N/A,SHOP,WHOLESALE,ES,1\n"
+                    "E-1,#N/A,SHOP,WHOLESALE,ES,28001\n"
                     "E-2,Fine S.L.,SHOP,WHOLESALE,ES,#REF!\n"
-                    "E-3,Err:502,SHOP,WHOLESALE,ES,3\n"
-                    "E-4,#1 Shop S.L.,SHOP,WHOLESALE,ES,4\n"
-                    "E-5,#ERROR!,SHOP,WHOLESALE,ES,5\n")
+                    "E-3,Err:502,SHOP,WHOLESALE,ES,28003\n"
+                    "E-4,#1 Shop S.L.,SHOP,WHOLESALE,ES,28004\n"
+                    "E-5,#ERROR!,SHOP,WHOLESALE,ES,28005\n")
     result = cli("import", str(path), "--format", "json")
     assert result.exit_code == 1
     problems = [(p["row"], p["column"], p["value"], p["code"])
@@ -311,8 +311,8 @@ def test_spreadsheet_error_values_in_a_csv_are_refused(cli, shop, tmp_path):
 
 def test_a_formula_saved_without_its_value_is_refused(cli, shop, tmp_path):
     path = workbook(tmp_path / "generated.xlsx", {"Clients": [
-        HEADER, ["F-1", '="Formula" & " S.L."', "SHOP", "WHOLESALE", "ES", "1"],
-        ["F-2", "Plain S.L.", "SHOP", "WHOLESALE", "ES", "2"]]})
+        HEADER, ["F-1", '="Formula" & " S.L."', "SHOP", "WHOLESALE", "ES", "28001"],
+        ["F-2", "Plain S.L.", "SHOP", "WHOLESALE", "ES", "28002"]]})
     result = cli("import", str(path))
     assert result.exit_code == 1
     assert ("generated.xlsx:2: column name = '': cell B2 holds a formula saved without its"

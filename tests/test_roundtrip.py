@@ -47,6 +47,9 @@ CATALOGUE = {
 LETTERS = "abcdefghijklmnopqrstuvwxyzáéíóúñçüãõâêôàÁÉÍÓÚÑÇ"
 PHONES = ["+34 954 123 456", "+44 20 7946 0123", "+55 11 3456-7890", "+351 21 123 4567"]
 TAX_IDS = ["ESB12345674", "ESB41144098", "ESB18749929", "ESB39653670", "ESB07760143"]
+# Postal codes in each country's format (and any text without a country).
+POSTAL_CODES = {None: r"[0-9]{5}", "ES": r"[0-9]{5}", "GB": r"SW1A [0-9]A[ABD]",
+                "BR": r"[0-9]{5}-[0-9]{3}", "PT": r"[0-9]{4}-[0-9]{3}"}
 
 words = st.lists(st.text(alphabet=LETTERS, min_size=1, max_size=8), min_size=1, max_size=4)
 text = words.map(" ".join)
@@ -91,6 +94,7 @@ def clients(draw: st.DrawFn) -> list[ClientDraft]:
         gold = draw(st.booleans())  # PLAIN declares no attributes (a child does not inherit)
         people = draw(contacts)
         default = draw(_maybe(st.integers(0, max(len(people) - 1, 0))))
+        country = draw(_maybe(st.sampled_from(["ES", "GB", "BR", "PT"])))
         drafts.append(ClientDraft(
             identifier=identifier, name=draw(names),
             company_type="CORP" if corp else "PERSON",
@@ -100,8 +104,8 @@ def clients(draw: st.DrawFn) -> list[ClientDraft]:
             phone=draw(_maybe(st.sampled_from(PHONES))),
             website=draw(_maybe(st.sampled_from(["example.com", "https://shop.example/a"]))),
             street=draw(optional_text), city=draw(optional_text), region=draw(optional_text),
-            postal_code=draw(_maybe(st.from_regex(r"[0-9]{5}", fullmatch=True))),
-            country=draw(_maybe(st.sampled_from(["ES", "GB", "BR", "PT"]))),
+            postal_code=draw(_maybe(st.from_regex(POSTAL_CODES[country], fullmatch=True))),
+            country=country,
             company_attributes=draw(company_attributes) if corp else {},
             client_attributes=draw(client_attributes) if gold else {},
             contacts=[ContactDraft(**person, email=f"person{number}.{index}@contacts.example",
