@@ -207,3 +207,18 @@ def test_an_ods_saved_by_libreoffice_gets_its_zeros_back(cli, catalogue, tmp_pat
     assert result.exit_code == 0, result.output
     assert "[restored-leading-zero]" in result.output
     assert client(cli, "Z-1")["postal_code"] == "08001"
+
+
+# The same rule where a person types the value
+
+
+def test_new_refuses_a_postal_code_not_of_the_companys_country(cli, catalogue):
+    args = ("new", "--no-input", "--type", "PERSON", "--category", "WHOLESALE",
+            "--identifier", "W-1", "--name", "Wizard S.L.", "--country", "ES")
+    result = cli(*args, "--postal-code", "8001")
+    assert result.exit_code == 1
+    assert "postal_code" in result.stderr
+    assert "type 08001" in result.stderr
+    result = cli(*args, "--postal-code", "08001")
+    assert result.exit_code == 0, result.stderr
+    assert client(cli, "W-1")["postal_code"] == "08001"

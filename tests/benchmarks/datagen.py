@@ -151,6 +151,18 @@ def _phone_candidate(rng: random.Random, country: str, mobile: bool) -> str:
     return f"({rng.choice(_US_AREAS)}) {rng.choice('23456789')}{d(rng, 2)}-{d(rng, 4)}"
 
 
+def _postal_code(rng: random.Random, country: str, start: str) -> str:
+    """A postal code in the country's format (as clientreg checks it), beginning with ``start``."""
+    if country == "GB":
+        letters = "ABDEFGHJLNPQRSTUWXYZ"
+        return (f"{start}{rng.randint(1, 9)} {rng.randint(0, 9)}"
+                f"{rng.choice(letters)}{rng.choice(letters)}")
+    digits = f"{start}{rng.randint(0, 999):03d}"
+    if country in ("BR", "PT"):
+        return f"{digits}-{rng.randint(0, 999):03d}"
+    return digits
+
+
 def phone_number(rng: random.Random, country: str, *, mobile: bool) -> str:
     """A phone number in the country's national format that phonenumbers accepts as valid."""
     import phonenumbers  # here, so the floor loader can import this module without it
@@ -272,7 +284,7 @@ def _client(rng: random.Random, index: int, *, one_contact: bool = False,
         "street": f"{rng.choice(_STREETS[lang])} {rng.randint(1, 250)}",
         "city": city,
         "region": region,
-        "postal_code": f"{postal}{rng.randint(0, 999):03d}",
+        "postal_code": _postal_code(rng, country, postal),
         "country": country if rng.random() < 0.9 else rng.choice(COUNTRY_SPELLINGS[country]),
     })
     if not person:
