@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import unicodedata
 from typing import BinaryIO, NamedTuple
 
@@ -185,37 +184,28 @@ def _has_control_characters(text: str) -> bool:
                for char in set(text))
 
 
-_NON_ASCII_WORD = re.compile(rb"[^\s,;|\"']*[\x80-\xff][^\s,;|\"']*")
-
-
 def _detection_sample(binary: BinaryIO) -> bytes:
-    """The header line and each word holding non-ASCII bytes once, up to
-    ``DETECT_SAMPLE_BYTES``, from the first ``DETECT_SCAN_BYTES`` of the file, or from further on
-    if these hold none. Words, not lines: a file repeats its few accented names on every row,
-    and the detector tells encodings apart by the variety of them."""
+    """The header line and each distinct line holding non-ASCII bytes, up to
+    ``DETECT_SAMPLE_BYTES``, from the first ``DETECT_SCAN_BYTES`` of the file, or from further
+    on if these hold none. Only those lines: in the rest every encoding reads the same."""
     binary.seek(0)
     chunk = binary.read(DETECT_SCAN_BYTES)
     chunk += binary.readline()  # the last line whole
     header, *_ = chunk.splitlines() or [b""]
-    words: dict[bytes, None] = {}
+    lines: dict[bytes, None] = {header: None}
     size = len(header)
     while chunk and size < DETECT_SAMPLE_BYTES:
         for line in chunk.splitlines():
-            if line.isascii():
-                continue
-            for word in _NON_ASCII_WORD.findall(line):
-                if word not in words:
-                    words[word] = None
-                    size += len(word) + 1
-            if size >= DETECT_SAMPLE_BYTES:
-                break
-        if words:
+            if not line.isascii() and line not in lines:
+                lines[line] = None
+                size += len(line) + 1
+                if size >= DETECT_SAMPLE_BYTES:
+                    break
+        if len(lines) > 1:
             break
         chunk = binary.read(SCAN_CHUNK_BYTES)
         chunk += binary.readline() if chunk else b""
-    listed = list(words)
-    lines = [b" ".join(listed[at : at + 8]) for at in range(0, len(listed), 8)]
-    return b"\n".join([header, *lines])[:DETECT_SAMPLE_BYTES]
+    return b"\n".join(lines)[:DETECT_SAMPLE_BYTES]
 
 
 def _detect_wide(first: bytes) -> str | None:
