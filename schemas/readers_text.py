@@ -93,9 +93,11 @@ def text_encoding(name: str) -> str:
 def choose_encoding(binary: BinaryIO, *, file: str, encoding: str | None) -> str:
     """The encoding to read the file with, after checking it is text at all.
 
-    Given no encoding: a UTF-8 (or UTF-16) byte-order mark decides; otherwise the whole file is
-    tried as UTF-8, and if it is not, it is cp1252 (as Spanish-locale Excel saves), or latin-1
-    when it holds a byte cp1252 does not define. One pass over the bytes, then back to the start.
+    Given no encoding: a UTF-8 (or UTF-16) byte-order mark decides; a start with a NUL in every
+    other byte is UTF-16 without a mark, little- or big-endian as charset-normalizer confirms;
+    otherwise the whole file is tried as UTF-8 (one pass over the bytes, the only one a UTF-8
+    file costs), and if it is not, ``detect_encoding`` tells from a sample of its lines. Then
+    back to the start.
     """
     if encoding is not None:
         try:
