@@ -553,4 +553,27 @@ MESSAGES: dict[str, str | Plural] = {
     "not-registered": N_(
         "no client has this identifier, so the row registers a new one, which needs"
         " {columns}; check the identifier, or give those values"),
+    # mapped_headers.py, header_map.py: header synonyms and mappings (--map, --mapping, ...)
+    "unknown-column/map": N_(
+        "is not a column clientreg knows; it may be '{column_name}' (as '{label}' is): give "
+        "{fix}, or {ignore}"),
+    "unknown-column/no-match": N_(
+        "is not a column clientreg knows (see 'clientreg template' for the columns): give "
+        "{fix} naming its column, or {ignore}"),
+    "ambiguous-column": N_(
+        "'{first}' and '{second}' both name the column '{column_name}': map one of them with "
+        "--map 'HEADER=column', or leave one out with --ignore-column"),
+    "invalid-column-map": N_("is not HEADER=column, as in 'Razón social=name'"),
+    "invalid-column-map/ignore": N_("is not a header: it is blank"),
+    "invalid-column-map/column": N_(
+        "names the column '{column}', which clientreg does not have; the columns are "
+        "{columns}, company_attr.KEY and client_attr.KEY"),
+    "invalid-column-map/twice": N_("maps a header that is mapped to '{earlier}' already"),
+    "invalid-mapping-file": N_(
+        "must be a mapping with columns:, ignore:, ignore_unknown: or values:"),
+    "invalid-mapping-file/key": N_("has no place for this key: the keys are {keys}"),
+    "invalid-mapping-file/columns": N_(
+        "columns: must map each header to a column, as in 'Razón social: name'"),
+    "invalid-mapping-file/ignore": N_("ignore: must be a list of headers"),
+    "invalid-mapping-file/ignore-unknown": N_("ignore_unknown: must be true or false"),
 }

@@ -61,6 +61,13 @@ def _file_line(summary: FileSummary) -> str:
     return line.format(file=summary.file, count=summary.rows, detail=detail)
 
 
+def _columns_line(columns: list[tuple[str, str | None]]) -> str:
+    """``  columns: Razón social → name, NIF → tax_id, id → (ignored)``."""
+    ignored = _("(ignored)")
+    pairs = ", ".join(f"{header} \u2192 {column or ignored}" for header, column in columns)
+    return _("  columns: {pairs}").format(pairs=pairs)
+
+
 def _action_counts(counts: Mapping[str, int], actions: Iterable[str]) -> str:
     return ", ".join(translated(_ACTIONS[action]).format(count=counts[action])
                      if action in _ACTIONS else f"{counts[action]} {action}"
@@ -104,6 +111,8 @@ def summary_lines(report: ImportReport, rejects: RejectsFile | None = None) -> I
     """What was read, what was (or would have been) done, and whether anything was written."""
     for summary in report.files:
         yield _file_line(summary)
+        if summary.columns is not None:
+            yield _columns_line(summary.columns)
     yield from _counts(report)
     if report.ok and report.dry_run:
         yield _("dry run: nothing was written.")

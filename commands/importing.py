@@ -133,16 +133,48 @@ def import_files(
                "as CODE, as in 'category:Mayorista=WHOLESALE' or 'country:Alemanha=DE'; "
                "repeatable. Codes and names of the catalogue, and country names, need "
                "none."))] = None,
+    map_header: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="HEADER=COLUMN", show_default=False,
+        help=_("Read the file's column HEADER (any case, accents or spacing) as clientreg's "
+               "COLUMN, as in 'Razón social=name' or 'Nº=company_attr.employees'; "
+               "repeatable."))] = None,
+    ignore_column: Annotated[list[str] | None, typer.Option(
+        "--ignore-column", metavar="HEADER", show_default=False,
+        help=_("Leave the file's column HEADER out; repeatable."))] = None,
+    ignore_unknown: Annotated[bool, typer.Option(
+        "--ignore-unknown-columns",
+        help=_("Leave out every column that is not a column clientreg knows, instead of "
+               "refusing the file."))] = False,
+    mapping_file: Annotated[Path | None, typer.Option(
+        "--mapping", exists=True, dir_okay=False, show_default=False, metavar="FILE",
+        help=_("Read a YAML mapping: columns: {HEADER: column}, ignore: [HEADER...], "
+               "ignore_unknown: true, values: {field: {VALUE: CODE}}; --map, --ignore-column "
+               "and --map-value go over it."))] = None,
+    save_mapping: Annotated[Path | None, typer.Option(
+        "--save-mapping", dir_okay=False, show_default=False, metavar="FILE",
+        help=_("Write the mapping in effect (every header and its column, the headers left "
+               "out, mapped values) to FILE, for --mapping next time."))] = None,
 ) -> None:
     """Register clients in bulk from files; nothing is written unless every row is valid."""
+    from clientreg.commands import import_mapping
     from clientreg.schemas.loading import ImportOptions, ImportRun
     from clientreg.schemas.rejects import write_rejects
     from clientreg.schemas.value_map import UnknownTarget
 
+    mapping = import_mapping.header_map(map_header, ignore_column, ignore_unknown, mapping_file)
+    values = import_mapping.value_map(mapping, _value_map(map_value), mapping_file)
     options = ImportOptions(
         on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors, header_row=header_row,
         input_format=input_format.value if input_format else None, delimiter=delimiter,
-        encoding=encoding, sheet=sheet, locale=locale, value_map=_value_map(map_value))
+        encoding=encoding, sheet=sheet, locale=locale, value_map=values, mapping=mapping)
+    if save_mapping is not None:
+        refuse_clash(ctx, "--save-mapping", save_mapping, paths)
+    if import_mapping.asks(paths, text_report=output is ReportFormat.TEXT):
+        with user_errors(), open_store(ctx) as store:
+            options, asked_save = import_mapping.ask_unknown_headers(store, paths, options)
+        if save_mapping is None and asked_save is not None:
+            refuse_clash(ctx, "--save-mapping", asked_save, paths)
+            save_mapping = asked_save
     rejects = None
     pending = _rejects_file(ctx, errors, paths)
     try:
@@ -153,6 +185,8 @@ def import_files(
             except UnknownTarget as exc:
                 raise typer.BadParameter(f"{exc.value!r} {exc.reason}",
                                          param_hint="'--map-value'") from None
+            if save_mapping is not None:
+                import_mapping.save_mapping(run, save_mapping)
             report = run.apply()
             if pending is not None and errors is not None:
                 try:

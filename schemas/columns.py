@@ -9,6 +9,14 @@ from typing import NamedTuple
 
 from clientreg.errors import RowError, shown
 from clientreg.model import COMPANY_FIELDS, CONTACT_FIELDS
+from clientreg.schemas.mapped_headers import (
+    HeaderColumn,
+    HeaderMapping,
+    How,
+    ignore_option,
+    map_option,
+    resolve,
+)
 
 CLIENT_COLUMNS = ("identifier", "name", "company_type", "category", "from_company",
                   *COMPANY_FIELDS)
@@ -34,16 +42,33 @@ class ColumnPlan:
     """Where each part of a client sits in the rows of one file (cell positions)."""
 
     headers: tuple[str, ...]
+    """The file's headers, canonical (as the rows are keyed)."""
     client: tuple[Placed, ...]
     contact: tuple[Placed, ...]
     company_attributes: tuple[Placed, ...]
     client_attributes: tuple[Placed, ...]
+    columns: tuple[str | None, ...] = ()
+    """The column each header fills (None: none); the headers themselves when not given."""
+    mapped: tuple[HeaderColumn, ...] = ()
+    """How each header was read, for the report."""
 
     def position(self, column: str) -> int | None:
         try:
-            return self.headers.index(column)
+            return (self.columns or self.headers).index(column)
         except ValueError:
             return None
+
+    @property
+    def renamed(self) -> bool:
+        """Whether some header is not the name of the column it fills (a synonym, a mapping)
+        or is left out: what the report then lists."""
+        return any(entry.how not in (How.OWN, How.ERROR_COLUMN) for entry in self.mapped)
+
+    @property
+    def report_columns(self) -> list[tuple[str, str | None]]:
+        """Each header and the column it fills (None: ignored), as the report lists them."""
+        return [(entry.header, entry.column) for entry in self.mapped
+                if entry.how is not How.ERROR_COLUMN]
 
     @property
     def identifier_at(self) -> int | None:
@@ -58,10 +83,17 @@ def is_known_header(text: str) -> bool:
     """True when a header cell names a column of the import file: how a header row is told
     from a title row above it."""
     from clientreg.schemas.readers_table import canonical_header
+    from clientreg.schemas.synonyms import IGNORED_KEYS, STRONG, WEAK, header_key
 
     header = canonical_header(text)
-    return (header in KNOWN_COLUMNS or header in ERROR_COLUMNS
-            or header.startswith((COMPANY_ATTRIBUTE_PREFIX, CLIENT_ATTRIBUTE_PREFIX)))
+    if (header in KNOWN_COLUMNS or header in ERROR_COLUMNS
+            or header.startswith((COMPANY_ATTRIBUTE_PREFIX, CLIENT_ATTRIBUTE_PREFIX))):
+        return True
+    key = header_key(text)
+    return key in STRONG or key in WEAK or key in IGNORED_KEYS or key in _OWN_KEYS
+
+
+_OWN_KEYS = frozenset(column.replace("_", "") for column in KNOWN_COLUMNS)
 
 
 def _suggestion(word: str, candidates: Iterable[str]) -> str | None:
@@ -79,7 +111,16 @@ def _unknown_column(file: str, raw: str, header: str, attribute_keys: dict[str, 
     if near:
         return RowError.of(file, HEADER_ROW, raw, raw, "unknown-column/did-you-mean",
                            suggestion=near)
-    return RowError.of(file, HEADER_ROW, raw, raw, "unknown-column")
+    from clientreg.schemas.mapped_headers import suggestion
+
+    likely = suggestion(raw, candidates)
+    if likely:
+        column, label = likely
+        return RowError.of(file, HEADER_ROW, raw, raw, "unknown-column/map", label=label,
+                           column_name=column, fix=map_option(raw, column),
+                           ignore=ignore_option(raw))
+    return RowError.of(file, HEADER_ROW, raw, raw, "unknown-column/no-match",
+                       fix=map_option(raw, "COLUMN"), ignore=ignore_option(raw))
 
 
 def _unknown_attribute(file: str, raw: str, key: str, prefix: str, keys: set[str]) -> RowError:
@@ -144,7 +185,7 @@ def for_updates(header: HeaderPlan, *, file: str) -> HeaderPlan:
     client is refused at its cells, as a blank cell is. A file that has neither ``identifier``
     nor ``from_company`` cannot name a registered client, so it needs them all.
     """
-    headers = header.plan.headers
+    headers = [column for column in header.plan.columns or header.plan.headers if column]
     if "identifier" not in headers and "from_company" not in headers:
         return header
     missing = _missing_columns(file, headers)
@@ -157,36 +198,50 @@ def for_updates(header: HeaderPlan, *, file: str) -> HeaderPlan:
 def plan_columns(
     raw_headers: Sequence[str], headers: Sequence[str], *, file: str,
     company_attribute_keys: set[str], client_attribute_keys: set[str],
+    mapping: HeaderMapping | None = None,
 ) -> HeaderPlan:
-    """Match a header with the known columns.
+    """Match a header with the known columns: their own names, built-in synonyms and what
+    ``mapping`` says (see ``mapped_headers``).
 
-    Returns the plan, the header's problems (an unknown column names the nearest known one) and
-    whether the rows can be read at all (False when a column every client needs is missing).
-    Unknown columns are reported and left out of the plan, so the rows are still checked.
+    Returns the plan, the header's problems (an unknown column names the nearest known one and
+    the ``--map`` option that would read it; two headers for one column name both) and whether
+    the rows can be read at all (False when a column every client needs is missing). Unknown
+    columns are reported and left out of the plan, so the rows are still checked.
     """
     attribute_keys = {COMPANY_ATTRIBUTE_PREFIX: company_attribute_keys,
                       CLIENT_ATTRIBUTE_PREFIX: client_attribute_keys}
+    mapped, problems = resolve(raw_headers, headers, file=file, known=KNOWN_COLUMNS,
+                               error_columns=ERROR_COLUMNS,
+                               prefixes=(COMPANY_ATTRIBUTE_PREFIX, CLIENT_ATTRIBUTE_PREFIX),
+                               mapping=mapping)
     client: list[Placed] = []
     contact: list[Placed] = []
     company_attrs: list[Placed] = []
     client_attrs: list[Placed] = []
-    problems: list[RowError] = []
-    for position, (raw, header) in enumerate(zip(raw_headers, headers, strict=True)):
-        if header in CLIENT_COLUMNS:
-            client.append(Placed(header, position))
-        elif header in CONTACT_COLUMNS:
-            contact.append(Placed(header.removeprefix("contact_"), position))
-        elif header in ERROR_COLUMNS:
-            continue
-        elif (header.startswith(COMPANY_ATTRIBUTE_PREFIX)
-              and header.removeprefix(COMPANY_ATTRIBUTE_PREFIX) in company_attribute_keys):
-            company_attrs.append(Placed(header.removeprefix(COMPANY_ATTRIBUTE_PREFIX), position))
-        elif (header.startswith(CLIENT_ATTRIBUTE_PREFIX)
-              and header.removeprefix(CLIENT_ATTRIBUTE_PREFIX) in client_attribute_keys):
-            client_attrs.append(Placed(header.removeprefix(CLIENT_ATTRIBUTE_PREFIX), position))
-        else:
+    columns: list[str | None] = []
+    for position, (raw, header, entry) in enumerate(zip(raw_headers, headers, mapped,
+                                                        strict=True)):
+        column = entry.column
+        if entry.how is How.UNKNOWN:
             problems.append(_unknown_column(file, raw.strip(), header, attribute_keys))
-    missing = _missing_columns(file, headers)
+        elif column in CLIENT_COLUMNS:
+            client.append(Placed(column, position))
+        elif column in CONTACT_COLUMNS:
+            contact.append(Placed(column.removeprefix("contact_"), position))
+        elif column is None:
+            pass
+        elif (column.startswith(COMPANY_ATTRIBUTE_PREFIX)
+              and column.removeprefix(COMPANY_ATTRIBUTE_PREFIX) in company_attribute_keys):
+            company_attrs.append(Placed(column.removeprefix(COMPANY_ATTRIBUTE_PREFIX), position))
+        elif (column.startswith(CLIENT_ATTRIBUTE_PREFIX)
+              and column.removeprefix(CLIENT_ATTRIBUTE_PREFIX) in client_attribute_keys):
+            client_attrs.append(Placed(column.removeprefix(CLIENT_ATTRIBUTE_PREFIX), position))
+        else:
+            problems.append(_unknown_column(file, raw.strip(), column, attribute_keys))
+            column = None
+        columns.append(column)
+    present = [column for column in columns if column]
+    missing = _missing_columns(file, present)
     plan = ColumnPlan(tuple(headers), tuple(client), tuple(contact), tuple(company_attrs),
-                      tuple(client_attrs))
+                      tuple(client_attrs), tuple(columns), tuple(mapped))
     return HeaderPlan(plan, problems + missing, not missing)

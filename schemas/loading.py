@@ -32,6 +32,7 @@ from clientreg.schemas.columns import (
 )
 from clientreg.schemas.documents import document_drafts
 from clientreg.schemas.grouping import TableChunk, TableClients, group_key
+from clientreg.schemas.header_map import HeaderMap
 from clientreg.schemas.number_cells import RESTORED_COLUMNS, NumberCells
 from clientreg.schemas.readers_table import SourceRow
 from clientreg.schemas.report import (
@@ -78,6 +79,8 @@ class ImportOptions:
     """The header's row in every table (--header-row, 1-based); found when not given."""
     locale: str | None = None
     """The locale numbers, dates and yes/no cells are written in (--locale); None: strict."""
+    mapping: HeaderMap = field(default_factory=HeaderMap)
+    """Headers mapped to columns or ignored (--map, --ignore-column, --mapping...)."""
 
 
 @dataclass
@@ -180,7 +183,10 @@ class ImportRun:
                 summary.skipped_rows = reader.skipped_above
             plan, header_problems, readable = plan_columns(
                 reader.raw_headers, reader.headers, file=reader.file,
-                company_attribute_keys=company_keys, client_attribute_keys=client_keys)
+                company_attribute_keys=company_keys, client_attribute_keys=client_keys,
+                mapping=options.mapping)
+            if plan.renamed:
+                summary.columns = plan.report_columns
             if options.on_conflict is OnConflict.UPDATE:
                 plan, header_problems, readable = for_updates(
                     HeaderPlan(plan, header_problems, readable), file=reader.file)

@@ -187,6 +187,9 @@ class FileSummary:
     """The header's row when it is not the first (rows above it are not read)."""
     skipped_rows: int = 0
     """Rows above the header that held something (a title, notes), skipped."""
+    columns: list[tuple[str, str | None]] | None = None
+    """Each header and the column it was read as (None: ignored), when some header is not
+    the name of its column (a synonym, a mapping, a header left out); None otherwise."""
 
     @property
     def detected_encoding(self) -> str | None:
@@ -204,6 +207,9 @@ class FileSummary:
         if self.header_row is not None:
             out["header_row"] = self.header_row
             out["skipped_rows"] = self.skipped_rows
+        if self.columns is not None:
+            out["columns"] = [{"header": header, "column": column}
+                              for header, column in self.columns]
         return out
 
 
