@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from clientreg.commands.outputs import OutputFile
     from clientreg.schemas.rejects import RejectsFile
     from clientreg.schemas.report import ImportReport
-    from clientreg.schemas.value_map import ValueMap
+    from clientreg.schemas.value_map import UnknownTarget, ValueMap
 
 
 class ReportFormat(StrEnum):
@@ -79,6 +79,17 @@ def _value_map(specs: list[str] | None) -> ValueMap:
     except InvalidValue as exc:
         raise typer.BadParameter(f"{exc.value!r} {exc.reason}",
                                  param_hint="'--map-value'") from None
+
+
+def _unknown_target(error: UnknownTarget) -> typer.BadParameter:
+    """A mapping to a code the catalogue lacks, named by the option or file giving it."""
+    from clientreg.schemas.value_map import OPTION
+
+    if error.field == OPTION:
+        return typer.BadParameter(f"{error.value!r} {error.reason}",
+                                  param_hint="'--map-value'")
+    return typer.BadParameter(f"{error.field}: {error.value!r} {error.reason}",
+                              param_hint="'--mapping'")
 
 
 def import_files(
@@ -183,8 +194,7 @@ def import_files(
             try:
                 run.read(paths)
             except UnknownTarget as exc:
-                raise typer.BadParameter(f"{exc.value!r} {exc.reason}",
-                                         param_hint="'--map-value'") from None
+                raise _unknown_target(exc) from None
             if save_mapping is not None:
                 import_mapping.save_mapping(run, save_mapping)
             report = run.apply()

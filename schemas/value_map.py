@@ -10,6 +10,7 @@ exist (in the database or in a seed of the same import); a country's is an ISO 3
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class ValueMap:
     """Mapped values: (field, value as given, target code) triples, in the order given."""
 
     pairs: tuple[tuple[str, str, str], ...] = ()
+    origins: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    """Where each pair was given: ``--map-value``, or the mapping file's name."""
 
     def __bool__(self) -> bool:
         return bool(self.pairs)
@@ -50,7 +53,7 @@ class ValueMap:
             if not colon or not equals or not value.strip() or not target.strip():
                 raise InvalidValue("invalid-value-map", field=OPTION, value=spec)
             pairs.append(_pair(field, value, target, spec=spec))
-        return cls(_without_repeats(pairs))
+        return cls.from_pairs(pairs, OPTION)
 
     @classmethod
     def from_section(cls, section: Any, *, where: str) -> ValueMap:
@@ -69,11 +72,22 @@ class ValueMap:
                 if not isinstance(value, str | int) or not isinstance(target, str):
                     raise InvalidValue("invalid-value-map", field=where, value=spec)
                 pairs.append(_pair(str(field), str(value), target, spec=spec, where=where))
-        return cls(_without_repeats(pairs, where=where))
+        return cls.from_pairs(pairs, where)
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, str, str]], where: str) -> ValueMap:
+        """Pairs given in one place; a value mapped to two codes there is a mistake."""
+        kept = _without_repeats([(pair, where) for pair in pairs], where=where)
+        return cls(tuple(pair for pair, _ in kept), tuple(origin for _, origin in kept))
 
     def merged(self, other: ValueMap) -> ValueMap:
         """This map and ``other``'s pairs; where both map one value, ``other`` decides."""
-        return ValueMap(_without_repeats([*self.pairs, *other.pairs], override=True))
+        kept = _without_repeats([*self._given(), *other._given()], override=True)
+        return ValueMap(tuple(pair for pair, _ in kept), tuple(origin for _, origin in kept))
+
+    def _given(self) -> list[tuple[tuple[str, str, str], str]]:
+        origins = self.origins or (OPTION,) * len(self.pairs)
+        return list(zip(self.pairs, origins, strict=True))
 
     def as_section(self) -> dict[str, dict[str, str]]:
         """The map as a mapping file's ``values:`` section, as ``from_section`` reads it."""
@@ -85,13 +99,13 @@ class ValueMap:
     def check_targets(self, codes: Mapping[str, Iterable[str]]) -> None:
         """Every type and category target is one of ``codes`` (by kind); raises UnknownTarget
         for the first that is not."""
-        for field, value, target in self.pairs:
+        for (field, value, target), origin in self._given():
             if field == "country":
                 continue
             known = sorted({code.upper() for code in codes.get(field, ())})
             if target in known:
                 continue
-            data = {"field": OPTION, "value": f"{field}:{value}={target}", "target": target,
+            data = {"field": origin, "value": f"{field}:{value}={target}", "target": target,
                     "codes": ", ".join(known) or "-"}
             if field == "company_type":
                 raise UnknownTarget("invalid-value-map/company-type", **data)
@@ -167,17 +181,22 @@ def _country_code(target: str, *, spec: str, where: str) -> str:
     return str(found.alpha_2)
 
 
-def _without_repeats(pairs: list[tuple[str, str, str]], *, override: bool = False,
-                     where: str = OPTION) -> tuple[tuple[str, str, str], ...]:
+Given = tuple[tuple[str, str, str], str]
+"""A pair and where it was given."""
+
+
+def _without_repeats(pairs: list[Given], *, override: bool = False,
+                     where: str = OPTION) -> list[Given]:
     """The pairs, each (field, folded value) once: a value mapped twice to one target is
     harmless, to two targets a mistake (or, with ``override``, the later one decides)."""
-    kept: dict[tuple[str, str], tuple[str, str, str]] = {}
-    for pair in pairs:
-        field, value, target = pair
-        key = (field, folded(value))
+    kept: dict[tuple[str, str], Given] = {}
+    for given in pairs:
+        (name, value, target), _origin = given
+        key = (name, folded(value))
         earlier = kept.get(key)
-        if earlier is not None and earlier[2] != target and not override:
+        if earlier is not None and earlier[0][2] != target and not override:
             raise InvalidValue("invalid-value-map/twice", field=where,
-                               value=f"{field}:{value}={target}", earlier=earlier[2])
-        kept[key] = pair if earlier is None or override else earlier
-    return tuple(kept.values())
+                               value=f"{name}:{value}={target}", earlier=earlier[0][2])
+        if earlier is None or override:
+            kept[key] = given
+    return list(kept.values())

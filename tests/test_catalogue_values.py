@@ -263,3 +263,46 @@ def test_the_wizard_takes_a_prefilled_type_and_category_by_name(catalogue, cli):
     client = show(cli, "W-1")
     assert (client["company_type"], client["category"]) == ("PERSON", "RETAIL")
     assert client["client_attributes"] == {"region": "north"}
+
+
+# -- a mapping file's values: -------------------------------------------------------------------
+
+def test_a_mapping_file_s_values_and_map_value_over_them(cli, spanish, tmp_path):
+    mapping = tmp_path / "erp.mapping.yaml"
+    mapping.write_text("values:\n  category: {Distribuidor: RETAIL}\n"
+                       "  country: {Alemanha: DE, Ultramar: PRT}\n", encoding="utf-8")
+    path = write(tmp_path / "erp.csv", [HEADER, "F-1,Uno S.L.,Empresa,distribuidor,ultramar",
+                                        "F-2,Dos S.L.,Empresa,Mayorista,ALEMANHA"])
+    result = cli("import", str(path), "--mapping", str(mapping))
+    assert result.exit_code == 0, result.output
+    assert (show(cli, "F-1")["category"], show(cli, "F-1")["country"]) == ("RETAIL", "PT")
+    assert show(cli, "F-2")["country"] == "DE"
+    # --map-value decides where both map a value.
+    path = write(tmp_path / "more.csv", [HEADER, "F-3,Tres S.L.,Empresa,Distribuidor,ES"])
+    result = cli("import", str(path), "--mapping", str(mapping),
+                 "--map-value", "category:DISTRIBUIDOR=WHOLESALE")
+    assert result.exit_code == 0, result.output
+    assert show(cli, "F-3")["category"] == "WHOLESALE"
+
+
+def test_a_mapping_file_naming_an_unknown_code_is_a_usage_error(cli, spanish, tmp_path):
+    mapping = tmp_path / "wrong.mapping.yaml"
+    mapping.write_text("values:\n  category: {Distribuidor: DISTRIBUTOR}\n", encoding="utf-8")
+    path = write(tmp_path / "erp.csv", [HEADER, "F-1,Uno S.L.,Empresa,Distribuidor,ES"])
+    result = cli("import", str(path), "--mapping", str(mapping))
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.stderr.replace("│", " ").split())
+    assert "Invalid value for '--mapping': " in text
+    assert ("wrong.mapping.yaml: 'category:Distribuidor=DISTRIBUTOR' maps to 'DISTRIBUTOR', but"
+            " no category has that code (codes: EXPORT, RETAIL, WHOLESALE)") in text
+    assert cli("show", "F-1").exit_code == 1
+
+
+def test_a_mapping_file_s_values_of_the_wrong_shape_are_a_usage_error(cli, spanish, tmp_path):
+    mapping = tmp_path / "shape.mapping.yaml"
+    mapping.write_text("values:\n  category: [Distribuidor, RETAIL]\n", encoding="utf-8")
+    path = write(tmp_path / "erp.csv", [HEADER, "F-1,Uno S.L.,Empresa,Distribuidor,ES"])
+    result = cli("import", str(path), "--mapping", str(mapping))
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.stderr.replace("│", " ").split())
+    assert "values: must give each field (category, company_type, country) its values" in text
