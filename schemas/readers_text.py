@@ -4,8 +4,10 @@ CSV encoding: a byte-order mark decides, else UTF-8 if every byte is valid UTF-8
 charset-normalizer chooses, from a sample of the file's lines, among the encodings spreadsheet
 programs write a CSV in: UTF-16 without a mark (a NUL in every other byte), cp1252 (Windows, or
 latin-1 where a byte is undefined in cp1252), Mac Roman (Excel and LibreOffice on a Mac) and
-ISO-8859-15. When two of them read the sample as different text and the detector finds both
-about as plausible, the file is refused, naming both, rather than read by a guess.
+ISO-8859-15. Of the readings the detector finds about as plausible, those with the fewest
+letters turned into marks inside words (``_odd_characters``: "CafŽ Mart’n") remain; when two of
+them still read the sample as different text, the file is refused, naming both, rather than read
+by a guess.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 from typing import BinaryIO, NamedTuple
 
@@ -171,12 +174,44 @@ def detect_encoding(binary: BinaryIO, *, file: str, cp1252_undefined: bool) -> s
         # the likeliest; the reader shows what it makes of the file.
         return candidates[0]
     readings.sort()
-    chaos, _, best, text = readings[0]
-    for other_chaos, _, other, other_text in readings[1:]:
-        if other_text != text and other_chaos - chaos <= CLOSE_CHAOS:
+    least = readings[0][0]
+    plausible = [reading for reading in readings if reading[0] - least <= CLOSE_CHAOS]
+    if len(plausible) > 1:
+        # The detector's chaos misses letters misread as marks inside a word (Mac Roman's
+        # "Café Martín" read as cp1252 is "CafŽ Mart’n", chaos 0): of its plausible readings,
+        # those with the fewest such oddities remain.
+        odd = {name: _odd_characters(text) for _, _, name, text in plausible}
+        fewest = min(odd.values())
+        plausible = [reading for reading in plausible if odd[reading[2]] == fewest]
+    _, _, best, text = plausible[0]
+    for _, _, other, other_text in plausible[1:]:
+        if other_text != text:
             raise UnreadableInput("unreadable-file/ambiguous-encoding", value=file, file=file,
                                   encoding=best, other=other)
     return best
+
+
+# Marks a word may hold between its letters: apostrophes (d’Enginyers, O'Brien), the Catalan
+# middle dot (col·legi) and hyphens.
+_WORD_MARKS = frozenset("'\u2019\u00b7-\u2010\u2011")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _odd_characters(text: str) -> int:
+    """How many non-ASCII characters of a reading sit where no language writes them: a mark
+    or symbol between two letters (Mu–oz, M¸ller) or a capital right after a small letter
+    (CafŽ). A wrong single-byte encoding turns letters into such characters."""
+    odd = 0
+    for found in _NON_ASCII.finditer(text):
+        at = found.start()
+        char = text[at]
+        before = text[at - 1] if at else " "
+        if char.isalpha():
+            odd += char.isupper() and before.islower()
+        elif char not in _WORD_MARKS:
+            after = text[at + 1] if at + 1 < len(text) else " "
+            odd += before.isalpha() and after.isalpha()
+    return odd
 
 
 def _has_control_characters(text: str) -> bool:

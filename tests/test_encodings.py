@@ -3,7 +3,8 @@
 The fixtures hold the same Spanish clients as LibreOffice and Excel save them: Mac Roman with
 CR line ends (Excel for Mac's "CSV (Macintosh)"), cp1252 with semicolons (Spanish-locale
 Windows), UTF-16 little- and big-endian without a byte-order mark ("Unicode Text"), and a file
-whose few accented letters read as sensible text in two encodings.
+whose one accented letter reads as sensible text in two encodings (Martínez in Mac Roman is
+Mart’nez in cp1252, an apostrophe as in O’Brien).
 """
 
 import json
@@ -90,7 +91,7 @@ def test_encoding_given_settles_an_ambiguous_file(cli, catalogue, tmp_path):
     result = cli("import", str(path), "--encoding", "mac-roman")
     assert result.exit_code == 0, result.output
     data = client(cli, "A-1")
-    assert (data["name"], data["contacts"][0]["name"]) == ("Ñandú", "PEÑA")
+    assert (data["name"], data["contacts"][0]["name"]) == ("Martínez", "Ana Martínez")
 
 
 def test_encoding_given_overrides_detection(cli, catalogue, tmp_path):
@@ -142,3 +143,19 @@ def test_binary_with_nul_bytes_is_still_not_text(cli, catalogue, tmp_path):
     result = cli("import", str(path))
     assert result.exit_code == EXIT_ENVIRONMENT
     assert "NUL byte on line 2" in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "mac_roman"])
+def test_a_large_file_of_many_names_is_read_in_its_encoding(cli, catalogue, tmp_path,
+                                                            encoding):
+    names = ["Café Martín", "Muñoz", "Peñalver", "Ibáñez", "Ñandú", "Logroño", "Cádiz",
+             "José", "María", "Müller", "Straße", "Köln"]
+    lines = ["identifier,name,company_type,category,contact_name,contact_email"]
+    lines += [f"L-{n},{names[n % 12]} {names[n * 7 % 12]},PERSON,WHOLESALE,Ana,a{n}@l.example"
+              for n in range(3000)]
+    path = tmp_path / "large.csv"
+    path.write_bytes("\n".join(lines).encode(encoding) + b"\n")
+    result = cli("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"read as {encoding.replace('_', '-')}" in result.output
+    assert client(cli, "L-3")["name"] == "Ibáñez Müller"
