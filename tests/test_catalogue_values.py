@@ -306,3 +306,16 @@ def test_a_mapping_file_s_values_of_the_wrong_shape_are_a_usage_error(cli, spani
     assert result.exit_code == 2, result.output
     text = " ".join(result.stderr.replace("│", " ").split())
     assert "values: must give each field (category, company_type, country) its values" in text
+
+
+def test_a_workbook_saved_by_libreoffice_names_types_categories_and_countries(cli, spanish):
+    # names.xlsx: LibreOffice's conversion of a CSV whose cells name the entries (any case,
+    # with and without accents) and the countries (Spanish, Portuguese, German).
+    path = Path(__file__).resolve().parent / "fixtures" / "catalogue_values" / "names.xlsx"
+    result = cli("import", str(path), "--map-value", "category:distribuidor=WHOLESALE")
+    assert result.exit_code == 0, result.output
+    landed = {ident: tuple(show(cli, ident)[key] for key in ("company_type", "category",
+                                                             "country"))
+              for ident in ("X-1", "X-2", "X-3")}
+    assert landed == {"X-1": ("LEGAL", "RETAIL", "ES"), "X-2": ("PERSON", "WHOLESALE", "BR"),
+                      "X-3": ("LEGAL", "WHOLESALE", "DE")}
