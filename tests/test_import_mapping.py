@@ -148,6 +148,36 @@ def test_portuguese_and_contact_headers_are_read(cli, shop, tmp_path):
     assert data["contacts"][0]["position"] == "Compras"
 
 
+def test_hubspot_and_salesforce_exports_are_read(cli, shop, tmp_path):
+    hubspot = write(tmp_path / "hubspot.csv",
+                    "Record ID,Company name,Company Domain Name,Phone Number,Street Address,City,"
+                    "State/Region,Postal Code,Country/Region,Create Date,Company owner,"
+                    "Lifecycle Stage,Customer Type,Customer Group",
+                    "5123456789,Acme Iberia,https://acme-iberia.example,+34 910 000 000,"
+                    "Calle Mayor 1,Madrid,Madrid,28013,ES,2024-01-02 10:00,Ana,customer,PERSON,"
+                    "WHOLESALE")
+    salesforce = write(tmp_path / "salesforce.csv",
+                       "Account ID,Account Name,Account Number,Billing Street,Billing City,"
+                       "Billing State/Province,Billing Zip/Postal Code,Billing Country,"
+                       "Account Phone,Website,Account Type,Customer Type",
+                       "0015g00000XyZabc,Salesforce Iberia,SF-1,Calle Alcalá 1,Madrid,Madrid,"
+                       "28014,ES,+34 910 000 001,https://sf.example,WHOLESALE,PERSON")
+    result = cli("import", str(hubspot), str(salesforce))
+    assert result.exit_code == 0, result.output
+    assert show(cli, "5123456789") == {
+        "identifier": "5123456789", "name": "Acme Iberia", "company_type": "PERSON",
+        "category": "WHOLESALE", "phone": "+34910000000",
+        "website": "https://acme-iberia.example", "street": "Calle Mayor 1", "city": "Madrid",
+        "region": "Madrid", "postal_code": "28013", "country": "ES", "active": True}
+    assert show(cli, "SF-1") == {
+        "identifier": "SF-1", "name": "Salesforce Iberia", "company_type": "PERSON",
+        "category": "WHOLESALE", "phone": "+34910000001", "website": "https://sf.example",
+        "street": "Calle Alcalá 1", "city": "Madrid", "region": "Madrid",
+        "postal_code": "28014", "country": "ES", "active": True}
+    assert "Account ID → (ignored), Account Name → name, Account Number → identifier" \
+        in result.output
+
+
 # The report
 
 
@@ -284,6 +314,7 @@ def test_a_wrong_map_option_is_a_usage_error(cli, shop, tmp_path, args, shown):
     ("columns: [NIF]\n", "columns: must map each header"),
     ("ignore_unknown: maybe\n", "ignore_unknown: must be true or false"),
     ("columns: {NIF: tax_id\n", "not valid YAML"),
+    ("values: [WHOLESALE]\n", "values: must give each field"),
 ])
 def test_a_wrong_mapping_file_is_a_usage_error_naming_it(cli, shop, tmp_path, text, shown):
     mapping = tmp_path / "wrong.mapping.yaml"
