@@ -37,6 +37,9 @@ class Placed(NamedTuple):
     at: int
 
 
+_NOT_REPORTED = (How.ERROR_COLUMN, How.UNKNOWN, How.AMBIGUOUS)
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """Where each part of a client sits in the rows of one file (cell positions)."""
@@ -62,13 +65,14 @@ class ColumnPlan:
     def renamed(self) -> bool:
         """Whether some header is not the name of the column it fills (a synonym, a mapping)
         or is left out: what the report then lists."""
-        return any(entry.how not in (How.OWN, How.ERROR_COLUMN) for entry in self.mapped)
+        return any(entry.how not in (How.OWN, *_NOT_REPORTED) for entry in self.mapped)
 
     @property
     def report_columns(self) -> list[tuple[str, str | None]]:
-        """Each header and the column it fills (None: ignored), as the report lists them."""
+        """Each header and the column it fills (None: ignored), as the report lists them;
+        headers that are a problem (unknown, two for one column) are left to their problem."""
         return [(entry.header, entry.column) for entry in self.mapped
-                if entry.how is not How.ERROR_COLUMN]
+                if entry.how not in _NOT_REPORTED]
 
     @property
     def identifier_at(self) -> int | None:

@@ -155,9 +155,14 @@ def suggestions(header: str, candidates: Sequence[str], *, count: int = 3) -> li
 
 def map_option(header: str, column: str) -> str:
     """The ``--map`` option that reads ``header`` as ``column``, quoted for a shell."""
-    return "--map " + shlex.quote(f"{header}={column}")
+    return "--map " + _quoted(f"{header}={column}")
 
 
 def ignore_option(header: str) -> str:
     """The ``--ignore-column`` option that leaves ``header`` out, quoted for a shell."""
-    return "--ignore-column " + shlex.quote(header)
+    return "--ignore-column " + _quoted(header)
+
+
+def _quoted(text: str) -> str:
+    # Always in quotes, as a person would type it; shlex's form only where a quote needs it.
+    return f"'{text}'" if "'" not in text else shlex.quote(text)

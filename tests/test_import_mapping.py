@@ -197,6 +197,9 @@ def test_a_file_of_clientreg_columns_reports_no_mapping(cli, shop, tmp_path):
     text = cli("import", str(path), "--dry-run")
     assert text.exit_code == 0, text.output
     assert "columns:" not in text.output
+    typo = write(tmp_path / "typo.csv", "identifier,name,company_type,category,emial",
+                 "O-2,Typo S.L.,PERSON,WHOLESALE,a@b.example")
+    assert "columns:" not in cli("import", str(typo)).output
     result = cli("import", str(path), "--format", "json")
     [summary] = json.loads(result.stdout)["files"]
     assert "columns" not in summary
@@ -257,6 +260,8 @@ def test_unknown_headers_are_listed_with_the_map_option_that_reads_them(cli, sho
             "knows (see 'clientreg template' for the columns): give --map 'Notas "
             "internas=COLUMN' naming its column, or --ignore-column 'Notas internas' "
             "[unknown-column]") in result.output
+    assert "  columns: Ref → identifier, company_type → company_type, category → category\n" \
+        in result.output  # the unknown headers are left to their problems
     fixed = cli("import", str(path), "--map", "razon SOCAIL=name", "--ignore-column",
                 "notas internas")
     assert fixed.exit_code == 0, fixed.output
