@@ -74,7 +74,8 @@ _COMPANY_RULES = {rule.name: rule for rule in (
     FieldRule("postal_code", N_("Postal code"), rules.postal_code, rules.POSTAL_CODE_MAX,
               needs_country=True),
     FieldRule("country", N_("Country"), rules.country, rules.SHORT_TEXT_MAX,
-              prompt=N_("Country (ISO code or English name)")),
+              prompt=N_("Country (ISO code, or its name in English, Spanish, Portuguese or "
+                        "German)")),
 )}
 COMPANY_FIELDS: tuple[FieldRule, ...] = tuple(_COMPANY_RULES[name] for name in COMPANY_FIELD_NAMES)
 """The optional company fields, in the export's column order (model.COMPANY_FIELDS)."""

@@ -74,8 +74,9 @@ def new(
     region: Annotated[str | None, _option("--region", _("Region."), _ADDRESS)] = None,
     postal_code: Annotated[str | None, _option("--postal-code", _("Postal code."),
                                                _ADDRESS)] = None,
-    country: Annotated[str | None, _option("--country", _("Country (ISO code or English name)."),
-                                           _ADDRESS)] = None,
+    country: Annotated[str | None, _option(
+        "--country", _("Country (ISO code, or its name in English, Spanish, Portuguese or "
+                       "German)."), _ADDRESS)] = None,
     company_attr: Annotated[list[str] | None, typer.Option(
         "--company-attr", metavar="KEY=VALUE", show_default=False, rich_help_panel=_COMPANY,
         help=_("A company attribute of the type, repeatable."))] = None,

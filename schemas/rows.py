@@ -93,7 +93,8 @@ class _CompanyFields(BaseModel):
     city: Text = None
     region: Text = None
     postal_code: Text = Field(None, description="Quote it in YAML to keep leading zeros.")
-    country: Text = Field(None, description="ISO 3166-1 code (ES, GB, BR) or English name.")
+    country: Text = Field(None, description="ISO 3166-1 code (ES, GB, BR), or name in "
+                          "English, Spanish, Portuguese or German (España, Brasil, Deutschland).")
     company_attributes: Attributes = Field(
         default_factory=dict, description="Values of the company type's attributes, by key.")
 
