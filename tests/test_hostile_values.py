@@ -241,7 +241,8 @@ def write_csv(path: Path, row: dict[str, str]) -> Path:
 def nested_document(row: dict[str, str]) -> dict:
     draft = draft_of_row(row)
     document = {k: v for k, v in vars(draft).items()
-                if v not in (None, {}, []) and k not in ("contacts", "origin")}
+                if v not in (None, {}, [])
+                and k not in ("contacts", "origin", "kept", "locale")}  # not document keys
     document["contacts"] = [{k: v for k, v in vars(c).items() if v not in (None, False)}
                             for c in draft.contacts]
     return document
