@@ -2,6 +2,7 @@
 by LibreOffice, import with at most one mapping option and --locale es, every value as the
 spreadsheet showed it."""
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -16,26 +17,50 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 
 # A register whose entries are named as the ERP names them, as a user would set it up.
 ERP_CATALOGUE = {
-    "company_type": [{"code": "LEGAL", "name": "Company"}, {"code": "PERSON", "name": "Individual"}],
+    "company_type": [{"code": "LEGAL", "name": "Company"},
+                     {"code": "PERSON", "name": "Individual"}],
     "category": [{"code": "RETAIL", "name": "Retail"}, {"code": "TRADE", "name": "Commercial"}],
 }
 
 # Odoo 17, Contacts > Export, default options: the fields' labels as headers.
-ODOO_LABELS = '''"Name","Reference","Company Type","Tags","Tax ID","Street","Zip","City","State","Country","Phone","Email","Website","Language"
-"Ferretería Núñez S.L.","OD-0007","Company","Retail","ESB12345674","Calle Feria 3","41003","Sevilla","Sevilla (ES)","Spain","+34 954 12 34 56","info@nunez.example","https://nunez.example","Spanish (ES) / Español (ES)"
-"Luis Peñalver","OD-0008","Individual","Commercial","","Rua Augusta 10","1100-053","Lisboa","Lisboa (PT)","Portugal","+351 912 345 678","luis@penalver.example","","Portuguese / Português"
-'''
+ODOO_LABELS = [
+    ["Name", "Reference", "Company Type", "Tags", "Tax ID", "Street", "Zip", "City", "State",
+     "Country", "Phone", "Email", "Website", "Language"],
+    ["Ferretería Núñez S.L.", "OD-0007", "Company", "Retail", "ESB12345674", "Calle Feria 3",
+     "41003", "Sevilla", "Sevilla (ES)", "Spain", "+34 954 12 34 56", "info@nunez.example",
+     "https://nunez.example", "Spanish (ES) / Español (ES)"],
+    ["Luis Peñalver", "OD-0008", "Individual", "Commercial", "", "Rua Augusta 10", "1100-053",
+     "Lisboa", "Lisboa (PT)", "Portugal", "+351 912 345 678", "luis@penalver.example", "",
+     "Portuguese / Português"],
+]
 # The same with "I want to update data (import-compatible export)": technical names, the
 # selection's own values and Odoo's external ids.
-ODOO_TECHNICAL = '''"id","name","ref","company_type","category_id","vat","street","zip","city","state_id","country_id","phone","email","website","lang"
-"__export__.res_partner_7_a1b2c3d4","Ferretería Núñez S.L.","OD-0007","company","Retail","ESB12345674","Calle Feria 3","41003","Sevilla","Sevilla (ES)","Spain","+34 954 12 34 56","info@nunez.example","https://nunez.example","es_ES"
-"__export__.res_partner_8_e5f6a7b8","Luis Peñalver","OD-0008","person","Commercial","","Rua Augusta 10","1100-053","Lisboa","Lisboa (PT)","Portugal","+351 912 345 678","luis@penalver.example","","pt_PT"
-'''
+ODOO_TECHNICAL = [
+    ["id", "name", "ref", "company_type", "category_id", "vat", "street", "zip", "city",
+     "state_id", "country_id", "phone", "email", "website", "lang"],
+    ["__export__.res_partner_7_a1b2c3d4", "Ferretería Núñez S.L.", "OD-0007", "company",
+     "Retail", "ESB12345674", "Calle Feria 3", "41003", "Sevilla", "Sevilla (ES)", "Spain",
+     "+34 954 12 34 56", "info@nunez.example", "https://nunez.example", "es_ES"],
+    ["__export__.res_partner_8_e5f6a7b8", "Luis Peñalver", "OD-0008", "person", "Commercial", "",
+     "Rua Augusta 10", "1100-053", "Lisboa", "Lisboa (PT)", "Portugal", "+351 912 345 678",
+     "luis@penalver.example", "", "pt_PT"],
+]
 # ERPNext, Data Export of the Customer doctype.
-ERPNEXT = '''"ID","Customer Name","Customer Type","Customer Group","Territory","Tax ID","Mobile No","Email Id","Website"
-"CUST-2026-00001","Lisboa Trading Lda","Company","Commercial","Portugal","PT501964843","+351 912 345 678","geral@lisboa.example","https://lisboa.example"
-"CUST-2026-00002","Ana Ruiz","Individual","Retail","Spain","","+34 611 222 333","ana@ruiz.example",""
-'''
+ERPNEXT = [
+    ["ID", "Customer Name", "Customer Type", "Customer Group", "Territory", "Tax ID", "Mobile No",
+     "Email Id", "Website"],
+    ["CUST-2026-00001", "Lisboa Trading Lda", "Company", "Commercial", "Portugal", "PT501964843",
+     "+351 912 345 678", "geral@lisboa.example", "https://lisboa.example"],
+    ["CUST-2026-00002", "Ana Ruiz", "Individual", "Retail", "Spain", "", "+34 611 222 333",
+     "ana@ruiz.example", ""],
+]
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    """As both programs write CSV: UTF-8, every cell quoted."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(rows)
+    return path
 
 
 @pytest.fixture
@@ -59,9 +84,7 @@ def _shown(cli, identifier: str) -> dict:
 
 @pytest.mark.parametrize("export", [ODOO_LABELS, ODOO_TECHNICAL], ids=["labels", "technical"])
 def test_an_odoo_customer_export_imports_with_no_option(cli, erp_register, tmp_path, export):
-    path = tmp_path / "res.partner.csv"
-    path.write_text(export, encoding="utf-8")
-    result = cli("import", str(path))
+    result = cli("import", str(_write(tmp_path / "res.partner.csv", export)))
     assert result.exit_code == 0, result.output
     assert "2 created" in result.stdout
     assert _shown(cli, "OD-0007") == {
@@ -77,9 +100,7 @@ def test_an_odoo_customer_export_imports_with_no_option(cli, erp_register, tmp_p
 
 
 def test_an_erpnext_customer_export_imports_with_no_option(cli, erp_register, tmp_path):
-    path = tmp_path / "Customer.csv"
-    path.write_text(ERPNEXT, encoding="utf-8")
-    result = cli("import", str(path), "--format", "json")
+    result = cli("import", str(_write(tmp_path / "Customer.csv", ERPNEXT)), "--format", "json")
     assert result.exit_code == 0, result.output
     columns = {c["header"]: c["column"] for c in json.loads(result.stdout)["files"][0]["columns"]}
     assert columns["ID"] == "identifier" and columns["Territory"] is None
