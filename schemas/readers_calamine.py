@@ -6,12 +6,14 @@ chosen sheet in memory whole; the archive of an ODS or XLSB is checked against t
 before it is opened, and the sheet's cells are counted before a row is read.
 
 What calamine does not tell is looked up around it: an ODS's cells that hold a formula's error
-(calamine gives them as empty) and its merged cells come from a scan of its ``content.xml``; an
-encrypted workbook is recognised before calamine opens it.
+(calamine gives them as empty) and its merged cells come from a scan of its ``content.xml``, an
+XLS's error cells from xlrd; an encrypted workbook is recognised before calamine opens it. An
+XLSB's error cells cannot be told from empty ones.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import struct
@@ -105,7 +107,8 @@ def open_workbook(
         if content.height * content.width > MAX_XLSX_CELLS:
             raise _too_many_cells(file, name)
         if extras is None:
-            extras = _Extras(merged=_merged_ranges(content))
+            extras = _Extras(merged=_merged_ranges(content),
+                             errors=_xls_errors(binary, name) if format == "xls" else {})
         # calamine gives every row from row 1, each from the sheet's first used column.
         offset = start[1]
         numbered = enumerate(_rows(content, file=file, format=format), start=1)
@@ -310,6 +313,36 @@ class _Extras:
     errors: dict[int, _Error] = field(default_factory=dict)
     """Row -> its first cell holding a formula's error, which calamine gives as empty."""
     merged: list[MergedRange] = field(default_factory=list)
+
+
+def _xls_errors(binary: BinaryIO, sheet: str) -> dict[int, _Error]:
+    """Row -> its first cell holding an error value, in a sheet of an XLS workbook.
+
+    calamine gives an XLS error cell as an empty one (python-calamine issue 105); xlrd, which
+    reads the XLS format and nothing else, tells them apart. A workbook xlrd cannot read, that
+    calamine could, is left to calamine's reading.
+    """
+    import xlrd
+
+    binary.seek(0)
+    try:
+        book = xlrd.open_workbook(file_contents=binary.read(), on_demand=True,
+                                  logfile=io.StringIO())
+        try:
+            content = book.sheet_by_name(sheet)
+            found: dict[int, _Error] = {}
+            for row in range(content.nrows):
+                for column, kind in enumerate(content.row_types(row)):
+                    if kind == xlrd.XL_CELL_ERROR:
+                        code = content.cell_value(row, column)
+                        found[row + 1] = _Error(column + 1,
+                                                xlrd.error_text_from_code.get(code, "#VALUE!"))
+                        break
+            return found
+        finally:
+            book.release_resources()
+    except Exception:  # noqa: BLE001 - xlrd parses untrusted bytes
+        return {}
 
 
 def _ods_extras(binary: BinaryIO, *, file: str) -> dict[str, _Extras]:

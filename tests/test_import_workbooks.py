@@ -278,7 +278,7 @@ def test_merged_cells_above_the_data_say_nothing(cli, shop, tmp_path):
     assert show(cli, "M-1")["name"] == "Merged Title S.L."
 
 
-@pytest.mark.parametrize("extension", ["ods", "xlsx"])
+@pytest.mark.parametrize("extension", ["ods", "xls", "xlsx"])
 def test_spreadsheet_error_values_are_refused_at_their_cell(cli, shop, tmp_path, extension):
     result = cli("import", str(copy(f"problems.{extension}", tmp_path)))
     assert result.exit_code == 1
