@@ -164,7 +164,7 @@ def _client_documents(store: Store, query: str | None,
             yield client_document(row, contacts[row["client_id"]], catalogue)
 
 
-def iter_lone_company_documents(store: Store, *, company_type: str | None = None,
+def iter_company_documents(store: Store, *, company_type: str | None = None,
                                 search: str | None = None,
                                 include_inactive: bool = False) -> Iterator[dict[str, Any]]:
     """Every company that is not a client (matching the filters), in the seed document's
@@ -175,10 +175,11 @@ def iter_lone_company_documents(store: Store, *, company_type: str | None = None
     catalogue = Catalogue.load(store)
     rows = sql.iter_companies(store.conn, company_type=company_type, search=query,
                               include_inactive=include_inactive, clients_only=False)
-    return (_lone_company_document(row, catalogue) for row in rows if row["client_id"] is None)
+    return (_company_document(row, catalogue) for row in rows if row["client_id"] is None)
 
 
-def _lone_company_document(row: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+def _company_document(row: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+    """A company's own data, as a seed's companies: entry holds it."""
     company_type = catalogue.types.get(row["company_type"])
     out: dict[str, Any] = {"identifier": row["identifier"], "name": row["name"],
                            "company_type": row["company_type"]}
@@ -209,14 +210,7 @@ def company_data(store: Store, identifier: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("unknown-company/identifier", field="identifier", value=identifier,
                        given=shown(identifier))
-    catalogue = Catalogue.load(store)
-    company_type = catalogue.types.get(row["company_type"])
-    out: dict[str, Any] = {"identifier": row["identifier"], "name": row["name"],
-                           "company_type": row["company_type"]}
-    out.update({name: row[name] for name in COMPANY_FIELDS if row.get(name) is not None})
-    if row["company_attributes"]:
-        out["company_attributes"] = _typed(row["company_attributes"],
-                                           company_type.attributes if company_type else ())
+    out = _company_document(row, Catalogue.load(store))
     out["client"] = row["category"] is not None
     out["category"] = row["category"]
     out["active"] = bool(row["active"])
