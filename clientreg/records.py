@@ -164,7 +164,7 @@ def _client_documents(store: Store, query: str | None,
             yield client_document(row, contacts[row["client_id"]], catalogue)
 
 
-def iter_company_documents(store: Store, *, company_type: str | None = None,
+def iter_lone_company_documents(store: Store, *, company_type: str | None = None,
                                 search: str | None = None,
                                 include_inactive: bool = False) -> Iterator[dict[str, Any]]:
     """Every company that is not a client (matching the filters), in the seed document's
