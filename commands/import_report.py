@@ -52,6 +52,9 @@ def _file_line(summary: FileSummary) -> str:
         else:
             notes.append(_("header on row {row}").format(row=summary.header_row))
     detail = f" ({', '.join(notes)})" if notes else ""
+    if not summary.rows_read:
+        return _("{file}: rows not read, as the header's problems above stop them{detail}"
+                 ).format(file=summary.file, detail=detail)
     if summary.format in ("csv", "tsv", "xlsx", "ods", "xls", "xlsb"):
         line = ngettext("{file}: {count:,} row{detail}", "{file}: {count:,} rows{detail}",
                         summary.rows)

@@ -196,6 +196,7 @@ class ImportRun:
                     problem = replace(problem, row=reader.header_row)
                 self.problems.add(problem)
             table = TableInput(index, summary, list(reader.raw_headers), plan)
+            summary.rows_read = readable
             if readable:
                 with translate_errors(self.store.path):
                     table.staged = StagedTable(self.store.conn)

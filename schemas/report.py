@@ -187,6 +187,8 @@ class FileSummary:
     """The header's row when it is not the first (rows above it are not read)."""
     skipped_rows: int = 0
     """Rows above the header that held something (a title, notes), skipped."""
+    rows_read: bool = True
+    """False when the header's problems stopped the rows from being read at all."""
     columns: list[tuple[str, str | None]] | None = None
     """Each header and the column it was read as (None: ignored), when some header is not
     the name of its column (a synonym, a mapping, a header left out); None otherwise."""

@@ -211,3 +211,13 @@ def test_a_file_with_nothing_to_import_is_rejected(cli, catalogue, tmp_path):
         assert f"{path}: holds" in result.output
         assert "nothing to import" in result.output
         assert "already registered" not in result.output
+
+
+def test_a_header_that_stops_the_rows_does_not_count_them_as_none(cli, catalogue, tmp_path):
+    path = tmp_path / "no-category.csv"
+    path.write_text("identifier,name,company_type\nP-1,Ana Ruiz,PERSON\nP-2,Luis Gil,PERSON\n",
+                    encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 1
+    assert f"{path}: rows not read, as the header's problems above stop them" in result.output
+    assert "0 rows" not in result.output
