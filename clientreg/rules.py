@@ -352,8 +352,12 @@ def website(value: object, *, field: str = "website") -> str | None:
     if text is None:
         return None
     candidate = text if "://" in text else f"https://{text}"
-    parts = urlsplit(candidate)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises for a port that is no number, or out of range
+    except ValueError:  # a bracketed host that is no IP address ([red]), an invalid port
+        raise InvalidValue("invalid-website", field=field, value=value) from None
     if parts.scheme not in ("http", "https") or "." not in host or " " in candidate:
         raise InvalidValue("invalid-website", field=field, value=value)
     return candidate

@@ -163,6 +163,12 @@ def test_website_gets_a_scheme_and_must_be_http():
     assert rejected(rules.website, "not a site").code == "invalid-website"
 
 
+@pytest.mark.parametrize("value", ["[red]", "https://[shop].example", "shop.example:99999",
+                                   "http://shop.example:port"])
+def test_a_website_the_url_parser_cannot_split_is_refused_not_a_traceback(value):
+    assert rejected(rules.website, value).code == "invalid-website"
+
+
 @pytest.mark.parametrize(("value", "expected"), [("yes", True), ("X", True), ("sí", True),
                                                  ("0", False), ("", False), (None, False)])
 def test_flags_read_as_spreadsheets_write_them(value, expected):
