@@ -189,12 +189,11 @@ def fill_from_registered(conn: sqlite3.Connection, catalogue: Catalogue,
     ``--locale`` does not read them again.
     """
     drafts = chunk if isinstance(chunk, list) else chunk.drafts()
-    for draft in drafts:
-        key = draft.identifier if not _blank(draft.identifier) else draft.from_company
-        if _blank(key):
-            continue
-        assert key is not None
-        stored = read_sql.company_by_key(conn, identifier_key(key))
+    keyed = [(draft, key) for draft in drafts if (key := _registered_key(draft)) is not None]
+    registered = {identifier_key(row["identifier"]): row for row in
+                  read_sql.companies_by_keys(conn, sorted({key for _, key in keyed}))}
+    for draft, key in keyed:
+        stored = registered.get(key)
         if stored is None:
             _note_unregistered(draft)
         if stored is None or stored["client_id"] is None:
@@ -203,6 +202,12 @@ def fill_from_registered(conn: sqlite3.Connection, catalogue: Catalogue,
         if draft.contacts:
             _fill_contacts(draft, read_sql.contacts_of(conn, stored["client_id"]))
     return drafts
+
+
+def _registered_key(draft: ClientDraft) -> str | None:
+    """The key a draft's client is registered under: its identifier, else its from_company."""
+    key = draft.identifier if not _blank(draft.identifier) else draft.from_company
+    return None if key is None or _blank(key) else identifier_key(key)
 
 
 def _note_unregistered(draft: ClientDraft) -> None:

@@ -34,6 +34,18 @@ def company_by_key(conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
     return _row(cursor, values) if values else None
 
 
+def companies_by_keys(conn: sqlite3.Connection, keys: list[str]) -> list[dict[str, Any]]:
+    """The companies of several identifier keys, each as company_by_key gives it; in a few
+    queries (500 keys each, far below SQLite's variable limit)."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 500):
+        batch = keys[start:start + 500]
+        marks = ", ".join("?" * len(batch))
+        cursor = conn.execute(_COMPANY_SELECT + f"WHERE co.identifier_key IN ({marks})", batch)
+        found += [_row(cursor, values) for values in cursor.fetchall()]
+    return found
+
+
 def contacts_of(conn: sqlite3.Connection, client_id: int) -> list[dict[str, Any]]:
     cursor = conn.execute(
         "SELECT u.id, u.name, u.email, u.email_key, u.phone, u.position, u.department, "
