@@ -4,16 +4,96 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click import Command, Context
+from typer._click.exceptions import NoSuchOption, UsageError
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from clientreg import __version__
 from clientreg.commands.context import ENV_DB, Settings, default_database_path
 from clientreg.commands.i18n import _
 
+
+class _Argument(TyperArgument):
+    """An argument's name column already names its value (IDENTIFIER, PATH...): no type after it."""
+
+    def display_type_rich(self, ctx: Context) -> str | None:
+        return None
+
+
+_VALUE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "bool": "BOOLEAN",
+                "file": "FILE", "path": "PATH", "directory": "DIRECTORY",
+                "int range": "INTEGER", "float range": "NUMBER"}
+
+
+def _value_name(typer_label: str) -> str:
+    """Typer's label of a value (<str>, <list[str]>, <file>, <a|b>) in click's words (TEXT,
+    FILE, a|b); an option given once per value names one."""
+    label = typer_label.strip("<>")
+    if label.startswith("list[") and label.endswith("]"):
+        label = label[len("list["):-1]
+    return _VALUE_NAMES.get(label, label)
+
+
+def _name_values(command: Command) -> None:
+    """Every value in --help named as click names it (TEXT, FILE, INTEGER, a|b|c), never as a
+    Python type (<str>, <list[str]>); a flag takes no value and shows none."""
+    context = Context(command)
+    for param in [*command.params, command.get_help_option(context)]:
+        if isinstance(param, TyperOption):
+            if param.is_flag or param.count:
+                param.metavar = ""
+            elif param.metavar is None:
+                param.metavar = _value_name(param.display_type(context))
+        elif isinstance(param, TyperArgument):
+            if param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+            param.__class__ = _Argument
+    for sub in getattr(command, "commands", {}).values():
+        _name_values(sub)
+
+
+class _Root(TyperGroup):
+    """The root command: names the values of every command's help, and answers a global option
+    given after the command by saying where it goes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _name_values(self)
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        # Typer adds the shell-completion flags to the root after it is made.
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, TyperOption) and param.is_flag:
+                param.metavar = ""
+        return params
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NoSuchOption as exc:
+            if exc.option_name in self._global_options():
+                raise UsageError(
+                    _("{option} is a global option: put it before the command").format(
+                        option=exc.option_name),
+                    ctx=exc.ctx) from None
+            raise
+        except typer.BadParameter as exc:
+            # pydantic's wording of the ValueError Typer raises for a choice not offered
+            exc.message = exc.message.removeprefix("Value error, ")
+            raise
+
+    def _global_options(self) -> set[str]:
+        return {opt for param in self.params if isinstance(param, TyperOption)
+                for opt in (*param.opts, *param.secondary_opts) if opt != "--help"}
+
+
 app = typer.Typer(
     name="clientreg",
+    cls=_Root,
     help=_("Register clients, their companies and contacts in SQLite: interactively with "
            "'clientreg new', in bulk with 'clientreg import'."),
     no_args_is_help=True,

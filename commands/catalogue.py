@@ -61,7 +61,7 @@ FileOption = Annotated[Path | None, typer.Option(
     help=_("A YAML (or JSON) file holding one entry, a list of entries, or a seed document; "
            "all of them are added together or none."), show_default=False)]
 ParentOption = Annotated[str | None, typer.Option(
-    "--parent", help=_("The code of the parent entry."), show_default=False,
+    "--parent", help=_("The code of the parent entry."), show_default=False, metavar="CODE",
     callback=render.terminal_text)]
 
 

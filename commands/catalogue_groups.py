@@ -89,7 +89,7 @@ def company_type_group() -> typer.Typer:
         name: NameOption = None,
         parent: Annotated[str | None, typer.Option(
             "--parent", help=_("The parent's code; an empty value removes the parent."),
-            show_default=False, callback=render.terminal_text)] = None,
+            show_default=False, metavar="CODE", callback=render.terminal_text)] = None,
         id_mask: Annotated[str | None, typer.Option(
             "--id-mask", help=_("The identifier mask, as in CLI-{seq:05}; an empty value "
                                 "removes it."), show_default=False,
@@ -129,7 +129,7 @@ def category_group() -> typer.Typer:
         name: NameOption = None,
         parent: Annotated[str | None, typer.Option(
             "--parent", help=_("The parent's code; an empty value removes the parent."),
-            show_default=False, callback=render.terminal_text)] = None,
+            show_default=False, metavar="CODE", callback=render.terminal_text)] = None,
         attributes_file: AttributesFileOption = None,
     ) -> None:
         cat.edit(ctx, cat.CATEGORY, code, {"name": name, "parent": parent}, attributes_file)

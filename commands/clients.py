@@ -43,10 +43,10 @@ def show(
 # The filters of `list`, shared with `export`.
 CategoryFilter = Annotated[str | None, typer.Option(
     "--category", help=_("Only clients of this category (its code)."), show_default=False,
-    callback=render.terminal_text)]
+    metavar="CODE", callback=render.terminal_text)]
 TypeFilter = Annotated[str | None, typer.Option(
     "--type", help=_("Only clients whose company is of this type (its code)."),
-    show_default=False, callback=render.terminal_text)]
+    show_default=False, metavar="CODE", callback=render.terminal_text)]
 SearchFilter = Annotated[str | None, typer.Option(
     "--search", help=_("Words to find in the name, trade name, identifier, e-mail or tax id "
                        "(each word as a prefix; a tax id however it is written)."),

@@ -244,10 +244,10 @@ def template(
     output: OutputOption = None,
     company_type: Annotated[str | None, typer.Option(
         "--type", help=_("The company type of the example; only its attribute columns."),
-        show_default=False)] = None,
+        show_default=False, metavar="CODE")] = None,
     category: Annotated[str | None, typer.Option(
         "--category", help=_("The category of the example; only its attribute columns."),
-        show_default=False)] = None,
+        show_default=False, metavar="CODE")] = None,
 ) -> None:
     """An import file with the right columns and one example row to fill in (default CSV)."""
     from clientreg.catalogue import Catalogue, find_entry
