@@ -17,7 +17,8 @@ from clientreg.commands.i18n import _
 
 
 class _Argument(TyperArgument):
-    """An argument's name column already names its value (IDENTIFIER, PATH...): no type after it."""
+    """An argument's name column already names its value (identifier, PATH...): no type after
+    it."""
 
     def display_type_rich(self, ctx: Context) -> str | None:
         return None
@@ -48,8 +49,6 @@ def _name_values(command: Command) -> None:
             elif param.metavar is None:
                 param.metavar = _value_name(param.display_type(context))
         elif isinstance(param, TyperArgument):
-            if param.metavar is None:
-                param.metavar = (param.name or "value").upper()
             param.__class__ = _Argument
     for sub in getattr(command, "commands", {}).values():
         _name_values(sub)

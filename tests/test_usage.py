@@ -34,11 +34,11 @@ def test_flags_show_no_value_and_options_name_theirs():
     assert re.search(r"--format\s+table\|json\|csv\s", result.stdout)
 
 
-def test_arguments_are_named_once_in_capitals():
+def test_arguments_are_named_once():
     result = run("import", "--help")
     assert re.search(r"PATH\.\.\.\s+CSV, TSV", result.stdout), result.stdout
     result = run("show", "--help")
-    assert re.search(r"IDENTIFIER\s+The client's identifier", result.stdout), result.stdout
+    assert re.search(r"identifier\s+The client's identifier", result.stdout), result.stdout
 
 
 def test_a_choice_not_offered_lists_the_choices_without_a_prefix(tmp_path):
