@@ -20,7 +20,7 @@ NameOption = Annotated[str | None, typer.Option("--name", help=_("The name peopl
 MaskOption = Annotated[str | None, typer.Option(
     "--id-mask", help=_("Generate identifiers of this type's companies from a mask with one "
                         "{seq} field, as in CLI-{seq:05}."), show_default=False,
-    callback=render.terminal_text)]
+    metavar="MASK", callback=render.terminal_text)]
 AttributesFileOption = Annotated[Path | None, typer.Option(
     "--attributes-file", dir_okay=False,
     help=_("A YAML file with the new list of attributes (replaces the old ones; allowed only "
@@ -93,7 +93,7 @@ def company_type_group() -> typer.Typer:
         id_mask: Annotated[str | None, typer.Option(
             "--id-mask", help=_("The identifier mask, as in CLI-{seq:05}; an empty value "
                                 "removes it."), show_default=False,
-            callback=render.terminal_text)] = None,
+            metavar="MASK", callback=render.terminal_text)] = None,
         allow_id_change: Annotated[bool | None, typer.Option(
             "--allow-id-change/--forbid-id-change",
             help=_("Whether people may type over the generated identifier."),

@@ -50,7 +50,7 @@ TypeFilter = Annotated[str | None, typer.Option(
 SearchFilter = Annotated[str | None, typer.Option(
     "--search", help=_("Words to find in the name, trade name, identifier, e-mail or tax id "
                        "(each word as a prefix; a tax id however it is written)."),
-    show_default=False, callback=render.terminal_text)]
+    show_default=False, metavar="WORDS", callback=render.terminal_text)]
 InactiveFilter = Annotated[bool, typer.Option("--all", help=_("Include inactive clients."))]
 
 

@@ -23,7 +23,7 @@ ListFormat = render.ListFormat
 AllOption = Annotated[bool, typer.Option("--all", help=_("Include inactive ones."))]
 SearchOption = Annotated[str | None, typer.Option(
     "--search", help=_("Only the ones matching these words."), show_default=False,
-    callback=render.terminal_text)]
+    metavar="WORDS", callback=render.terminal_text)]
 ListFormatOption = Annotated[ListFormat, typer.Option(
     "--format", help=_("table for people; json or csv for programs (stdout holds only the "
                        "data)."))]

@@ -119,13 +119,13 @@ def import_files(
         "--input-format", case_sensitive=False, show_default=False,
         help=_("The format of every PATH, instead of the one its extension says."))] = None,
     delimiter: Annotated[str | None, typer.Option(
-        "--delimiter", show_default=False,
+        "--delimiter", show_default=False, metavar="CHAR",
         help=_("CSV delimiter (',' ';' '|' or 'tab'); detected when not given."))] = None,
     encoding: Annotated[str | None, typer.Option(
-        "--encoding", show_default=False, callback=_text_encoding,
+        "--encoding", show_default=False, metavar="ENCODING", callback=_text_encoding,
         help=_("CSV encoding (utf-8, cp1252, latin-1...); detected when not given."))] = None,
     sheet: Annotated[str | None, typer.Option(
-        "--sheet", show_default=False,
+        "--sheet", show_default=False, metavar="NAME",
         help=_("The workbook sheet to read (a hidden one too); the first visible one when not "
                "given."))] = None,
     header_row: Annotated[int | None, typer.Option(
@@ -134,7 +134,7 @@ def import_files(
                "skipped); when not given, the first row naming known columns, so a title "
                "above the header is skipped."))] = None,
     locale: Annotated[str | None, typer.Option(
-        "--locale", show_default=False, callback=_value_locale,
+        "--locale", show_default=False, metavar="LOCALE", callback=_value_locale,
         help=_("Read numbers, dates and yes/no cells as this locale writes them (es: "
                "1.580.240,46, 27/02/1956, sí/no; en_US, pt_BR, de...); without it they are "
                "read strictly (1580240.46, 1956-02-27)."))] = None,

@@ -30,7 +30,7 @@ def test_flags_show_no_value_and_options_name_theirs():
     flag_line = next(line for line in result.stdout.splitlines() if "--all" in line)
     assert re.search(r"--all\s+Include inactive", flag_line), flag_line
     assert re.search(r"--category\s+CODE\s", result.stdout)
-    assert re.search(r"--search\s+TEXT\s", result.stdout)
+    assert re.search(r"--search\s+WORDS\s", result.stdout)
     assert re.search(r"--format\s+table\|json\|csv\s", result.stdout)
 
 
