@@ -522,6 +522,10 @@ MESSAGES: dict[str, str | Plural] = {
     "merged-cells": N_(
         "cells {cells} are merged: only {anchor} holds the value; unmerge them and fill in"
         " each cell"),
+    # readers_xlsb.py: the records of an XLSB sheet, read for its error cells
+    "unreadable-file/xlsb-records": N_(
+        "{file}: the records of sheet {sheet!r} cannot be followed (in the part {part}); open"
+        " the workbook in a spreadsheet program and save it again"),
     # number_cells.py: leading zeros put back into number cells (notices of the report)
     "restored-leading-zero/postal-code": N_(
         "the sheet holds the postal code as a number, which drops leading zeros: stored as"

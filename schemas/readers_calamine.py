@@ -7,8 +7,8 @@ before it is opened, and the sheet's cells are counted before a row is read.
 
 What calamine does not tell is looked up around it: an ODS's cells that hold a formula's error
 (calamine gives them as empty) and its merged cells come from a scan of its ``content.xml``, an
-XLS's error cells from xlrd; an encrypted workbook is recognised before calamine opens it. An
-XLSB's error cells cannot be told from empty ones.
+XLS's error cells from xlrd, an XLSB's from a scan of its sheet's records (``readers_xlsb``); an
+encrypted workbook is recognised before calamine opens it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 from xml.parsers import expat
 
 from clientreg.errors import RowError, UnreadableInput
@@ -37,6 +37,7 @@ from clientreg.schemas.readers_table import (
     is_blank,
     row_values,
 )
+from clientreg.schemas.readers_xlsb import ErrorCell, xlsb_errors
 from clientreg.schemas.readers_xlsx import (
     MAX_XLSX_CELLS,
     MAX_XLSX_MERGED_RANGES,
@@ -107,8 +108,7 @@ def open_workbook(
         if content.height * content.width > MAX_XLSX_CELLS:
             raise _too_many_cells(file, name)
         if extras is None:
-            extras = _Extras(merged=_merged_ranges(content),
-                             errors=_xls_errors(binary, name) if format == "xls" else {})
+            extras = _Extras(merged=_merged_ranges(content))
         # calamine gives every row from row 1, each from the sheet's first used column.
         offset = start[1]
         numbered = enumerate(_rows(content, file=file, format=format), start=1)
@@ -121,6 +121,9 @@ def open_workbook(
         first_column = offset + at
         raw_headers, headers = checked_headers(found.texts[at:], file=file,
                                                first_column=first_column)
+        if format != "ods":
+            columns = range(first_column + 1, first_column + len(headers) + 1)
+            extras.errors = _error_cells(binary, name, file=file, columns=columns)
     except BaseException:
         release()
         raise
@@ -301,21 +304,31 @@ def _merged_ranges(content: Any) -> list[MergedRange]:
             for first, last in ranges[:MAX_XLSX_MERGED_RANGES]]
 
 
-class _Error(NamedTuple):
-    column: int
-    text: str
-
-
 @dataclass
 class _Extras:
     """What the rows as calamine gives them do not show."""
 
-    errors: dict[int, _Error] = field(default_factory=dict)
+    errors: dict[int, ErrorCell] = field(default_factory=dict)
     """Row -> its first cell holding a formula's error, which calamine gives as empty."""
     merged: list[MergedRange] = field(default_factory=list)
 
 
-def _xls_errors(binary: BinaryIO, sheet: str) -> dict[int, _Error]:
+def _error_cells(binary: BinaryIO, sheet: str, *, file: str,
+                 columns: range) -> dict[int, ErrorCell]:
+    """Row -> its first cell holding an error value, in a sheet of an XLS or XLSB workbook, as
+    the file's content says which it is (calamine reads an XLS named .xlsb, and the reverse).
+    An XLSB's cells are looked for among ``columns`` (1-based) only."""
+    binary.seek(0)
+    head = binary.read(8)
+    binary.seek(0)
+    if head.startswith(OLE_SIGNATURE):
+        return _xls_errors(binary, sheet)
+    if head.startswith(ZIP_SIGNATURE):
+        return xlsb_errors(binary, sheet, file=file, columns=columns)
+    return {}
+
+
+def _xls_errors(binary: BinaryIO, sheet: str) -> dict[int, ErrorCell]:
     """Row -> its first cell holding an error value, in a sheet of an XLS workbook.
 
     calamine gives an XLS error cell as an empty one (python-calamine issue 105); xlrd, which
@@ -330,12 +343,12 @@ def _xls_errors(binary: BinaryIO, sheet: str) -> dict[int, _Error]:
                                   logfile=io.StringIO())
         try:
             content = book.sheet_by_name(sheet)
-            found: dict[int, _Error] = {}
+            found: dict[int, ErrorCell] = {}
             for row in range(content.nrows):
                 for column, kind in enumerate(content.row_types(row)):
                     if kind == xlrd.XL_CELL_ERROR:
                         code = content.cell_value(row, column)
-                        found[row + 1] = _Error(column + 1,
+                        found[row + 1] = ErrorCell(column + 1,
                                                 xlrd.error_text_from_code.get(code, "#VALUE!"))
                         break
             return found
@@ -410,7 +423,7 @@ def _ods_extras(binary: BinaryIO, *, file: str) -> dict[str, _Extras]:
             if state["depth"] == 0:
                 state["in_sheet"] = False
         elif error is not None and name == f"{_ODF_TABLE} table-cell":
-            extras.errors[error_at[0]] = _Error(error_at[1], "".join(error).strip())
+            extras.errors[error_at[0]] = ErrorCell(error_at[1], "".join(error).strip())
             error = None
 
     def text(data: str) -> None:
@@ -447,7 +460,7 @@ def _source_rows(
     file: str,
     problems: list[RowError],
     first_column: int,
-    errors: dict[int, _Error],
+    errors: dict[int, ErrorCell],
     merged: MergedCells,
 ) -> Iterator[SourceRow]:
     width = len(headers)
@@ -480,7 +493,7 @@ def _source_rows(
             yield SourceRow(file, row, values, numbers)
 
 
-def _error_problem(error: _Error, headers: list[str], *, file: str, row: int,
+def _error_problem(error: ErrorCell, headers: list[str], *, file: str, row: int,
                    first_column: int) -> RowError | None:
     at = error.column - 1 - first_column
     if not 0 <= at < len(headers):
