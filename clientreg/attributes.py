@@ -261,10 +261,43 @@ def check_values(
     return stored, problems
 
 
+class DeclaredNumber(float):
+    """A number attribute's value as a float that keeps the digits it is stored with.
+
+    ``str`` and ``repr`` give the stored text (``1234.50``, never ``1234.5``), so every view and
+    writer that shows it as text shows the declared decimals; JSON and YAML writers write that
+    text as the number.
+    """
+
+    text: str
+
+    def __new__(cls, text: str) -> DeclaredNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
 def typed(definition: AttributeDef | None, text: str) -> Any:
-    """A stored value as it should appear in JSON/YAML output: numbers as numbers."""
+    """A stored value as it should appear in JSON/YAML output: numbers as numbers, a number
+    with decimals as a ``DeclaredNumber`` that keeps them."""
     if definition is not None and definition.type in ("number", "currency"):
         number = Decimal(text)
-        return int(number) if number == number.to_integral_value() and "." not in text else float(
-            number)
+        if number == number.to_integral_value() and "." not in text:
+            return int(number)
+        return DeclaredNumber(text)
     return text
+
+
+def declared_text(definition: AttributeDef, value: Any) -> str:
+    """A value as its declaration stores it (1234.5 as 1234.50 with two decimals); a value the
+    declaration refuses, or text, as given."""
+    try:
+        text = check_value(definition, value, field=definition.key)
+    except InvalidValue:
+        text = None
+    return str(value) if text is None else text

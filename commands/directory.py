@@ -44,7 +44,11 @@ def _print_rows(rows: Iterator[dict[str, Any]], columns: tuple[str, ...],
     if first is None:
         print_error(empty)
         return
-    count = render.print_table(itertools.chain([first], rows), columns, titles)
+    from clientreg.commands.text_views import phone_shown
+
+    shown = ({**row, "phone": phone_shown(row.get("phone"))} if "phone" in row else row
+             for row in itertools.chain([first], rows))
+    count = render.print_table(shown, columns, titles)
     print_error(counted(count))
 
 

@@ -7,7 +7,6 @@ Also the check every text argument and option passes before a command sees it
 from __future__ import annotations
 
 import csv
-import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -46,7 +45,10 @@ def print_document(document: Any, output: ShowFormat, show_text: Callable[[], No
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Indented JSON; a number attribute keeps its declared decimals (1234.50)."""
+    from clientreg.schemas.writers import json_text
+
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def print_yaml(data: Any) -> None:
@@ -95,21 +97,93 @@ def shown_text(text: str) -> str:
     return "'" + "".join(shown(char) for char in text) + "'"
 
 
+# How a column gives way at a narrow width: whole values (identifiers, e-mails, phones) are never
+# cut, words wrap only between words, and every other cell is cut with an ellipsis.
+_WHOLE = frozenset({"identifier", "code", "email", "phone", "tax_id", "at"})
+_WORDS = frozenset({"name", "position", "department", "company", "changes", "what",
+                    "attribute_keys", "label", "values"})
+_KEPT = frozenset({"identifier", "code", "name", "email", "key", "at", "what", "changes"})
+_WORDS_WANTED = 30  # the width a wrapping column asks for before others are dropped
+_CUT_MIN = 5
+
+
 def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str],
-                titles: Sequence[str] | None = None, *, title: str | None = None) -> int:
-    """A rich table of the rows; returns how many were shown."""
+                titles: Sequence[str] | None = None, *, title: str | None = None,
+                title_style: str | None = None) -> int:
+    """A rich table of the rows fitted to the terminal; returns how many were shown.
+
+    No word or e-mail is broken across lines: as the width shrinks, the last low-value columns
+    are dropped, then cells of the others are cut with an ellipsis; when even that does not fit,
+    each row is shown as a block of label and value lines.
+    """
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
-    for heading in titles or columns:
-        table.add_column(_cell(heading), overflow="fold")
-    count = 0
-    for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in columns])
-        count += 1
-    Console().print(table)
-    return count
+    console = Console(highlight=False)
+    heads = [_cell(h) for h in (titles or columns)]
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+
+    def natural(i: int) -> int:
+        return max([cell_len(heads[i].plain), *(cell_len(r[i].plain) for r in cells)])
+
+    def longest_word(i: int) -> int:
+        return max([1, *(cell_len(word) for r in [heads, *cells] for word in r[i].plain.split())])
+
+    def minimum(i: int) -> int:
+        if columns[i] in _WHOLE:
+            return natural(i)
+        if columns[i] in _WORDS:
+            return longest_word(i)
+        return min(natural(i), max(_CUT_MIN, min(cell_len(heads[i].plain), 10)))
+
+    def wanted(i: int) -> int:
+        return min(natural(i), max(_WORDS_WANTED, longest_word(i))) if columns[i] in _WORDS \
+            else natural(i)
+
+    def total(shown: list[int], measure: Callable[[int], int]) -> int:
+        return sum(measure(i) for i in shown) + 3 * len(shown) + 1
+
+    shown = list(range(len(columns)))
+    for index in reversed(range(len(columns))):
+        if total(shown, wanted) <= console.width:
+            break
+        if columns[index] not in _KEPT:
+            shown.remove(index)
+    if total(shown, minimum) > console.width:
+        _print_blocks(console, [heads[i] for i in range(len(columns))], cells)
+        return len(cells)
+    widths = {i: minimum(i) for i in shown}
+    spare = console.width - total(shown, minimum)
+    for i in shown:
+        grow = min(spare, wanted(i) - widths[i])
+        widths[i] += max(grow, 0)
+        spare -= max(grow, 0)
+    table = Table(title=title, show_lines=False, title_justify="left" if title_style else "center",
+                  title_style=title_style)
+    for i in shown:
+        table.add_column(heads[i], width=widths[i], no_wrap=columns[i] not in _WORDS,
+                         overflow="ellipsis")
+    for row in cells:
+        table.add_row(*[row[i] for i in shown])
+    console.print(table)
+    return len(cells)
+
+
+def _print_blocks(console: Any, heads: list[Any], cells: list[list[Any]]) -> None:
+    """Each row as lines of label and value, for a terminal too narrow for the table."""
+    from rich.table import Table
+
+    for number, row in enumerate(cells):
+        if number:
+            console.print()
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="ellipsis")
+        for head, value in zip(heads, row, strict=True):
+            if value.plain:
+                grid.add_row(head, value)
+        console.print(grid)
 
 
 def _cell(value: Any) -> Any:

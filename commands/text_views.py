@@ -52,7 +52,7 @@ def print_fields(rows: Iterable[tuple[str, Any]], *, title: str | None = None) -
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
-    grid.add_column(overflow="fold")
+    grid.add_column(overflow="ellipsis")
     shown = 0
     for label, value in rows:
         if value is None or value == "" or value == {}:
@@ -94,7 +94,8 @@ def print_client(document: dict[str, Any], catalogue: Catalogue) -> None:
     print_fields([
         (_("Company type"), _entry_label(document["company_type"], catalogue.types)),
         (_("Category"), _entry_label(document["category"], catalogue.categories)),
-        *((translated(label), document.get(name)) for name, label in FIELD_LABELS),
+        *((translated(label), phone_shown(document.get(name)) if name == "phone"
+           else document.get(name)) for name, label in FIELD_LABELS),
         (_("Registered"), document.get("created_at")),
         (_("Last changed"), document.get("updated_at")),
     ])
@@ -109,42 +110,54 @@ def print_client(document: dict[str, Any], catalogue: Catalogue) -> None:
 
 
 def print_contacts(contacts: list[dict[str, Any]]) -> None:
-    from rich.table import Table
+    from clientreg.commands.render import print_table
 
     console = _console()
     console.print()
     if not contacts:
         console.print(_text(_("No contacts.")))
         return
-    table = Table(title=_("Contacts"), title_justify="left", title_style="bold underline")
-    for heading in (_("Default"), _("Name"), _("E-mail"), _("Phone"), _("Position"),
-                    _("Department"), _("Language")):
-        table.add_column(heading, overflow="fold")
-    for contact in contacts:
-        table.add_row(_text("*" if contact.get("default") else ""),
-                      *(_text(contact.get(key)) for key in
-                        ("name", "email", "phone", "position", "department", "language")))
-    console.print(table)
-    console.print(_text(_("* = the company's default contact")), style="dim")
+    marked = any(contact.get("default") for contact in contacts)
+    columns = [*(["default"] if marked else []), "name", "email", "phone", "position",
+               "department", "language"]
+    titles = [*([_("Default")] if marked else []), _("Name"), _("E-mail"), _("Phone"),
+              _("Position"), _("Department"), _("Language")]
+    rows = [{**contact, "default": "*" if contact.get("default") else "",
+             "phone": phone_shown(contact.get("phone"))} for contact in contacts]
+    print_table(rows, columns, titles, title=_("Contacts"), title_style="bold underline")
+    if marked:
+        console.print(_text(_("* = the company's default contact")), style="dim")
+
+
+def phone_shown(phone: str | None) -> str | None:
+    """A stored E.164 phone in international format (+34 954 12 34 56), for people to read."""
+    if not phone:
+        return phone
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def print_history(history: list[dict[str, Any]]) -> None:
     """History entries, oldest first and newest last, each with what it changed."""
-    from rich.table import Table
 
     if not history:
         return
-    table = Table(title=_("History"), title_justify="left", title_style="bold underline")
-    for heading in (_("When"), _("What"), _("Action"), _("Source"), _("Changes")):
-        table.add_column(heading, overflow="fold")
-    for entry in history:
-        what = _("{entity} {key}").format(entity=_known(_HISTORY_ENTITIES, entry["entity"]),
-                                          key=entry["key"])
-        table.add_row(_text(entry["at"]), _text(what),
-                      _text(_known(_HISTORY_ACTIONS, entry["action"])),
-                      _text(entry["source"]), _text(_summary(entry)))
+    from clientreg.commands.render import print_table
+
+    rows = [{"at": entry["at"],
+             "what": _("{entity} {key}").format(
+                 entity=_known(_HISTORY_ENTITIES, entry["entity"]), key=entry["key"]),
+             "action": _known(_HISTORY_ACTIONS, entry["action"]), "source": entry["source"],
+             "changes": _summary(entry)} for entry in history]
     _console().print()
-    _console().print(table)
+    print_table(rows, ("at", "what", "action", "source", "changes"),
+                (_("When"), _("What"), _("Action"), _("Source"), _("Changes")),
+                title=_("History"), title_style="bold underline")
 
 
 def _known(words: dict[str, str], word: str) -> str:
@@ -175,7 +188,8 @@ def print_company(document: dict[str, Any], catalogue: Catalogue) -> None:
         (_("Company type"), _entry_label(document["company_type"], catalogue.types)),
         (_("Client"), _entry_label(document.get("category"), catalogue.categories)
          if document.get("client") else _("no")),
-        *((translated(label), document.get(name)) for name, label in FIELD_LABELS),
+        *((translated(label), phone_shown(document.get(name)) if name == "phone"
+           else document.get(name)) for name, label in FIELD_LABELS),
         (_("Created"), document.get("created_at")),
         (_("Last changed"), document.get("updated_at")),
     ])
@@ -191,7 +205,7 @@ def print_external_user(document: dict[str, Any]) -> None:
     print_fields([
         (_("Company"), document.get("company")),
         (_("Contact of"), ", ".join(document.get("clients") or []) or None),
-        (_("Phone"), document.get("phone")),
+        (_("Phone"), phone_shown(document.get("phone"))),
         (_("Position"), document.get("position")),
         (_("Department"), document.get("department")),
         (_("Language"), document.get("language")),
@@ -203,7 +217,6 @@ def print_external_user(document: dict[str, Any]) -> None:
 
 def print_entry(entry: dict[str, Any], kind_label: str) -> None:
     """A company type or category: its settings and its attribute declarations."""
-    from rich.table import Table
 
     _heading(entry["code"], entry["name"], entry.get("active", True))
     print_fields([
@@ -219,13 +232,10 @@ def print_entry(entry: dict[str, Any], kind_label: str) -> None:
     if not attributes:
         console.print(_text(_("No attributes.")))
         return
-    table = Table(title=_("Attributes"), title_justify="left", title_style="bold underline")
-    for heading in (_("Key"), _("Label"), _("Type"), _("Required"), _("Allowed values"),
-                    _("Min"), _("Max"), _("Decimals")):
-        table.add_column(heading, overflow="fold")
-    for attribute in attributes:
-        table.add_row(*(_text(v) for v in (
-            attribute["key"], attribute["label"], attribute["type"],
-            attribute.get("required", False), ", ".join(attribute.get("values") or []),
-            attribute.get("min"), attribute.get("max"), attribute.get("decimals"))))
-    console.print(table)
+    from clientreg.commands.render import print_table
+
+    rows = [{**attribute, "required": attribute.get("required", False),
+             "values": ", ".join(attribute.get("values") or [])} for attribute in attributes]
+    print_table(rows, ("key", "label", "type", "required", "values", "min", "max", "decimals"),
+                (_("Key"), _("Label"), _("Type"), _("Required"), _("Allowed values"), _("Min"),
+                 _("Max"), _("Decimals")), title=_("Attributes"), title_style="bold underline")

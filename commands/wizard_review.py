@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from clientreg import rules
-from clientreg.attributes import AttributeDef
+from clientreg.attributes import AttributeDef, declared_text
 from clientreg.commands.i18n import _, translated
 from clientreg.commands.wizard_contacts import contact_label
 from clientreg.commands.wizard_questions import FINISH
@@ -74,7 +74,8 @@ def _attribute_lines(title: str, definitions: Sequence[AttributeDef],
     lines = [title]
     for definition in definitions:
         value = values.get(definition.key)
-        lines.append(f"    {definition.label}: {'-' if value in (None, '') else value}")
+        shown = "-" if value in (None, "") else declared_text(definition, value)
+        lines.append(f"    {definition.label}: {shown}")
     return lines
 
 

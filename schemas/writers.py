@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
-from clientreg.attributes import AttributeDef
+from clientreg.attributes import AttributeDef, DeclaredNumber
 from clientreg.catalogue import Catalogue, describe_entry
 from clientreg.model import COMPANY_FIELDS, Category, CompanyType
 
@@ -260,6 +260,9 @@ def _yaml_dumper() -> type:
 
     base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     dumper: Any = type("ExportDumper", (base,), {})
+    # A number attribute's declared decimals (1234.50) are its YAML text too.
+    dumper.add_representer(DeclaredNumber, lambda dumper, number: dumper.represent_scalar(
+        "tag:yaml.org,2002:float", number.text))
     for first, resolvers in DocumentLoader.yaml_implicit_resolvers.items():
         for tag, pattern in resolvers:
             dumper.add_implicit_resolver(tag, pattern, [first])
@@ -271,6 +274,25 @@ def yaml_text(data: Any) -> str:
     import yaml
 
     return yaml.dump(data, Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, width=100)
+
+
+def json_text(data: Any, level: int = 0) -> str:
+    """``json.dumps(data, ensure_ascii=False, indent=2)``, but a ``DeclaredNumber`` written with
+    its declared decimals (1234.50); a JSON reader reads it as the same number."""
+    if isinstance(data, DeclaredNumber):
+        return data.text
+    if isinstance(data, dict | list | tuple) and data:
+        inner = "\n" + "  " * (level + 1)
+        if isinstance(data, dict):
+            items = [json.dumps(key if isinstance(key, str) else json.dumps(key),
+                                ensure_ascii=False) + ": " + json_text(value, level + 1)
+                     for key, value in data.items()]
+            opening, close = "{", "}"
+        else:
+            items = [json_text(value, level + 1) for value in data]
+            opening, close = "[", "]"
+        return opening + inner + ("," + inner).join(items) + "\n" + "  " * level + close
+    return json.dumps(data, ensure_ascii=False, default=str)
 
 
 def write_yaml_document(stream: TextIO, catalogue: Catalogue,
@@ -309,7 +331,7 @@ def write_json_document(stream: TextIO, catalogue: Catalogue,
             stream.write("]")
             continue
         for index, item in enumerate(itertools.chain([first], listed)):
-            text = json.dumps(item, ensure_ascii=False, indent=2)
+            text = json_text(item)
             stream.write((",\n    " if index else "\n    ") + text.replace("\n", "\n    "))
         stream.write("\n  ]")
     stream.write("\n}\n")
@@ -318,7 +340,7 @@ def write_json_document(stream: TextIO, catalogue: Catalogue,
 def write_list(stream: TextIO, clients: Iterable[dict[str, Any]], *, as_json: bool) -> None:
     """A plain list of clients in YAML or JSON (the import's other document shape)."""
     if as_json:
-        stream.write(json.dumps(list(clients), ensure_ascii=False, indent=2) + "\n")
+        stream.write(json_text(list(clients)) + "\n")
         return
     for item in clients:
         stream.write(yaml_text([item]))

@@ -35,7 +35,7 @@ def test_show_text_is_a_readable_view(cli, clients):
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "CLI-00001  Comercial Andaluza [S.L.]  (active)" in out
-    for text in ("LEGAL (Legal entity)", "RETAIL (Retail)", "+34954123456",
+    for text in ("LEGAL (Legal entity)", "RETAIL (Retail)", "+34 954 12 34 56",
                  "Number of employees", "Sales region", "south", "María López",
                  "maria@andaluza.example", "import of seed.yaml"):
         assert text in out
