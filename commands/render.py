@@ -151,7 +151,9 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str],
         if columns[index] not in _KEPT:
             shown.remove(index)
     if total(shown, minimum) > console.width:
-        _print_blocks(console, [heads[i] for i in range(len(columns))], cells)
+        if title:
+            console.print(_cell(title), style=title_style or "bold")
+        _print_blocks(console, heads, cells)
         return len(cells)
     widths = {i: minimum(i) for i in shown}
     spare = console.width - total(shown, minimum)
