@@ -174,8 +174,10 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str],
 
 def _print_blocks(console: Any, heads: list[Any], cells: list[list[Any]]) -> None:
     """Each row as lines of label and value, for a terminal too narrow for the table."""
+    from rich.cells import cell_len
     from rich.table import Table
 
+    beside = console.width - max(cell_len(head.plain) for head in heads) - 2
     for number, row in enumerate(cells):
         if number:
             console.print()
@@ -183,8 +185,18 @@ def _print_blocks(console: Any, heads: list[Any], cells: list[list[Any]]) -> Non
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="ellipsis")
         for head, value in zip(heads, row, strict=True):
-            if value.plain:
-                grid.add_row(head, value)
+            if not value.plain:
+                continue
+            if " " not in value.plain and cell_len(value.plain) > beside:
+                # An e-mail too long to sit beside its label gets a line of its own.
+                console.print(grid)
+                console.print(head, style="bold")
+                console.print(value, overflow="ellipsis", no_wrap=True)
+                grid = Table.grid(padding=(0, 2))
+                grid.add_column(style="bold", no_wrap=True)
+                grid.add_column(overflow="ellipsis")
+                continue
+            grid.add_row(head, value)
         console.print(grid)
 
 

@@ -68,3 +68,10 @@ def test_no_line_is_wider_than_the_terminal_and_no_word_is_split(db, view, width
 def test_show_has_no_legend_for_a_default_marker_no_contact_uses(db):
     result = CliRunner().invoke(app, ["--db", str(db), "show", "CONSTR-ANDALUZAS-001"])
     assert "default contact" not in result.stdout
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_a_long_e_mail_is_shown_whole(db, width):
+    result = CliRunner().invoke(app, ["--db", str(db), "show", "CONSTR-ANDALUZAS-001"],
+                                env={"COLUMNS": str(width)})
+    assert EMAIL in result.stdout
