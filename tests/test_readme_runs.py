@@ -16,7 +16,8 @@ What is run and what is not, by rule:
   and ``--install-completion`` (it changes the shell's start-up files). Each is listed as a
   skipped case naming the rule, so none is left out silently.
 - ``a | b`` feeds the output of a to b; ``> FILE`` writes it to FILE in the working folder; a
-  path under /tmp/ is moved into the temporary folder.
+  path under /tmp/ is moved into the temporary folder; ``NAME=value`` words before
+  ``clientreg`` are that command's environment (``COLUMNS=80 clientreg list``).
 
 A command the README gets wrong is marked ``xfail(strict=True)`` with the fix in its reason, so
 that it shows in every run and turns into a failure once the README is fixed.
@@ -48,6 +49,7 @@ class Command:
     redirect: str | None = None
     skipped: str | None = None
     expected_exit: int = 0
+    env: dict[str, str] = field(default_factory=dict)  # NAME=value words before the command
 
 
 def interactive(words: list[str]) -> str | None:
@@ -93,9 +95,14 @@ def commands(text: str, tmp: Path) -> list[Command]:
         code, _, comment = line.partition("  #") if "  #" in line else (line, "", "")
         for part in code.split("&&"):
             words = shlex.split(part)
+            env: dict[str, str] = {}
+            while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", words[0]):
+                name, _, value = words.pop(0).partition("=")
+                env[name] = value
             if not words or words[0] not in CLIENTREG:
                 continue
-            command = Command(number, part.strip(), expected_exit=expected_exit(comment))
+            command = Command(number, part.strip(), expected_exit=expected_exit(comment),
+                              env=env)
             stage: list[str] = []
             tokens = iter(words)
             for word in tokens:
@@ -141,7 +148,7 @@ def run_all(text: str, work: Path) -> dict[int, Run]:
                 continue
             stdin: str | None = None
             for stage in command.words:
-                result = runner.invoke(app, stage, input=stdin, env=env)
+                result = runner.invoke(app, stage, input=stdin, env={**env, **command.env})
                 stdin = result.stdout
                 if result.exit_code != 0:
                     break
@@ -184,6 +191,8 @@ def test_the_rules_find_the_readme_s_commands():
     assert len(found) > 40
     assert [c for c in found if c.skipped], "the interactive commands are listed as skipped"
     assert all(c.words[0] for c in found)
+    narrow = [c for c in found if c.env.get("COLUMNS") == "80"]
+    assert narrow and narrow[0].words == [["list"]], "a NAME=value prefix is the command's own"
 
 
 EXAMPLES_README = ROOT / "examples" / "README.md"
