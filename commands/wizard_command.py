@@ -42,8 +42,9 @@ _COMPANY = _("Company (a new company)")
 _ADDRESS = _("Address")
 
 
-def _option(flag: str, help_text: str, panel: str = _COMPANY) -> Any:
-    return typer.Option(flag, help=help_text, show_default=False, rich_help_panel=panel)
+def _option(flag: str, help_text: str, panel: str = _COMPANY, metavar: str | None = None) -> Any:
+    return typer.Option(flag, help=help_text, show_default=False, rich_help_panel=panel,
+                        metavar=metavar)
 
 
 def new(
@@ -58,11 +59,13 @@ def new(
         "--save-as", metavar="FILE.yaml", dir_okay=False, show_default=False,
         help=_("After registering, append the client to this YAML file (created if missing) "
                "in the shape 'clientreg import' replays."))] = None,
-    company_type: Annotated[str | None, _option("--type", _("Company type (its code)."))] = None,
+    company_type: Annotated[str | None, _option("--type", _("Company type (its code)."),
+                                                    metavar="CODE")] = None,
     category: Annotated[str | None, _option("--category", _("Client category (its code)."),
-                                            _("Client"))] = None,
+                                            _("Client"), metavar="CODE")] = None,
     identifier: Annotated[str | None, _option(
-        "--identifier", _("Identifier; leave out to have the type's mask generate it."))] = None,
+        "--identifier", _("Identifier; leave out to have the type's mask generate it."),
+        metavar="ID")] = None,
     name: Annotated[str | None, _option("--name", _("Company name."))] = None,
     trade_name: Annotated[str | None, _option("--trade-name", _("Trade name."))] = None,
     tax_id: Annotated[str | None, _option("--tax-id", _("Tax id (checked per country)."))] = None,
@@ -76,7 +79,7 @@ def new(
                                                _ADDRESS)] = None,
     country: Annotated[str | None, _option(
         "--country", _("Country (ISO code, or its name in English, Spanish, Portuguese or "
-                       "German)."), _ADDRESS)] = None,
+                       "German)."), _ADDRESS, metavar="COUNTRY")] = None,
     company_attr: Annotated[list[str] | None, typer.Option(
         "--company-attr", metavar="KEY=VALUE", show_default=False, rich_help_panel=_COMPANY,
         help=_("A company attribute of the type, repeatable."))] = None,

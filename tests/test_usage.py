@@ -34,6 +34,13 @@ def test_flags_show_no_value_and_options_name_theirs():
     assert re.search(r"--format\s+table\|json\|csv\s", result.stdout)
 
 
+def test_new_names_the_codes_and_identifier_its_options_take():
+    result = run("new", "--help")
+    for option, value in [("--type", "CODE"), ("--category", "CODE"), ("--identifier", "ID"),
+                          ("--country", "COUNTRY"), ("--from-company", "ID")]:
+        assert re.search(rf"{option}\s+{value}\s", result.stdout), (option, result.stdout)
+
+
 def test_arguments_are_named_once():
     result = run("import", "--help")
     assert re.search(r"PATH\.\.\.\s+CSV, TSV", result.stdout), result.stdout
