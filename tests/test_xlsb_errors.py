@@ -2,15 +2,13 @@
 at their cell, as in the other formats, though python-calamine gives such cells as empty.
 
 The workbooks are written here, record by record ([MS-XLSB] 2.4): a workbook part naming its
-sheets, each sheet a part of rows and cells; one test reads a real XLSB saved by Excel, from
-calamine's repository, when a copy of that repository is at hand."""
+sheets, each sheet a part of rows and cells; one test reads a real XLSB saved by Excel
+(tests/fixtures/xlsb/)."""
 
 import io
 import json
-import os
 import sqlite3
 import struct
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -231,24 +229,13 @@ def test_an_xlsb_whose_sheet_records_are_cut_short_is_refused(cli, shop, tmp_pat
     assert clients_in(tmp_path / "clientreg.db") == []
 
 
-# A real workbook: calamine's tests/sheet_ref_error.xlsb, saved by Excel, whose only cell (A1)
-# holds a formula that refers to a deleted sheet and computes #REF!.
-CALAMINE_GIT_DIR = Path(os.environ.get("CALAMINE_GIT_DIR", "/work/.mirror/tafia+calamine/repo"))
-REAL_FILE = "00f25cf2e129b9cb141944b05497e916a65c8644:tests/sheet_ref_error.xlsb"
-
-
-def real_xlsb() -> bytes | None:
-    if not CALAMINE_GIT_DIR.is_dir():
-        return None
-    shown = subprocess.run(["git", "--git-dir", str(CALAMINE_GIT_DIR), "show", REAL_FILE],
-                           capture_output=True, check=False)
-    return shown.stdout if shown.returncode == 0 and shown.stdout else None
+# A real workbook saved by Excel, from calamine's test files (tests/fixtures/xlsb/README.md),
+# whose only cell (A1) holds a formula that refers to a deleted sheet and computes #REF!.
+REAL_FILE = Path(__file__).parent / "fixtures" / "xlsb" / "sheet_ref_error.xlsb"
 
 
 def test_a_real_excel_xlsb_error_cell_is_found():
-    data = real_xlsb()
-    if data is None:
-        pytest.skip("calamine's repository, with its sheet_ref_error.xlsb, is not at hand")
+    data = REAL_FILE.read_bytes()
     from python_calamine import CalamineWorkbook
 
     # calamine gives the sheet as empty; its record says A1 holds #REF! (BrtFmlaError, 0x17).
