@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 # input is not a terminal. CLIENTREG_FORCE_INTERACTIVE=1 lets the prompts run anyway.
 FORCE_INTERACTIVE_ENV = "CLIENTREG_FORCE_INTERACTIVE"
 WIZARD_SOURCE = "wizard"
+EDIT_SOURCE = "edit"  # the interactive edit's history source, as 'edit --set' writes it
 NO_INPUT_SOURCE = "new --no-input"
 _CONTACT_KEYS = ("name", "email", "phone", "position", "department", "language", "default")
 _NAME_EMAIL_RE = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*")
@@ -198,6 +200,7 @@ def _register_with_wizard(store: Store, draft: ClientDraft) -> str:
     outcome = _until_done(wizard, lambda ready: register(store, ready, source=WIZARD_SOURCE))
     print(_("Registered client {identifier}.").format(identifier=outcome.identifier))
     show_client(store, outcome.identifier)
+    _offer_client_data(store, outcome.identifier)
     return outcome.identifier
 
 
@@ -252,30 +255,73 @@ def _save_as(store: Store, identifier: str, path: Path) -> None:
                                                                    path=path))
 
 
+def _offer_client_data(store: Store, identifier: str) -> None:
+    """The original screen's "Client data" button: edit the client just registered, or finish.
+    The client is saved whatever is answered, so Cancel, Ctrl-C and Ctrl-D mean finish."""
+    from clientreg.commands.wizard_prompts import QuestionaryPrompter
+
+    try:
+        answer = QuestionaryPrompter().select(
+            "client_data", _("Client data: edit client {identifier} now, or finish?").format(
+                identifier=identifier),
+            [("finish", _("Finish")), ("edit", _("Edit the client data"))],
+            default="finish", back=False)
+    except (KeyboardInterrupt, EOFError):
+        return
+    if answer == "edit":
+        _edit_with_wizard(store, identifier, registered=True)
+
+
 def edit_interactively(ctx: typer.Context, identifier: str) -> None:
     """`clientreg edit ID` without --set: the wizard's steps pre-filled with the client's data;
     type and category are shown but locked."""
     require_terminal(editing=identifier)
+    with user_errors(), open_store(ctx) as store:
+        _edit_with_wizard(store, identifier)
+
+
+def _edit_with_wizard(store: Store, identifier: str, *, registered: bool = False) -> None:
+    """The interactive edit; its review lists what Finish changes. Right after a registration
+    (``registered``), giving up the edit leaves the client as registered and ends the command."""
     from clientreg.commands.wizard_prompts import QuestionaryPrompter
+    from clientreg.commands.wizard_questions import Cancelled
     from clientreg.commands.wizard_steps import Wizard
-    from clientreg.editing import draft_of, edit_client
+    from clientreg.editing import draft_of
     from clientreg.model import Action
     from clientreg.records import client_data
 
-    with user_errors(), open_store(ctx) as store:
-        document = client_data(store, identifier, with_history=False)
-        current = document["identifier"]
-        wizard = Wizard(store, QuestionaryPrompter(), draft=draft_of(document), editing=current)
-        wizard.prompt.say(_("Editing client {identifier}: company type {type} and category "
-                            "{category} cannot change after registration.").format(
-            identifier=current, type=document["company_type"], category=document["category"]))
-        outcome = _until_done(wizard, lambda ready: edit_client(
-            store, current, draft=ready, source=WIZARD_SOURCE))
-        if outcome.action is Action.UNCHANGED:
-            print(_("Nothing changed for client {identifier}.").format(identifier=current))
-        else:
-            print(_("Saved the changes to client {identifier}.").format(identifier=current))
+    document = client_data(store, identifier, with_history=False)
+    current = document["identifier"]
+    wizard = Wizard(store, QuestionaryPrompter(), draft=draft_of(document), editing=current)
+    wizard.prompt.say(_("Editing client {identifier}: company type {type} and category "
+                        "{category} cannot change after registration.").format(
+        identifier=current, type=document["company_type"], category=document["category"]))
+    finish = partial(_save_edit, store, current)
+    if registered:
+        try:
+            outcome = wizard.run(finish)
+        except (Cancelled, KeyboardInterrupt, EOFError):
+            print_error(_("Edit cancelled: client {identifier} stays as registered.").format(
+                identifier=current))
+            return
+    else:
+        outcome = _until_done(wizard, finish)
+    if outcome.action is Action.UNCHANGED:
+        print(_("Nothing was changed: client {identifier} stays as it was.").format(
+            identifier=current))
+    else:
+        print(_("Saved the changes to client {identifier}.").format(identifier=current))
         show_client(store, current)
+
+
+def _save_edit(store: Store, identifier: str, ready: ClientDraft) -> Outcome:
+    """Finish of the interactive edit: nothing is written when the review listed no change."""
+    from clientreg.editing import edit_changes, edit_client
+    from clientreg.model import Action, Outcome
+
+    if not edit_changes(store, identifier, ready):
+        return Outcome(Action.UNCHANGED, identifier)
+    return edit_client(store, identifier, draft=ready, source=EDIT_SOURCE)
 
 
 def register(app: typer.Typer) -> None:

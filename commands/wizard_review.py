@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientreg import rules
 from clientreg.attributes import AttributeDef, declared_text
+from clientreg.commands.boundary import describe
 from clientreg.commands.i18n import _, translated
 from clientreg.commands.wizard_contacts import contact_label
 from clientreg.commands.wizard_questions import FINISH
 from clientreg.commands.wizard_state import STEP_TITLES, WizardState
-from clientreg.fields import COMPANY_FIELDS
-from clientreg.model import CompanyType, Step
+from clientreg.errors import ClientregError, Rejected, StorageError
+from clientreg.fields import COMPANY_FIELDS, company_field, contact_field
+from clientreg.model import CompanyType, ContactDraft, Step
 from clientreg.registration import next_identifier
+
+if TYPE_CHECKING:
+    from clientreg.editing import Change
 
 
 def review_step(wizard: WizardState, back: bool, from_end: bool = False) -> Any:
@@ -21,9 +26,16 @@ def review_step(wizard: WizardState, back: bool, from_end: bool = False) -> Any:
     wizard.prompt.say(review_text(wizard))
     finish = _("Finish: save the changes") if wizard.editing else _("Finish: register the client")
     options: list[tuple[Any, str]] = [(FINISH, finish)]
-    options += [(step, _("Change: {step}").format(step=translated(STEP_TITLES[step]).lower()))
-                for step in wizard.plan() if step is not Step.REVIEW]
+    options += [(step, _change_label(wizard, step)) for step in wizard.plan()
+                if step is not Step.REVIEW]
     return wizard.select("review", _("Review"), options, default=FINISH, back=back)
+
+
+def _change_label(wizard: WizardState, step: Step) -> str:
+    if step is Step.START and wizard.from_existing():
+        # The company keeps its type: what the first step changes here is the company chosen.
+        return _("Change: company or category")
+    return _("Change: {step}").format(step=translated(STEP_TITLES[step]).lower())
 
 
 def review_text(wizard: WizardState) -> str:
@@ -34,9 +46,10 @@ def review_text(wizard: WizardState) -> str:
     company_type = None if existing else wizard.company_type()
     category = wizard.category()
     lines = [_("Review")]
+    if wizard.editing:
+        lines += _change_lines(wizard)
     if existing:
-        lines.append(_("  From the existing company: {company}").format(
-            company=draft.from_company))
+        lines += _existing_company_lines(wizard)
     else:
         lines.append(_("  Company type: {entry}{locked}").format(
             entry=f"{company_type.code} ({company_type.name})" if company_type else "-",
@@ -53,6 +66,91 @@ def review_text(wizard: WizardState) -> str:
         lines += _company_lines(wizard, company_type)
         lines += _contact_lines(wizard)
     return "\n".join(lines)
+
+
+def _existing_company_lines(wizard: WizardState) -> list[str]:
+    """The company the client is made from, as it is registered (it is reused unchanged)."""
+    from clientreg.records import company_data
+
+    company = company_data(wizard.store, wizard.draft.from_company or "")
+    found = wizard.catalogue.types.get(company["company_type"])
+    company_type = f"{found.code} ({found.name})" if found else company["company_type"]
+    return [_("  From the existing company: {company}").format(company=company["identifier"]),
+            _("  Name: {name}").format(name=company["name"]),
+            _("  Company type: {entry} (the company's own)").format(entry=company_type),
+            _("  Tax id: {tax_id}").format(tax_id=company.get("tax_id") or "-"),
+            _("  Country: {country}").format(country=company.get("country") or "-")]
+
+
+def _change_lines(wizard: WizardState) -> list[str]:
+    """What Finish would change in the client being edited, as the edit would write it."""
+    from clientreg.editing import edit_changes
+
+    assert wizard.editing is not None
+    try:
+        changes = edit_changes(wizard.store, wizard.editing, wizard.draft_for_core())
+    except StorageError:
+        raise
+    except ClientregError as exc:
+        first = exc.problems[0] if isinstance(exc, Rejected) and exc.problems else exc
+        return [_("  Changes: cannot be listed until this is corrected: {problem}").format(
+            problem=describe(first))]
+    if not changes:
+        return [_("  Changes: none")]
+    lines = [_("  Changes:")]
+    for change in changes:
+        lines.append(f"    {_change_text(wizard, change)}")
+    return lines
+
+
+def _change_text(wizard: WizardState, change: Change) -> str:
+    if change.field == "contacts":
+        if change.old is None:
+            return _("Contact added: {contact}").format(contact=_contact_of(change.new))
+        return _("Contact removed: {contact}").format(contact=_contact_of(change.old))
+    old, new = _value_of(wizard, change.field, change.old), _value_of(wizard, change.field,
+                                                                       change.new)
+    if change.contact is not None:
+        label = translated(contact_field(change.field.removeprefix("contacts.")).label)
+        return _("{label} of {contact}: {old} → {new}").format(
+            label=label, contact=change.contact, old=old, new=new)
+    return _("{label}: {old} → {new}").format(label=_label_of(wizard, change.field),
+                                                   old=old, new=new)
+
+
+def _contact_of(contact: dict[str, Any]) -> str:
+    return contact_label(ContactDraft(name=contact.get("name"), email=contact.get("email")))
+
+
+def _definition(wizard: WizardState, field: str) -> AttributeDef | None:
+    prefix, _dot, key = field.partition(".")
+    owner = (wizard.company_type() if prefix == "company_attr" else
+             wizard.category() if prefix == "client_attr" else None)
+    return next((d for d in owner.attributes if d.key == key), None) if owner else None
+
+
+def _label_of(wizard: WizardState, field: str) -> str:
+    definition = _definition(wizard, field)
+    if field.startswith("company_attr."):
+        return _("{label} (company attribute)").format(
+            label=definition.label if definition else field.removeprefix("company_attr."))
+    if field.startswith("client_attr."):
+        return _("{label} (client attribute)").format(
+            label=definition.label if definition else field.removeprefix("client_attr."))
+    return translated(company_field(field).label)
+
+
+def _value_of(wizard: WizardState, field: str, value: Any) -> str:
+    from clientreg.commands.text_views import phone_shown
+
+    if value is None or value == "":
+        return _("(empty)")
+    if field.endswith("default"):
+        return _("yes") if value else _("no")
+    if field.endswith("phone"):
+        return phone_shown(str(value)) or str(value)
+    definition = _definition(wizard, field)
+    return declared_text(definition, value) if definition else str(value)
 
 
 def _company_lines(wizard: WizardState, company_type: CompanyType | None) -> list[str]:

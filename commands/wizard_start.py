@@ -19,7 +19,7 @@ from clientreg.commands.wizard_questions import (
 )
 from clientreg.commands.wizard_state import WizardState
 from clientreg.model import CompanyType
-from clientreg.records import companies_without_client
+from clientreg.records import companies_without_client, iter_companies
 
 
 def start_step(wizard: WizardState, back: bool, from_end: bool = False) -> Signal:
@@ -28,6 +28,8 @@ def start_step(wizard: WizardState, back: bool, from_end: bool = False) -> Signa
     active_types = [t for t in wizard.catalogue.types.values() if t.active]
     if not active_types:
         wizard.start = "existing"
+    if not waiting and not wizard.company_fixed:
+        _say_no_company_waits(wizard)
     questions = [
         Question(partial(_ask_start, wizard, bool(active_types)),
                  applies=lambda: bool(waiting) and not wizard.company_fixed),
@@ -38,6 +40,16 @@ def start_step(wizard: WizardState, back: bool, from_end: bool = False) -> Signa
         Question(partial(_ask_category, wizard)),
     ]
     return run_questions(questions, back=back, from_end=from_end)
+
+
+def _say_no_company_waits(wizard: WizardState) -> None:
+    """Why the choice of an existing company is not offered: no company could become a client."""
+    if any(True for _row in iter_companies(wizard.store)):
+        wizard.prompt.say(_("From an existing company: none can become a client, every company "
+                            "is a client already. The client gets a new company."))
+    else:
+        wizard.prompt.say(_("From an existing company: none can become a client, there is no "
+                            "company yet. The client gets a new company."))
 
 
 def _ask_start(wizard: WizardState, new_allowed: bool, back: bool) -> Any:

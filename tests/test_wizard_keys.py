@@ -232,7 +232,7 @@ def test_interactive_edit_saves_through_the_core(cli, catalogue):
     assert "Saved the changes to client P-1." in result.stdout
     client = shown(cli, "P-1")
     assert client["name"] == "Ana Ruiz"
-    assert client["history"][-1]["source"] == "wizard"
+    assert client["history"][-1]["source"] == "edit"
     assert client["history"][-1]["changes"]["name"] == {"old": "Ana", "new": "Ana Ruiz"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,6 +47,7 @@ def test_new_in_a_terminal_registers_a_client_that_show_then_finds(catalogue, db
     answer(child, "Company contacts (1)", "\r")             # continue to the review
     answer(child, "Finish", "\r")
     child.expect_exact("Registered client P-100.")
+    answer(child, "Client data: edit client P-100 now, or finish?", "\r")  # finish
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -69,3 +71,37 @@ def test_ctrl_c_in_a_terminal_saves_nothing(catalogue, db_path):
     child.close()
     assert child.exitstatus == 130
     assert list(catalogue.conn.iterdump()) == before
+
+
+def test_client_data_after_finish_opens_the_edit_of_the_registered_client(catalogue, db_path):
+    child = spawn("--db", str(db_path), "new")
+    answer(child, "Company type", DOWN + "\r")              # PERSON
+    answer(child, "Client category", DOWN + "\r")           # WHOLESALE
+    answer(child, "Identifier", "P-200\r")
+    answer(child, "Name", "Before Edit S.L.\r")
+    for label in ("Trade name", "Country", "Tax id", "E-mail", "Phone", "Website", "Street",
+                  "City", "Region", "Postal code"):
+        answer(child, label, "\r")
+    answer(child, "Company contacts", DOWN + "\r")          # continue without contacts
+    answer(child, "Finish", "\r")
+    child.expect_exact("Registered client P-200.")
+    answer(child, "Client data: edit client P-200 now, or finish?", DOWN + "\r")  # edit
+    child.expect_exact("Editing client P-200")
+    answer(child, "Name", "\x15After Edit S.L.\r")        # Ctrl-U clears the shown name
+    for label in ("Trade name", "Country", "Tax id", "E-mail", "Phone", "Website", "Street",
+                  "City", "Region", "Postal code"):
+        answer(child, label, "\r")
+    answer(child, "Company contacts", DOWN + "\r")
+    child.expect_exact("Before Edit S.L. → After Edit S.L.")
+    answer(child, "Finish: save the changes", "\r")
+    child.expect_exact("Saved the changes to client P-200.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    shown = subprocess.run([*CLIENTREG, "--db", str(db_path), "show", "P-200", "--format",
+                            "json"], capture_output=True, text=True, timeout=30)
+    assert shown.returncode == 0, shown.stderr
+    client = json.loads(shown.stdout)
+    assert client["name"] == "After Edit S.L."
+    assert [entry["source"] for entry in client["history"]] == ["wizard", "wizard", "edit"]
