@@ -143,10 +143,10 @@ def _label_of(wizard: WizardState, field: str) -> str:
 def _value_of(wizard: WizardState, field: str, value: Any) -> str:
     from clientreg.commands.text_views import phone_shown
 
-    if value is None or value == "":
-        return _("(empty)")
     if field.endswith("default"):
         return _("yes") if value else _("no")
+    if value is None or value == "":
+        return _("(empty)")
     if field.endswith("phone"):
         return phone_shown(str(value)) or str(value)
     definition = _definition(wizard, field)
