@@ -262,9 +262,9 @@ def _offer_client_data(store: Store, identifier: str) -> None:
 
     try:
         answer = QuestionaryPrompter().select(
-            "client_data", _("Client data: edit client {identifier} now, or finish?").format(
-                identifier=identifier),
-            [("finish", _("Finish")), ("edit", _("Edit the client data"))],
+            "client_data", _("Client data: edit it now?"),
+            [("finish", _("No, finish")),
+             ("edit", _("Yes, edit client {identifier}").format(identifier=identifier))],
             default="finish", back=False)
     except (KeyboardInterrupt, EOFError):
         return

@@ -77,7 +77,7 @@ def _existing_company_lines(wizard: WizardState) -> list[str]:
     company_type = f"{found.code} ({found.name})" if found else company["company_type"]
     return [_("  From the existing company: {company}").format(company=company["identifier"]),
             _("  Name: {name}").format(name=company["name"]),
-            _("  Company type: {entry} (the company's own)").format(entry=company_type),
+            _("  Company type: {entry}").format(entry=company_type),
             _("  Tax id: {tax_id}").format(tax_id=company.get("tax_id") or "-"),
             _("  Country: {country}").format(country=company.get("country") or "-")]
 

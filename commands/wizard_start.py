@@ -45,11 +45,9 @@ def start_step(wizard: WizardState, back: bool, from_end: bool = False) -> Signa
 def _say_no_company_waits(wizard: WizardState) -> None:
     """Why the choice of an existing company is not offered: no company could become a client."""
     if any(True for _row in iter_companies(wizard.store)):
-        wizard.prompt.say(_("From an existing company: none can become a client, every company "
-                            "is a client already. The client gets a new company."))
+        wizard.prompt.say(_("No existing company can become a client: all of them are clients."))
     else:
-        wizard.prompt.say(_("From an existing company: none can become a client, there is no "
-                            "company yet. The client gets a new company."))
+        wizard.prompt.say(_("No existing company can become a client: there is no company yet."))
 
 
 def _ask_start(wizard: WizardState, new_allowed: bool, back: bool) -> Any:

@@ -210,7 +210,7 @@ def test_from_an_existing_company_the_review_shows_its_data_and_no_type_change(c
     assert review[:7] == ["Review",
                           "  From the existing company: ACME",
                           "  Name: ACME Ltd",
-                          "  Company type: LEGAL (Legal entity) (the company's own)",
+                          "  Company type: LEGAL (Legal entity)",
                           "  Tax id: ESB12345674",
                           "  Country: ES",
                           "  Category: RETAIL (Retail)"]
@@ -226,7 +226,7 @@ def test_from_an_existing_company_through_the_keys_shows_its_name(cli, catalogue
     result, _asked = typed(cli, {"start": DOWN + ENTER, "category": DOWN + ENTER})
     assert result.exit_code == 0, result.stderr
     assert "  Name: Ana Ruiz" in result.stdout
-    assert "  Company type: PERSON (Individual) (the company's own)" in result.stdout
+    assert "  Company type: PERSON (Individual)" in result.stdout
     assert "  Country: PT" in result.stdout
     assert shown(cli, "ANA")["category"] == "WHOLESALE"
 
@@ -235,8 +235,8 @@ def test_with_no_company_at_all_the_first_step_says_so(cli, catalogue):
     result, asked = typed(cli, PERSON_P1, NO_CONTACTS)
     assert result.exit_code == 0, result.stderr
     assert "start" not in asked
-    assert ("From an existing company: none can become a client, there is no company yet. "
-            "The client gets a new company.") in result.stdout.split("Registered client")[0]
+    assert ("No existing company can become a client: there is no company yet."
+            in result.stdout.split("Registered client")[0])
 
 
 def test_when_every_company_is_a_client_the_first_step_says_so(cli, catalogue):
@@ -245,8 +245,7 @@ def test_when_every_company_is_a_client_the_first_step_says_so(cli, catalogue):
     result, asked = typed(cli, PERSON_P1, NO_CONTACTS)
     assert result.exit_code == 0, result.stderr
     assert "start" not in asked
-    assert ("From an existing company: none can become a client, every company is a client "
-            "already. The client gets a new company.") in result.stdout
+    assert "No existing company can become a client: all of them are clients." in result.stdout
 
 
 def test_a_company_waiting_to_be_a_client_is_offered_without_that_note(cli, catalogue):
@@ -255,4 +254,4 @@ def test_a_company_waiting_to_be_a_client_is_offered_without_that_note(cli, cata
     result, asked = typed(cli, {"start": ENTER}, PERSON_P1, NO_CONTACTS)   # a new company
     assert result.exit_code == 0, result.stderr
     assert asked[0] == "start"
-    assert "none can become a client" not in result.stdout
+    assert "can become a client" not in result.stdout

@@ -47,7 +47,7 @@ def test_new_in_a_terminal_registers_a_client_that_show_then_finds(catalogue, db
     answer(child, "Company contacts (1)", "\r")             # continue to the review
     answer(child, "Finish", "\r")
     child.expect_exact("Registered client P-100.")
-    answer(child, "Client data: edit client P-100 now, or finish?", "\r")  # finish
+    answer(child, "Client data: edit it now?", "\r")  # finish
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -85,7 +85,7 @@ def test_client_data_after_finish_opens_the_edit_of_the_registered_client(catalo
     answer(child, "Company contacts", DOWN + "\r")          # continue without contacts
     answer(child, "Finish", "\r")
     child.expect_exact("Registered client P-200.")
-    answer(child, "Client data: edit client P-200 now, or finish?", DOWN + "\r")  # edit
+    answer(child, "Client data: edit it now?", DOWN + "\r")  # edit
     child.expect_exact("Editing client P-200")
     answer(child, "Name", "\x15After Edit S.L.\r")        # Ctrl-U clears the shown name
     for label in ("Trade name", "Country", "Tax id", "E-mail", "Phone", "Website", "Street",
