@@ -159,18 +159,10 @@ def _parse_settings(settings: list[str]) -> dict[str, str]:
 
 def describe_changes(changes: dict[str, list[Any]]) -> list[str]:
     """One line per changed field: old value -> new value (attributes key by key)."""
-    lines = []
-    for field, (old, new) in changes.items():
-        if isinstance(old, dict) or isinstance(new, dict):
-            prefix = "client_attr" if field == "client_attributes" else "company_attr"
-            old, new = old or {}, new or {}
-            for key in sorted(set(old) | set(new)):
-                if old.get(key) != new.get(key):
-                    lines.append(f"{prefix}.{key}: {_shown(old.get(key))} -> "
-                                 f"{_shown(new.get(key))}")
-        else:
-            lines.append(f"{field}: {_shown(old)} -> {_shown(new)}")
-    return lines
+    from clientreg.editing import field_changes
+
+    return [f"{change.field}: {_shown(change.old)} -> {_shown(change.new)}"
+            for change in field_changes(changes)]
 
 
 def _shown(value: Any) -> str:
