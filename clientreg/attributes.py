@@ -177,7 +177,7 @@ def _check_date(definition: AttributeDef, text: str, field: str,
         try:
             return dt.date.fromisoformat(text).isoformat()
         except ValueError:
-            pass
+            raise _no_such_date(text, field) from None
     elif locale is not None and locale.name:
         try:
             date = locale_values.read_date(text, locale.name)
@@ -198,6 +198,39 @@ def _check_date(definition: AttributeDef, text: str, field: str,
                                date=readings[0].value, locale=readings[0].locale,
                                other_date=readings[1].value, other_locale=readings[1].locale)
     raise InvalidValue("invalid-attribute/date", field=field, value=text)
+
+
+@dataclass(frozen=True)
+class MonthName:
+    """A month's name, as Babel gives it in the language messages are shown in."""
+
+    month: int
+
+    def __format__(self, spec: str) -> str:
+        from babel.dates import get_month_names
+
+        from clientreg.messages import language
+
+        names = get_month_names("wide", context="stand-alone", locale=language())
+        return format(names[self.month], spec)
+
+    def __str__(self) -> str:
+        return format(self)
+
+
+def _no_such_date(text: str, field: str) -> InvalidValue:
+    """Why a date written YYYY-MM-DD does not exist: its month has fewer days, or is none."""
+    import calendar
+
+    year, month = int(text[:4]), int(text[5:7])
+    if year < 1:
+        return InvalidValue("invalid-attribute/date", field=field, value=text)
+    if not 1 <= month <= 12:
+        return InvalidValue("invalid-attribute/no-such-month", field=field, value=text,
+                            month=text[5:7])
+    return InvalidValue("invalid-attribute/no-such-day", field=field, value=text,
+                        month_name=MonthName(month), year=year,
+                        days=calendar.monthrange(year, month)[1])
 
 
 def _check_time(definition: AttributeDef, text: str, field: str,

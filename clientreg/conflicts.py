@@ -80,6 +80,26 @@ def contact_conflict(store: Store, email: str, company: str | None) -> Clientreg
     return user_conflict(user, email, company_id=company_id)
 
 
+def tax_id_conflict(tax_id: str | None, owner: str | None,
+                    identifier: str | None) -> Conflict | None:
+    """Why the company ``identifier`` (None: one not registered yet) cannot have this tax id:
+    another company, ``owner``, holds it; a tax id belongs to one company."""
+    if not tax_id or owner is None:
+        return None
+    if identifier is not None and identifier_key(owner) == identifier_key(identifier):
+        return None
+    return Conflict("duplicate-tax-id", field="tax_id", value=tax_id, tax_id=tax_id,
+                    company=owner)
+
+
+def taken_tax_id(store: Store, tax_id: str | None, company: str | None) -> Conflict | None:
+    """Why the company ``company`` (None: a new one) cannot have this tax id, if it cannot."""
+    if not tax_id:
+        return None
+    owner = client_sql.tax_id_owners(store.conn, [tax_id]).get(tax_id)
+    return tax_id_conflict(tax_id, owner, company)
+
+
 def locked_conflicts(identifier: str, *, stored_type: str | None, company_type: str | None,
                      stored_category: str | None = None,
                      category: str | None = None) -> list[Conflict]:

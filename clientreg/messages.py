@@ -64,10 +64,19 @@ _gettext: Callable[[str], str] = _english
 _ngettext: Callable[[str, str, int], str] = _english_plural
 
 
-def install(gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]) -> None:
-    """Show messages through these translation functions from now on."""
-    global _gettext, _ngettext
-    _gettext, _ngettext = gettext, ngettext
+_language = "en"
+
+
+def install(gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str], *,
+            language: str = "en") -> None:
+    """Show messages through these translation functions, in this language, from now on."""
+    global _gettext, _ngettext, _language
+    _gettext, _ngettext, _language = gettext, ngettext, language
+
+
+def language() -> str:
+    """The language messages are shown in (a CLDR locale name), for names Babel gives."""
+    return _language
 
 
 def render(message: Message) -> str:
@@ -169,6 +178,10 @@ MESSAGES: dict[str, str | Plural] = {
         "must be a date as locale {locale} writes it, such as {example}, or YYYY-MM-DD"),
     "invalid-attribute/no-such-date": N_(
         "is written as a date, but no such day exists (day {day} of month {month}, {year})"),
+    # attributes.py: a date written YYYY-MM-DD that does not exist
+    "invalid-attribute/no-such-day": N_("{month_name} {year} has {days} days"),
+    "invalid-attribute/no-such-month": N_(
+        "there is no month {month}: a date is written YYYY-MM-DD, with months 01 to 12"),
     "invalid-flag/locale": N_("must be true or false, or in locale {locale}: {words}"),
     "invalid-flag/hint": N_("must be true or false (reads as {reading} with --locale {locale})"),
     # rules.py, fields.py

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from clientreg.catalogue import Catalogue, format_mask, mask_sequence
 from clientreg.checks import CheckedClient, CheckedCompany, CheckedContact
 from clientreg.clock import now
-from clientreg.conflicts import user_conflict
-from clientreg.errors import ClientregError, Conflict, Rejected
+from clientreg.conflicts import tax_id_conflict, user_conflict
+from clientreg.errors import ClientregError, Rejected
 from clientreg.model import CompanyType
 from clientreg.rules import identifier_key
 from clientreg.storage import Work, catalogue_sql
@@ -92,10 +92,9 @@ class Writes:
 
     def check_tax_id(self, tax_id: str | None, identifier: str) -> None:
         """A tax id belongs to one company."""
-        owner = self.tax_owner(tax_id)
-        if owner is not None and identifier_key(owner) != identifier_key(identifier):
-            raise Conflict("duplicate-tax-id", field="tax_id", value=tax_id, tax_id=tax_id,
-                           company=owner)
+        conflict = tax_id_conflict(tax_id, self.tax_owner(tax_id), identifier)
+        if conflict is not None:
+            raise conflict
 
     def resolve_contacts(self, contacts: list[CheckedContact], company_id: int | None,
                          ) -> list[ResolvedContact]:

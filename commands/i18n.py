@@ -13,7 +13,8 @@ __all__ = ["N_", "_", "ngettext", "translated"]
 _LOCALE_DIR = Path(__file__).parent / "locale"
 _translation = gettext.translation("clientreg", localedir=_LOCALE_DIR, fallback=True)
 # The core's and the file adapters' messages are shown through the same catalogue.
-messages.install(_translation.gettext, _translation.ngettext)
+messages.install(_translation.gettext, _translation.ngettext,
+                  language=_translation.info().get("language") or "en")
 
 
 def _(message: str) -> str:

@@ -9,6 +9,7 @@ from clientreg.checks import check_identifier
 from clientreg.commands.i18n import _, translated
 from clientreg.commands.wizard_questions import BACK, Question, Signal, reason_of, run_questions
 from clientreg.commands.wizard_state import WizardState
+from clientreg.conflicts import taken_tax_id
 from clientreg.fields import COMPANY_QUESTIONS, NAME, FieldRule
 from clientreg.model import CompanyType
 from clientreg.records import find_company
@@ -32,9 +33,9 @@ def company_data_step(wizard: WizardState, back: bool, from_end: bool = False) -
         wizard.prompt.say(_("Identifier: generated from the mask {mask} (next: {preview})")
                           .format(mask=company_type.id_mask, preview=preview))
     questions = [Question(partial(_ask_identifier, wizard, company_type, preview),
-                          applies=lambda: typed),
-                 Question(partial(_ask_field, wizard, NAME, ""))]
-    questions += [Question(partial(_ask_field, wizard, rule, _(" (optional)")))
+                          applies=lambda: typed, key="identifier"),
+                 Question(partial(_ask_field, wizard, NAME, ""), key=NAME.name)]
+    questions += [Question(partial(_ask_field, wizard, rule, _(" (optional)")), key=rule.name)
                   for rule in COMPANY_QUESTIONS]
     return run_questions(questions, back=back, from_end=from_end)
 
@@ -68,9 +69,15 @@ def _ask_field(wizard: WizardState, rule: FieldRule, suffix: str, back: bool) ->
     def normalise(text: str) -> Any:
         return rule.check(text, country=wizard.country())
 
+    def verdict(text: str) -> str | None:
+        reason = reason_of(normalise, text)
+        if reason is None and rule.name == "tax_id":
+            taken = taken_tax_id(wizard.store, normalise(text), wizard.editing)
+            reason = taken.reason if taken is not None else None
+        return reason
+
     answer = wizard.text(rule.name, translated(rule.question) + suffix,
-                         default=getattr(wizard.draft, rule.name), back=back,
-                         validate=lambda text: reason_of(normalise, text))
+                         default=getattr(wizard.draft, rule.name), back=back, validate=verdict)
     if answer is not BACK:
         setattr(wizard.draft, rule.name, normalise(answer))
     return answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from functools import partial
 from typing import Any
 
@@ -10,6 +11,8 @@ from clientreg import rules
 from clientreg.commands.i18n import _, translated
 from clientreg.commands.wizard_questions import (
     BACK,
+    CORRECTED,
+    FOCUS,
     NEXT,
     Question,
     Signal,
@@ -23,6 +26,7 @@ from clientreg.model import ContactDraft
 from clientreg.records import find_external_user
 
 # What a contact is asked after its e-mail, in this order; a linked external user keeps its own.
+_FOCUS_RE = re.compile(r"contacts\[(?P<index>\d+)\]\.(?P<field>\w+)")
 _ASKED = tuple(contact_field(name) for name in ("name", "phone", "position", "department",
                                                 "language"))
 
@@ -32,8 +36,20 @@ def contact_label(contact: ContactDraft) -> str:
 
 
 def contacts_step(wizard: WizardState, back: bool, from_end: bool = False) -> Signal:
-    """Add, edit or remove contacts until the person continues."""
+    """Add, edit or remove contacts until the person continues. When Finish was refused because
+    of a contact's answer (FOCUS ``contacts[1].email``), that question alone is asked again."""
     contacts = wizard.draft.contacts
+    focused = _FOCUS_RE.fullmatch(FOCUS.get() or "")
+    if focused and int(focused["index"]) < len(contacts):
+        index = int(focused["index"])
+        token = FOCUS.set(f"contacts.{focused['field']}")
+        try:
+            changed = ask_contact(wizard, contacts[index], index=index)
+        finally:
+            FOCUS.reset(token)
+        if changed is not None:
+            contacts[index] = changed
+            return CORRECTED
     while True:
         options: list[tuple[Any, str]] = [("add", _("Add a contact"))]
         if contacts:
@@ -72,10 +88,11 @@ def ask_contact(wizard: WizardState, current: ContactDraft, *, index: int) -> Co
     others = [c for i, c in enumerate(wizard.draft.contacts) if i != index]
     state = {"linked": rules.email_key(current.email or "") in wizard.linked}
     questions = [
-        Question(partial(_ask_email, wizard, work, current, others, state)),
-        *(Question(partial(_ask_field, wizard, work, rule), applies=lambda: not state["linked"])
-          for rule in _ASKED),
-        Question(partial(_ask_default, wizard, work, others)),
+        Question(partial(_ask_email, wizard, work, current, others, state),
+                 key="contacts.email"),
+        *(Question(partial(_ask_field, wizard, work, rule), applies=lambda: not state["linked"],
+                   key=f"contacts.{rule.name}") for rule in _ASKED),
+        Question(partial(_ask_default, wizard, work, others), key="contacts.default"),
     ]
     if run_questions(questions, back=True) is BACK:
         return None
@@ -107,7 +124,13 @@ def _ask_email(wizard: WizardState, work: ContactDraft, current: ContactDraft,
                 email=address))
             continue
         if current.email and rules.email_key(current.email) == key:
-            work.email = address  # the same contact, unchanged login: nothing to look up
+            # The same contact, unchanged login: taken meanwhile by another company, or not.
+            problem = contact_conflict(wizard.store, address, wizard.editing)
+            if problem is not None:
+                wizard.prompt.warn(_("{problem}. Type another e-mail.").format(
+                    problem=problem.reason))
+                continue
+            work.email = address
             return address
         if _settle_existing_user(wizard, work, address, state):
             return address

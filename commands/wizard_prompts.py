@@ -7,6 +7,7 @@ questionary and prompt_toolkit are imported inside the methods, so that loading 
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -16,6 +17,8 @@ from clientreg.commands.wizard_questions import BACK, CANCEL, Validator
 
 # Long lists (companies, big catalogues) can be filtered by typing.
 _SEARCH_FROM = 12
+_CLEAR_SCREEN = "\x1b[H\x1b[2J"  # cursor home, erase the screen (the scrollback keeps it)
+_ERROR_INDENT = "  "
 
 ASKING: ContextVar[str | None] = ContextVar("clientreg_asking", default=None)
 """The key of the question on the screen, while it is asked: what drives the prompts from
@@ -51,13 +54,16 @@ class QuestionaryPrompter:
              validate: Validator | None = None, back: bool = True) -> Any:
         import questionary
 
-        def verdict(text: str) -> bool | str:
-            reason = validate(text) if validate else None
-            return True if reason is None else reason
-
         hint = _("(Ctrl-B back, Ctrl-C cancel)") if back else _("(Ctrl-C cancel)")
-        question = questionary.text(message, default=default, validate=verdict, instruction=hint)
+        question = questionary.Question(text_prompt(message, hint, default, validate))
         return _ask(key, question, back=back)
+
+    def begin_step(self, heading: str, *, fresh: bool) -> None:
+        """A step's heading; on a terminal a step after the first starts on a clean screen, so
+        the answers of a step left (by Back, or Next) do not pile up above the new ones."""
+        if fresh and sys.stdout.isatty():
+            print(_CLEAR_SCREEN, end="")
+        print(heading, flush=True)
 
     def say(self, message: str) -> None:
         print(message, flush=True)
@@ -86,3 +92,76 @@ def _ask(key: str, question: Any, *, back: bool) -> Any:
         return question.unsafe_ask()
     finally:
         ASKING.reset(token)
+
+
+def text_prompt(message: str, hint: str, default: str, validate: Validator | None) -> Any:
+    """A typed answer as a prompt_toolkit application: the question and the answer on one line,
+    and, right under them, why the rules refuse what was typed (wrapped at the terminal's width
+    between words). prompt_toolkit's own prompt shows that in a toolbar at the bottom of the
+    terminal, one line high, so a long reason was cut and a short one far from its question."""
+    from prompt_toolkit.application import Application, get_app
+    from prompt_toolkit.buffer import Buffer
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.filters import Condition, is_done
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from prompt_toolkit.key_binding.defaults import load_key_bindings
+    from prompt_toolkit.layout import ConditionalContainer, HSplit, Layout, Window
+    from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
+    from prompt_toolkit.lexers import SimpleLexer
+    from prompt_toolkit.styles import Style
+    from prompt_toolkit.validation import ValidationError
+    from prompt_toolkit.validation import Validator as Rules
+    from questionary.constants import DEFAULT_QUESTION_PREFIX
+    from questionary.styles import merge_styles_default
+
+    class _Rules(Rules):
+        def validate(self, document: Document) -> None:
+            reason = validate(document.text) if validate else None
+            if reason is not None:
+                typed = document.text.strip()
+                raise ValidationError(message=f"{typed}: {reason}" if typed else reason,
+                                      cursor_position=len(document.text))
+
+    def accept(buffer: Buffer) -> bool:
+        get_app().exit(result=buffer.text)
+        return True  # the answer stays on the screen after the question
+
+    buffer = Buffer(document=Document(default, len(default)), multiline=False,
+                    validator=_Rules(), accept_handler=accept)
+    question = [("class:qmark", DEFAULT_QUESTION_PREFIX), ("class:question", f" {message} "),
+                ("class:instruction", f"{hint} ")]
+
+    def line_prefix(line: int, wrapped: int) -> Any:
+        return question if line == 0 and wrapped == 0 else []
+
+    def error_lines() -> Any:
+        error = buffer.validation_error
+        if error is None:
+            return []
+        width = max(get_app().output.get_size().columns - 1, 20)
+        text = textwrap.fill(error.message, width=width, initial_indent=_ERROR_INDENT,
+                             subsequent_indent=_ERROR_INDENT, break_long_words=False,
+                             break_on_hyphens=False)
+        return [("class:error", text)]
+
+    showing_error = Condition(lambda: buffer.validation_error is not None) & ~is_done
+    layout = HSplit([
+        Window(BufferControl(buffer, lexer=SimpleLexer("class:answer")),
+               get_line_prefix=line_prefix, wrap_lines=True, dont_extend_height=True),
+        ConditionalContainer(Window(FormattedTextControl(error_lines), dont_extend_height=True),
+                             filter=showing_error),
+    ])
+    bindings = KeyBindings()
+
+    @bindings.add("c-c")
+    @bindings.add("<sigint>")
+    def _interrupt(event: Any) -> None:
+        event.app.exit(exception=KeyboardInterrupt(), style="class:aborting")
+
+    @bindings.add("c-d", filter=Condition(lambda: not buffer.text))
+    def _end(event: Any) -> None:
+        event.app.exit(exception=EOFError(), style="class:exiting")
+
+    return Application(layout=Layout(layout), key_bindings=merge_key_bindings(
+        [load_key_bindings(), bindings]), style=merge_styles_default(
+        [Style([("error", "fg:ansired")])]), erase_when_done=False)

@@ -4,6 +4,7 @@ as a sequence of questions where Back returns to the previous one."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,6 +27,11 @@ BACK = Signal("back")
 CANCEL = Signal("cancel")
 NEXT = Signal("next")
 FINISH = Signal("finish")
+CORRECTED = Signal("corrected")  # the question Finish sent the person back to is answered
+
+FOCUS: ContextVar[str | None] = ContextVar("clientreg_focus", default=None)
+"""The key of the one question a step asks when Finish was refused because of its answer
+(``tax_id``, ``company_attr.employees``, ``contacts.email``); None: the whole step."""
 
 Validator = Callable[[str], "str | None"]
 
@@ -57,16 +63,32 @@ class Question:
 
     ask: Callable[[bool], Any]
     applies: Callable[[], bool] = lambda: True
+    key: str = ""
+    """The question's key, the field it fills, where the step can start at it (FOCUS)."""
 
 
 def run_questions(questions: Sequence[Question], *, back: bool, from_end: bool = False) -> Signal:
     """Ask a step's questions in order; Back returns to the previous question, or leaves the step
     when there is none (and is offered there only if ``back``). A step reached by going back
-    starts at its last question."""
+    starts at its last question.
+
+    With a FOCUS naming one of the questions, only that one is asked: CORRECTED once answered;
+    Back from it walks the step from the previous question on, as usual."""
     index = 0
     if from_end:
         applicable = [i for i, question in enumerate(questions) if question.applies()]
         index = applicable[-1] if applicable else len(questions)
+    focus = FOCUS.get()
+    focused = [i for i, question in enumerate(questions)
+               if focus and question.key == focus and question.applies()]
+    if focused:
+        FOCUS.set(None)  # taken: questions asked inside this one (a contact's) are all asked
+        earlier = [i for i in range(focused[0]) if questions[i].applies()]
+        if questions[focused[0]].ask(back or bool(earlier)) is not BACK:
+            return CORRECTED
+        if not earlier:
+            return BACK
+        index = earlier[-1]
     while index < len(questions):
         if not questions[index].applies():
             index += 1

@@ -117,8 +117,8 @@ def client_attributes_step(wizard: WizardState, back: bool, from_end: bool = Fal
 
 def _attributes(wizard: WizardState, definitions: Sequence[AttributeDef], values: dict[str, Any],
                 prefix: str, back: bool, from_end: bool) -> Signal:
-    questions = [Question(partial(_ask_attribute, wizard, d, values, f"{prefix}.{d.key}"))
-                 for d in definitions]
+    questions = [Question(partial(_ask_attribute, wizard, d, values, f"{prefix}.{d.key}"),
+                          key=f"{prefix}.{d.key}") for d in definitions]
     return run_questions(questions, back=back, from_end=from_end)
 
 

@@ -7,20 +7,19 @@ scripted one in tests), checks answers with the core's own rules and saves throu
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 from clientreg.commands.boundary import describe
-from clientreg.commands.i18n import _
+from clientreg.commands.i18n import _, translated
 from clientreg.commands.wizard_company import company_data_step
 from clientreg.commands.wizard_contacts import contacts_step
-from clientreg.commands.wizard_questions import BACK, FINISH, NEXT, Signal
+from clientreg.commands.wizard_questions import BACK, CORRECTED, FINISH, FOCUS, NEXT, Signal
 from clientreg.commands.wizard_review import review_step
 from clientreg.commands.wizard_start import (
     client_attributes_step,
     company_attributes_step,
     start_step,
 )
-from clientreg.commands.wizard_state import WizardState
+from clientreg.commands.wizard_state import STEP_TITLES, WizardState
 from clientreg.errors import ClientregError, Rejected, StorageError
 from clientreg.model import ClientDraft, Outcome, Step
 
@@ -53,13 +52,26 @@ class Wizard(WizardState):
     """One registration (or edit), walked step by step until the core saves it."""
 
     def run(self, finish: Callable[[ClientDraft], Outcome]) -> Outcome:
-        """Walk the steps until Finish succeeds; a core rejection returns to the step holding the
-        field. Raises Cancelled (or KeyboardInterrupt, EOFError) when the person gives up."""
+        """Walk the steps until Finish succeeds; a core rejection returns to the question holding
+        the field (the step holding it, when no one question does), then to the review.
+        Raises Cancelled (or KeyboardInterrupt, EOFError) when the person gives up."""
         step: Step = self.plan()[0]
         move: Signal | Step = NEXT
+        shown = 0
+        notes: list[str] = []  # what Finish refused, shown under the heading of the step it opens
+        focus: str | None = None
         while True:
-            show = partial(_STEPS[step], self)
-            move = show(step != self.plan()[0], move is BACK)
+            self._begin(step, fresh=shown > 0)
+            shown += 1
+            for note in notes:
+                self.prompt.warn(note)
+            notes = []
+            token = FOCUS.set(focus)
+            try:
+                move = _STEPS[step](self, step != self.plan()[0], move is BACK)
+            finally:
+                FOCUS.reset(token)
+            focus = None
             plan = self.plan()
             if move is FINISH:
                 try:
@@ -67,9 +79,11 @@ class Wizard(WizardState):
                 except StorageError:
                     raise
                 except Rejected as exc:
-                    step = self.rejected(exc.problems)
+                    step, focus, notes = self.rejected(exc.problems)
                 except ClientregError as exc:
-                    step = self.rejected([exc])
+                    step, focus, notes = self.rejected([exc])
+            elif move is CORRECTED:
+                step = Step.REVIEW
             elif isinstance(move, Step):
                 step = move
             else:
@@ -77,12 +91,26 @@ class Wizard(WizardState):
                 position += -1 if move is BACK else 1
                 step = plan[min(max(position, 0), len(plan) - 1)]
 
-    def rejected(self, problems: list[ClientregError]) -> Step:
-        """Show what the core rejected; return the earliest step holding one of the fields."""
-        self.prompt.warn(_("Not saved: please correct the following."))
-        for problem in problems:
-            self.prompt.warn(f"  {describe(problem)}")
+    def _begin(self, step: Step, *, fresh: bool) -> None:
+        """The step's heading, "Step 3 of 6 · Company attributes", counted in the plan that the
+        type and category chosen so far give."""
         plan = self.plan()
-        steps = [step_for_field(problem.field) for problem in problems]
-        steps = [step if step in plan else plan[0] for step in steps]
-        return min(steps, key=plan.index)
+        heading = _("Step {number} of {count} · {title}").format(
+            number=plan.index(step) + 1 if step in plan else "?", count=len(plan),
+            title=translated(STEP_TITLES[step]))
+        begin = getattr(self.prompt, "begin_step", None)
+        if begin is None:
+            self.prompt.say(heading)
+        else:
+            begin(heading, fresh=fresh)
+
+    def rejected(self, problems: list[ClientregError]) -> tuple[Step, str | None, list[str]]:
+        """What the core rejected: the earliest step holding one of the fields, the field of the
+        first problem there (its question is asked again), and the lines that explain it."""
+        notes = [_("Not saved: please correct the following.")]
+        notes += [f"  {describe(problem)}" for problem in problems]
+        plan = self.plan()
+        placed = [(step_for_field(problem.field), problem.field) for problem in problems]
+        placed = [(step, field) if step in plan else (plan[0], None) for step, field in placed]
+        step, field = min(placed, key=lambda found: plan.index(found[0]))
+        return step, field, notes

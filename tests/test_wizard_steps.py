@@ -394,19 +394,26 @@ def test_an_inactive_external_user_is_explained_and_another_email_asked(store):
     assert [c["email"] for c in client_data(store, "P-1")["contacts"]] == ["lu@acme.example"]
 
 
-def test_a_core_rejection_returns_to_the_step_holding_the_field(store):
-    register(store, ClientDraft(company_type="PERSON", category="WHOLESALE", identifier="FIRST",
-                                name="First", country="ES", tax_id="B12345674"), source="test")
+def test_a_core_rejection_returns_to_the_question_holding_the_field(store):
+    def finish(draft):  # the tax id is registered by someone else while the review is shown
+        if not store.conn.execute("SELECT 1 FROM companies WHERE identifier = 'FIRST'").fetchone():
+            register(store, ClientDraft(company_type="PERSON", category="WHOLESALE",
+                                        identifier="FIRST", name="First", country="ES",
+                                        tax_id="B12345674"), source="test")
+        return register(store, draft, source="wizard")
+
     script = Script({"company_type": "PERSON", "category": "WHOLESALE", "identifier": "P-2",
                      "name": "Second", "country": "ES", "tax_id": "B12345674"},
                     FINISHED,
-                    # back at company data, every answer shown again; fix the tax id
+                    # back at the tax id alone, its answer shown again; fix it, then the review
                     {"tax_id": ""},
-                    FINISHED)
-    _wizard, outcome = run(store, script)
+                    {"review": FINISH})
+    outcome = Wizard(store, script).run(finish)
+    script.finished()
+    assert script.asked_keys()[-3:] == ["review", "tax_id", "review"]
     assert outcome.identifier == "P-2"
     assert any("tax_id" in w and "already belongs to company FIRST" in w for w in script.warned)
-    assert script.question("Identifier", -1)["default"] == "P-2"
+    assert script.question("Tax id", -1)["default"] == "ESB12345674"
     assert "tax_id" not in client_data(store, "P-2")
 
 
