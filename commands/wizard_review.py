@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +25,24 @@ if TYPE_CHECKING:
 
 def review_step(wizard: WizardState, back: bool, from_end: bool = False) -> Any:
     """Everything the registration holds; Finish, or a jump back to any step."""
-    wizard.prompt.say(review_text(wizard))
+    wizard.prompt.say(_fitted(review_text(wizard)))
     finish = _("Finish: save the changes") if wizard.editing else _("Finish: register the client")
     options: list[tuple[Any, str]] = [(FINISH, finish)]
     options += [(step, _change_label(wizard, step)) for step in wizard.plan()
                 if step is not Step.REVIEW]
     return wizard.select("review", _("Review"), options, default=FINISH, back=back)
+
+
+def _fitted(text: str) -> str:
+    """Each line within the terminal's width, broken between words only (an e-mail stays whole),
+    continued under its own text."""
+    width = shutil.get_terminal_size().columns
+    fitted = []
+    for line in text.splitlines():
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        fitted.append(textwrap.fill(line, width=width, subsequent_indent=indent,
+                                    break_long_words=False, break_on_hyphens=False))
+    return "\n".join(fitted)
 
 
 def _change_label(wizard: WizardState, step: Step) -> str:

@@ -32,16 +32,17 @@ from tests.test_wizard_steps import Script
 EDIT_NOW = {"client_data": DOWN + ENTER}  # the choice after Finish: edit the client now
 
 
-def typed(cli, *parts: dict[str, str | list[str]], args: tuple[str, ...] = ("new",)):
-    """clientreg run with these answers typed by question key; the result and the keys of the
-    questions asked, in order."""
+def typed(cli, *parts: dict[str, str | list[str]], args: tuple[str, ...] = ("new",),
+          columns: int = 3000):
+    """clientreg run with these answers typed by question key, in a terminal ``columns`` wide;
+    the result and the keys of the questions asked, in order."""
     answers = [(key, one) for part in parts for key, given in part.items()
                for one in (given if isinstance(given, list) else [given])]
     with create_pipe_input() as pipe:
         typist = Typist(pipe, answers)
         try:
             with create_app_session(input=pipe, output=DummyOutput()):
-                result = cli(*args, env={FORCE_INTERACTIVE_ENV: "1"})
+                result = cli(*args, env={FORCE_INTERACTIVE_ENV: "1", "COLUMNS": str(columns)})
         finally:
             typist.stop()
     assert not typist.answers, f"never asked for {typist.answers}; asked {typist.asked}"
@@ -161,6 +162,21 @@ def test_the_edit_review_lists_a_contact_detail_changed(cli, catalogue):
     assert "Contact position of bo@acme.example: (empty) → Buyer" in result.stdout
     assert "Default contact of bo@acme.example: no → yes" in result.stdout
     assert "Default contact of ana@acme.example: yes → no" in result.stdout
+
+
+def test_at_80_columns_the_review_breaks_a_line_between_words_never_in_an_email(cli, catalogue):
+    email = "luis.ortiz.fernandez@ortiz-consultores.example"
+    register(catalogue, ClientDraft(
+        company_type="PERSON", category="WHOLESALE", identifier="P-8", name="Bea Ortiz",
+        contacts=[ContactDraft(name="Bea", email="bea@ortiz.example", default=True),
+                  ContactDraft(name="Luis Ortiz Fernández", email=email)]), source="test")
+    result, _asked = typed(cli, {"contacts": DOWN * 4 + ENTER}, args=("edit", "P-8"),
+                           columns=80)
+    assert result.exit_code == 0, result.stderr
+    review = result.stdout.split("Changes:")[1].splitlines()
+    assert review[1:3] == ["    Contact removed: Luis Ortiz Fernández",
+                           f"      <{email}>"]
+    assert all(len(line) <= 80 for line in result.stdout.split("Changes:")[1].splitlines())
 
 
 def test_an_edit_finished_with_no_change_writes_nothing(cli, catalogue):
