@@ -35,8 +35,10 @@ def review_step(wizard: WizardState, back: bool, from_end: bool = False) -> Any:
 
 def _fitted(text: str) -> str:
     """Each line within the terminal's width, broken between words only (an e-mail stays whole),
-    continued under its own text."""
-    width = shutil.get_terminal_size().columns
+    continued under its own text; as it is where no width is known (output not a terminal)."""
+    width = shutil.get_terminal_size((0, 0)).columns
+    if width <= 0:
+        return text
     fitted = []
     for line in text.splitlines():
         indent = " " * (len(line) - len(line.lstrip()) + 2)
