@@ -11,9 +11,12 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from clientreg.commands.wizard_command import FORCE_INTERACTIVE_ENV
+from clientreg.commands.wizard_questions import FINISH
 from clientreg.commands.wizard_steps import Wizard
 from clientreg.companies import register_companies
+from clientreg.editing import draft_of, edit_client
 from clientreg.model import ClientDraft, ContactDraft
+from clientreg.records import client_data
 from clientreg.registration import register
 from tests.test_wizard_keys import (
     CTRL_C,
@@ -199,6 +202,41 @@ def test_a_value_put_back_as_it_was_is_no_change(cli, catalogue):
     assert "Name: ACME → ACME Ltd" in first
     assert second.startswith(" none")
     assert dump(catalogue) == before
+
+
+class Meanwhile(Script):
+    """The scripted prompter, with someone registering a company while the contacts are asked."""
+
+    def __init__(self, store, company: ClientDraft, *parts: dict[str, Any]) -> None:
+        super().__init__(*parts)
+        self.store, self.company = store, company
+
+    def select(self, key, message, options, **kwargs):
+        if key == "contacts" and self.company is not None:
+            assert register_companies(self.store, [self.company], source="test").written
+            self.company = None
+        return super().select(key, message, options, **kwargs)
+
+
+def test_a_change_that_became_a_conflict_is_named_in_the_review_and_at_finish(catalogue):
+    registered_with_contacts(catalogue)
+    other = ClientDraft(company_type="PERSON", identifier="OTHER", name="Other",
+                        country="ES", tax_id="B12345674")
+    script = Meanwhile(catalogue, other, {"country": "ES", "tax_id": "B12345674"},
+                       {"contacts": "done", "review": FINISH},
+                       {"tax_id": ""})   # then Enter: the review's Finish
+    wizard = Wizard(catalogue, script, draft=draft_of(client_data(catalogue, "CLI-1")),
+                    editing="CLI-1")
+    outcome = wizard.run(lambda draft: edit_client(catalogue, "CLI-1", draft=draft))
+    script.finished()
+    first, second = (said for said in script.said if said.startswith("Review"))
+    assert ("Changes: cannot be listed until this is corrected: tax_id = 'ESB12345674': tax id "
+            "ESB12345674 already belongs to company OTHER") in first
+    assert "    Country: (empty) → ES" in second.splitlines()
+    assert any("already belongs to company OTHER" in warned for warned in script.warned)
+    assert outcome.action.value == "updated"
+    saved = client_data(catalogue, "CLI-1")
+    assert (saved["country"], saved.get("tax_id")) == ("ES", None)
 
 
 # -- from an existing company --------------------------------------------------------------------
