@@ -63,6 +63,18 @@ class WizardState:
                           from_company=existing)
         return steps[1:] if self.editing else steps
 
+    def expected_plan(self) -> tuple[Step, ...]:
+        """The plan, where the type or the category is not chosen yet taken as the one the
+        first step offers first (what Enter chooses there): the count a heading shows."""
+        if self.company_type() and self.category() or self.editing:
+            return self.plan()
+        first_type = next((t for t in self.catalogue.types.values() if t.active), None)
+        first_category = next((c for c in self.catalogue.categories.values() if c.active), None)
+        existing = self.from_existing() or self.start == "existing"
+        steps = step_plan(None if existing else self.company_type() or first_type,
+                          self.category() or first_category, from_company=existing)
+        return steps
+
     def country(self) -> str | None:
         try:
             return rules.country(self.draft.country)

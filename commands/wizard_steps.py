@@ -94,7 +94,7 @@ class Wizard(WizardState):
     def _begin(self, step: Step, *, fresh: bool) -> None:
         """The step's heading, "Step 3 of 6 · Company attributes", counted in the plan that the
         type and category chosen so far give."""
-        plan = self.plan()
+        plan = self.expected_plan()
         heading = _("Step {number} of {count} · {title}").format(
             number=plan.index(step) + 1 if step in plan else "?", count=len(plan),
             title=translated(STEP_TITLES[step]))
