@@ -105,3 +105,25 @@ def test_client_data_after_finish_opens_the_edit_of_the_registered_client(catalo
     client = json.loads(shown.stdout)
     assert client["name"] == "After Edit S.L."
     assert [entry["source"] for entry in client["history"]] == ["wizard", "wizard", "edit"]
+
+
+def test_a_step_opens_with_its_heading_and_a_refused_answer_is_explained_under_it(catalogue,
+                                                                                 db_path):
+    child = spawn("--db", str(db_path), "new")
+    child.setwinsize(24, 80)
+    child.expect_exact("Step 1 of 6 · Company type and category")
+    answer(child, "Company type", "\r")                     # LEGAL
+    answer(child, "Client category", "\r")                  # RETAIL
+    child.expect_exact("\x1b[H\x1b[2J")                     # the next step on a clean screen
+    child.expect_exact("Step 2 of 6 · Company attributes")
+    answer(child, "Number of employees", "-3\r")
+    child.expect_exact("-3")                                # the answer on the question's line,
+    child.expect_exact("\r\n")                              # then, on the line under it:
+    child.expect(r"\s*-3: must be at least 0")
+    child.send("\x15" + "7\r")                              # corrected: the next step
+    child.expect_exact("Step 3 of 6 · Client attributes")
+    child.send("\x03")
+    child.expect_exact("Cancelled: nothing was saved.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
