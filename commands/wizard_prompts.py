@@ -6,6 +6,7 @@ questionary and prompt_toolkit are imported inside the methods, so that loading 
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -131,8 +132,19 @@ def text_prompt(message: str, hint: str, default: str, validate: Validator | Non
     question = [("class:qmark", DEFAULT_QUESTION_PREFIX), ("class:question", f" {message} "),
                 ("class:instruction", f"{hint} ")]
 
+    def question_lines() -> list[list[tuple[str, str]]]:
+        # Room is kept for the answer on the question's last line (up to a third of it).
+        columns = get_app().output.get_size().columns
+        return _word_lines(question, columns - min(len(buffer.text) + 1, columns // 3))
+
     def line_prefix(line: int, wrapped: int) -> Any:
-        return question if line == 0 and wrapped == 0 else []
+        return question_lines()[-1] if line == 0 and wrapped == 0 else []
+
+    def lines_above() -> Any:
+        above: list[tuple[str, str]] = []
+        for line in question_lines()[:-1]:
+            above += [*line, ("", "\n")]
+        return above[:-1]
 
     def error_lines() -> Any:
         error = buffer.validation_error
@@ -146,6 +158,8 @@ def text_prompt(message: str, hint: str, default: str, validate: Validator | Non
 
     showing_error = Condition(lambda: buffer.validation_error is not None) & ~is_done
     layout = HSplit([
+        ConditionalContainer(Window(FormattedTextControl(lines_above), dont_extend_height=True),
+                             filter=Condition(lambda: len(question_lines()) > 1)),
         Window(BufferControl(buffer, lexer=SimpleLexer("class:answer")),
                get_line_prefix=line_prefix, wrap_lines=True, dont_extend_height=True),
         ConditionalContainer(Window(FormattedTextControl(error_lines), dont_extend_height=True),
@@ -165,3 +179,19 @@ def text_prompt(message: str, hint: str, default: str, validate: Validator | Non
     return Application(layout=Layout(layout), key_bindings=merge_key_bindings(
         [load_key_bindings(), bindings]), style=merge_styles_default(
         [Style([("error", "fg:ansired")])]), erase_when_done=False)
+
+
+def _word_lines(fragments: list[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
+    """Styled text cut into lines of at most ``width`` characters between words (a word longer
+    than a line has a line of its own), as the terminal would otherwise cut it anywhere."""
+    lines: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for style, text in fragments:
+        for word in re.findall(r"\s*\S+\s*|\s+", text):
+            if used and used + len(word.rstrip()) > width:
+                lines.append([])
+                used = 0
+                word = word.lstrip()
+            lines[-1].append((style, word))
+            used += len(word)
+    return lines

@@ -246,7 +246,7 @@ def test_a_day_that_does_not_exist_is_refused_at_its_cell(cli, local_catalogue, 
     assert problems == [
         (2, "company_attr.founded", "30/02/2024",
          "is written as a date, but no such day exists (day 30 of month 2, 2024)"),
-        (3, "company_attr.founded", "2024-02-30", "must be a date written YYYY-MM-DD"),
+        (3, "company_attr.founded", "2024-02-30", "February 2024 has 29 days"),
         (3, "client_attr.since", "31/13/2024",
          "is written as a date, but no such day exists (day 31 of month 13, 2024)"),
     ]
