@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -28,7 +28,15 @@ outside (the keystroke tests type each question's answer as it opens) reads it."
 
 class QuestionaryPrompter:
     """Asks the wizard's questions with questionary; Back is a choice on lists and Ctrl-B on
-    typed answers, Cancel a choice on lists; Ctrl-C and Ctrl-D raise and cancel everything."""
+    typed answers, Cancel a choice on lists; Ctrl-C and Ctrl-D raise and cancel everything.
+
+    On a terminal the prompter keeps what the step shows (its heading, notes, the questions
+    answered): a question asked again (Back to it, or a refused e-mail) redraws the step from a
+    clean screen without its old answer and those after it, so answers never pile up."""
+
+    def __init__(self) -> None:
+        self._redraws = sys.stdout.isatty()
+        self._shown: list[tuple[str, Any]] = []  # (question key, or _NOTE/_WARNING/_HEADING)
 
     def select(self, key: str, message: str, options: Sequence[tuple[Any, str]], *,
                default: Any = None, back: bool = True) -> Any:
@@ -49,7 +57,12 @@ class QuestionaryPrompter:
             use_jk_keys=not search,
             instruction=_("(arrows to move, Enter to choose{filter})").format(
                 filter=_(", type to filter") if search else ""))
-        return _ask(key, question, back=back)
+
+        def title_of(answer: Any) -> str:
+            return next((title for value, title in options if value == answer
+                         and type(value) is type(answer)), str(answer))
+
+        return self._asked(key, message, question, back, title_of)
 
     def text(self, key: str, message: str, *, default: str = "",
              validate: Validator | None = None, back: bool = True) -> Any:
@@ -57,20 +70,73 @@ class QuestionaryPrompter:
 
         hint = _("(Ctrl-B back, Ctrl-C cancel)") if back else _("(Ctrl-C cancel)")
         question = questionary.Question(text_prompt(message, hint, default, validate))
-        return _ask(key, question, back=back)
+        return self._asked(key, message, question, back, str)
 
     def begin_step(self, heading: str, *, fresh: bool) -> None:
         """A step's heading; on a terminal a step after the first starts on a clean screen, so
         the answers of a step left (by Back, or Next) do not pile up above the new ones."""
-        if fresh and sys.stdout.isatty():
+        if fresh and self._redraws:
             print(_CLEAR_SCREEN, end="")
+            self._shown = []
+        self._shown.append((_HEADING, heading))
         print(heading, flush=True)
 
     def say(self, message: str) -> None:
+        self._shown.append((_NOTE, message))
         print(message, flush=True)
 
     def warn(self, message: str) -> None:
+        self._shown.append((_WARNING, message))
         print(message, file=sys.stderr, flush=True)
+
+    def _asked(self, key: str, message: str, question: Any, back: bool,
+               shown: Callable[[Any], str]) -> Any:
+        if not self._redraws:
+            return _ask(key, question, back=back)
+        self._again(key)
+        question.application.erase_when_done = True  # its answered line is printed below
+        answer = _ask(key, question, back=back)
+        if answer is not BACK and answer is not CANCEL:
+            line = [("class:qmark", "?"), ("class:question", f" {message} "),
+                    ("class:answer", shown(answer))]
+            self._shown.append((key, line))
+            _print_line(line)
+        return answer
+
+    def _again(self, key: str) -> None:
+        """Before a question asked again: redraw the step without its old answer and the
+        answers after it (notes and warnings stay)."""
+        found = next((i for i, (shown, _line) in enumerate(self._shown) if shown == key), None)
+        if found is None:
+            return
+        self._shown = self._shown[:found] + [entry for entry in self._shown[found + 1:]
+                                             if entry[0] in _NOT_ANSWERS]
+        print(_CLEAR_SCREEN, end="", flush=True)
+        for shown, line in self._shown:
+            if shown == _WARNING:
+                print(line, file=sys.stderr, flush=True)
+            elif shown in _NOT_ANSWERS:
+                print(line, flush=True)
+            else:
+                _print_line(line)
+
+
+_HEADING, _NOTE, _WARNING = "#heading", "#note", "#warning"
+_NOT_ANSWERS = (_HEADING, _NOTE, _WARNING)
+
+
+def _print_line(fragments: list[tuple[str, str]]) -> None:
+    """An answered question, styled as questionary shows it, wrapped between words."""
+    from prompt_toolkit import print_formatted_text
+    from prompt_toolkit.application import get_app_session
+    from prompt_toolkit.formatted_text import FormattedText
+    from questionary.styles import merge_styles_default
+
+    width = get_app_session().output.get_size().columns
+    styled: list[tuple[str, str]] = []
+    for line in _word_lines(fragments, width):
+        styled += [*line, ("", "\n")]
+    print_formatted_text(FormattedText(styled[:-1]), style=merge_styles_default([]))
 
 
 def _ask(key: str, question: Any, *, back: bool) -> Any:

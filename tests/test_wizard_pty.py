@@ -127,3 +127,24 @@ def test_a_step_opens_with_its_heading_and_a_refused_answer_is_explained_under_i
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+
+
+def test_back_inside_a_step_redraws_it_without_the_answers_gone_back_over(catalogue, db_path):
+    child = spawn("--db", str(db_path), "new")
+    answer(child, "Company type", DOWN + "\r")              # PERSON
+    answer(child, "Client category", DOWN + "\r")           # WHOLESALE
+    answer(child, "Identifier", "P-300\r")
+    answer(child, "Name", "Redrawn S.L.\r")
+    answer(child, "Trade name", "\x02")                     # Ctrl-B: back to the name
+    child.expect_exact("\x1b[H\x1b[2J")                     # the step drawn again, from the top:
+    child.expect_exact("Step 2 of 4 · Company data")
+    child.expect_exact("P-300")                             # the identifier kept as answered,
+    child.expect_exact("Name")                              # the name asked again
+    redrawn = child.before
+    assert "Trade name" not in redrawn and "Redrawn S.L." not in redrawn
+    child.expect_exact("Redrawn S.L.")                      # shown as its answer to change
+    child.send("\x03")
+    child.expect_exact("Cancelled: nothing was saved.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
