@@ -7,6 +7,7 @@ questionary and prompt_toolkit are imported inside the methods, so that loading 
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -86,6 +87,8 @@ class QuestionaryPrompter:
         print(message, flush=True)
 
     def warn(self, message: str) -> None:
+        if self._redraws:  # on a terminal, wrapped between words at its width
+            message = _wrapped(message, shutil.get_terminal_size().columns)
         self._shown.append((_WARNING, message))
         print(message, file=sys.stderr, flush=True)
 
@@ -104,13 +107,15 @@ class QuestionaryPrompter:
         return answer
 
     def _again(self, key: str) -> None:
-        """Before a question asked again: redraw the step without its old answer and the
-        answers after it (notes and warnings stay)."""
+        """Before a question asked again: redraw the step without its old answer and what came
+        after it, but for the notes and warnings since the last answer (why it is asked)."""
         found = next((i for i, (shown, _line) in enumerate(self._shown) if shown == key), None)
         if found is None:
             return
-        self._shown = self._shown[:found] + [entry for entry in self._shown[found + 1:]
-                                             if entry[0] in _NOT_ANSWERS]
+        since = len(self._shown)
+        while since > found + 1 and self._shown[since - 1][0] in _NOT_ANSWERS:
+            since -= 1
+        self._shown = self._shown[:found] + self._shown[since:]
         print(_CLEAR_SCREEN, end="", flush=True)
         for shown, line in self._shown:
             if shown == _WARNING:
@@ -122,6 +127,17 @@ class QuestionaryPrompter:
 
 
 _HEADING, _NOTE, _WARNING = "#heading", "#note", "#warning"
+
+
+def _wrapped(message: str, width: int) -> str:
+    """Each line of the message cut between words to the width, its indent kept."""
+    lines = []
+    for line in message.splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        lines.append(textwrap.fill(line, width=max(width - 1, 20), subsequent_indent=indent + "  ",
+                                   break_long_words=False, break_on_hyphens=False)
+                     if line.strip() else line)
+    return "\n".join(lines)
 _NOT_ANSWERS = (_HEADING, _NOTE, _WARNING)
 
 
