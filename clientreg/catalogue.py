@@ -254,7 +254,7 @@ def add_entry(store: Store, kind: str, raw: dict[str, Any], *, source: str,
         if definitions:
             changes["attributes"] = {"old": None, "new": [d.as_dict() for d in definitions]}
         sql.insert_history(conn, [HistoryRow(kind, row["code"], "created", _dumps(changes),
-                                             source, stamp)])
+                                             source, stamp)], run_id=store.run_id)
         return row["code"]
 
 
@@ -288,7 +288,7 @@ def edit_entry(store: Store, kind: str, code: str, raw: dict[str, Any], *, sourc
         plain = {k: row[k] for k in changes if k != "attributes"}
         sql.update_entry(conn, kind, current.id, {**plain, "updated_at": stamp})
         sql.insert_history(conn, [HistoryRow(kind, current.code, "edited", _dumps(changes),
-                                             source, stamp)])
+                                             source, stamp)], run_id=store.run_id)
         return True
 
 

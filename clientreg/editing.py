@@ -154,7 +154,7 @@ def set_client_active(store: Store, identifier: str, active: bool, *, source: st
         history = client_sql.PendingWrites.empty()
         history.history.append((
             "client", row["identifier"], "activated" if active else "deactivated",
-            client_sql.dumps({"active": [not active, active]}), source, stamp,
-            work.store.run_id))
+            client_sql.dumps({"active": [not active, active]}), source, stamp))
+        history.run_id = work.store.run_id
         history.flush(conn)
     return True

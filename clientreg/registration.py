@@ -160,6 +160,8 @@ class _Registrations:
         for client in checked:
             try:
                 outcome = self._apply(client)
+                if outcome.action in (Action.UNCHANGED, Action.SKIPPED):
+                    self.writes.left("client", outcome.identifier, outcome.action.value)
                 if self.on_outcome is None:
                     report.outcomes.append(outcome)
                 else:

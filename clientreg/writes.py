@@ -40,9 +40,11 @@ class Writes:
         self.catalogue = catalogue
         self.source = source
         self.stamp = now()
+        self.ledger = None if work.dry_run else work.store.ledger
         self.ids = sql.next_ids(self.conn)
         self.sequences: dict[int, int] = {}
         self.pending = sql.PendingWrites.empty()
+        self.pending.run_id = work.store.run_id
         self.companies: dict[str, CompanyRow] = {}
         self.tax_owners: dict[str, str | None] = {}
         """Tax id -> identifier of the company holding it; None: known to be free."""
@@ -209,6 +211,11 @@ class Writes:
         if not self.dry_run:
             self.pending.history.append(
                 (entity, key, action, sql.dumps(changes), self.source, self.stamp))
+
+    def left(self, entity: str, key: str, action: str) -> None:
+        """Tell the run's ledger of a record left as it was (unchanged, or skipped)."""
+        if self.ledger is not None:
+            self.ledger.left(entity, key, action)
 
     def flush(self) -> None:
         """Write the pending rows: before anything reads or changes rows in place."""

@@ -12,7 +12,7 @@ from typer._click.exceptions import NoSuchOption, UsageError
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from clientreg import __version__
-from clientreg.commands.context import ENV_DB, Settings, default_database_path
+from clientreg.commands.context import COMMAND_LINE, ENV_DB, Settings, default_database_path
 from clientreg.commands.i18n import _
 
 
@@ -69,6 +69,11 @@ class _Root(TyperGroup):
             if isinstance(param, TyperOption) and param.is_flag:
                 param.metavar = ""
         return params
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        # The command line as given, which the run ledger records (passwords masked).
+        ctx.meta[COMMAND_LINE] = ["clientreg", *args]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Context) -> Any:
         try:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from clientreg.storage import Store
 
 ENV_DB = "CLIENTREG_DB"
+COMMAND_LINE = "clientreg.command_line"
+"""Where the root command keeps the arguments it was given (ctx.meta), for the run ledger."""
 
 
 def default_database_path() -> Path:
@@ -46,11 +48,16 @@ def open_store(ctx: typer.Context, *, writes: bool = False) -> Iterator[Store]:
     a command that writes is refused when it tries (exit 3). ``writes`` refuses it at once,
     before the command asks or reads anything.
     """
+    import sys
+
     from clientreg.commands.boundary import print_error, watch
     from clientreg.commands.i18n import _
+    from clientreg.runs import RunLedger
     from clientreg.storage import open_database
 
     store = open_database(settings(ctx).db_path, writes=writes)
+    # Every write transaction of the command records it as a run (clientreg.runs).
+    store.ledger = RunLedger.of(ctx.meta.get(COMMAND_LINE) or ["clientreg", *sys.argv[1:]])
     watch(store)
     if store.backup_path is not None:
         print_error(_("The database was upgraded; a copy of the previous version is at {path}")

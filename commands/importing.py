@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO, cast
 
 import typer
 
@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from clientreg.commands.outputs import OutputFile
+    from clientreg.runs import HashedReader
     from clientreg.schemas.rejects import RejectsFile
     from clientreg.schemas.report import ImportReport
     from clientreg.schemas.value_map import UnknownTarget, ValueMap
+    from clientreg.storage import Store
 
 
 class ReportFormat(StrEnum):
@@ -168,6 +170,7 @@ def import_files(
 ) -> None:
     """Register clients in bulk from files; nothing is written unless every row is valid."""
     from clientreg.commands import import_mapping
+    from clientreg.runs import HashedReader
     from clientreg.schemas.loading import ImportOptions, ImportRun
     from clientreg.schemas.rejects import write_rejects
     from clientreg.schemas.value_map import UnknownTarget
@@ -188,13 +191,15 @@ def import_files(
             save_mapping = asked_save
     rejects = None
     pending = _rejects_file(ctx, errors, paths)
+    stdin = HashedReader(sys.stdin.buffer)
     try:
         with (user_errors(), open_store(ctx) as store, _progress(output) as progress,
-              ImportRun(store, options, stdin=sys.stdin.buffer, progress=progress) as run):
+              ImportRun(store, options, stdin=cast("BinaryIO", stdin), progress=progress) as run):
             try:
                 run.read(paths)
             except UnknownTarget as exc:
                 raise _unknown_target(exc) from None
+            _note_inputs(store, paths, stdin)
             if save_mapping is not None:
                 import_mapping.save_mapping(run, save_mapping)
             report = run.apply()
@@ -210,6 +215,26 @@ def import_files(
     _render(report, rejects, output)
     if not report.ok:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _note_inputs(store: Store, paths: list[str], stdin: HashedReader) -> None:
+    """Tell the run ledger the path and SHA-256 of every file read (standard input: of what
+    was read from it)."""
+    from clientreg.errors import UnreadableInput
+    from clientreg.runs import RunLedger, file_input
+
+    ledger = store.ledger
+    if not isinstance(ledger, RunLedger):
+        return
+    for path in paths:
+        if path == "-":
+            ledger.inputs.append(stdin.input(path))
+            continue
+        try:
+            ledger.inputs.append(file_input(path))
+        except OSError as exc:
+            raise UnreadableInput("unreadable-file/cannot-open", value=path, file=path,
+                                  detail=exc.strerror or str(exc)) from None
 
 
 def _rejects_file(ctx: typer.Context, errors: Path | None,

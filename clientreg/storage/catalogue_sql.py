@@ -10,6 +10,7 @@ from typing import Any
 
 from clientreg.attributes import AttributeDef
 from clientreg.model import Category, CompanyType
+from clientreg.storage.client_sql import insert_history_rows
 from clientreg.storage.schema import HistoryRow
 
 _TABLES = {"company_type": ("company_types", "company_type_id"),
@@ -116,9 +117,6 @@ def next_sequence(conn: sqlite3.Connection, type_id: int) -> int:
                             [type_id]).fetchone()[0])
 
 
-def insert_history(conn: sqlite3.Connection, rows: Iterable[HistoryRow]) -> None:
-    conn.executemany(
-        "INSERT INTO history (entity, entity_key, action, changes, source, at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+def insert_history(conn: sqlite3.Connection, rows: Iterable[HistoryRow],
+                   run_id: int | None = None) -> None:
+    insert_history_rows(conn, rows, run_id)

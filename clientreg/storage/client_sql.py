@@ -106,6 +106,8 @@ class PendingWrites:
     links: list[Sequence[Any]]
     user_bindings: list[Sequence[Any]]
     history: list[Sequence[Any]]
+    run_id: int | None = None
+    """The run the history rows belong to (clientreg.runs); None: no run is recorded."""
 
     @classmethod
     def empty(cls) -> PendingWrites:
@@ -124,11 +126,25 @@ class PendingWrites:
                              "WHERE id = ? AND company_id IS NULL", self.user_bindings)
         _insert_many(conn, "client_contacts", ("client_id", "external_user_id", "position",
                                                "is_default"), self.links)
-        _insert_many(conn, "history", ("entity", "entity_key", "action", "changes", "source",
-                                       "at"), self.history)
+        insert_history_rows(conn, self.history, self.run_id)
         for rows in (self.companies, self.clients, self.users, self.links, self.user_bindings,
                      self.history):
             rows.clear()
+
+
+HISTORY_COLUMNS = ("entity", "entity_key", "action", "changes", "source", "at")
+
+
+def insert_history_rows(conn: sqlite3.Connection, rows: Iterable[Sequence[Any]],
+                        run_id: int | None) -> None:
+    """History rows (HISTORY_COLUMNS), all pointing at one run: its id is part of the statement,
+    so the rows stay as they are. Without a run the column is left out (NULL)."""
+    columns, marks = ", ".join(HISTORY_COLUMNS), ", ".join("?" * len(HISTORY_COLUMNS))
+    if run_id is None:
+        statement = f"INSERT INTO history ({columns}) VALUES ({marks})"
+    else:
+        statement = f"INSERT INTO history ({columns}, run_id) VALUES ({marks}, {int(run_id)})"
+    conn.executemany(statement, rows)
 
 
 def _insert_many(conn: sqlite3.Connection, table: str, columns: Sequence[str],

@@ -205,4 +205,40 @@ def _email_lower(db: Database) -> None:
                      "AND entity_key = ?", changed)
 
 
+# The run ledger: every command that writes is a run, recorded in the transaction of what it
+# wrote. History rows point at their run; rows written before this schema have none.
+_RUNS_V1 = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    version TEXT NOT NULL,
+    user_name TEXT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    created INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    counts TEXT NOT NULL DEFAULT '{}',
+    left_alone TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE run_inputs (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    position INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+    size INTEGER NOT NULL,
+    PRIMARY KEY (run_id, position)
+) WITHOUT ROWID;
+ALTER TABLE history ADD COLUMN run_id INTEGER REFERENCES runs(id);
+CREATE INDEX history_run ON history(run_id, entity, entity_key);
+"""
+
+
+@migrations(name="0004_runs")
+def _runs(db: Database) -> None:
+    _run_script(db, _RUNS_V1)
+
+
 KNOWN_MIGRATIONS = frozenset(m.name for m in migrations._migrations)

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlite_utils import Database
 
@@ -29,6 +30,26 @@ database holds, rebuilds the search index once rather than row by row: the rebui
 most about half what the triggers would."""
 
 
+class Ledger(Protocol):
+    """What records the run of a command in each write transaction of its store (clientreg.runs).
+
+    ``opened`` is called just after a transaction begins, ``closing`` just before it commits
+    (both inside it, so the run lands with what it records, or not at all), ``closed`` once it
+    ended either way.
+    """
+
+    run_id: int | None
+
+    def opened(self, conn: sqlite3.Connection) -> None: ...
+
+    def closing(self, conn: sqlite3.Connection) -> None: ...
+
+    def left(self, entity: str, key: str, action: str) -> None:
+        """A record the run left as it was: ``action`` is unchanged or skipped."""
+
+    def closed(self) -> None: ...
+
+
 @dataclass
 class Store:
     """An open clientreg database."""
@@ -45,10 +66,17 @@ class Store:
     before_commit: Callable[[], None] | None = None
     """Called just before COMMIT, with SIGINT and SIGTERM held; raising stops the transaction
     (an interruption whose exception a library swallowed, say, must not be followed by one)."""
+    ledger: Ledger | None = None
+    """Records a run in every write transaction (see clientreg.runs); None: no run recorded."""
 
     @property
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
+
+    @property
+    def run_id(self) -> int | None:
+        """The run the open write transaction records, which its history rows point at."""
+        return self.ledger.run_id if self.ledger is not None else None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -73,16 +101,26 @@ class Store:
             raise read_only_error(self.path)
         with translate_errors(self.path):
             conn.execute("BEGIN IMMEDIATE")
+        ledger = self.ledger
         try:
-            yield conn
-            with translate_errors(self.path):
-                # SQLite ends the whole transaction itself on some errors (a full disk, an I/O
-                # error); a statement whose error was caught and reported would hide that.
-                _still_open(conn, self.path)
-        except BaseException:
-            roll_back(conn, "ROLLBACK")
-            raise
-        self._commit()
+            try:
+                if ledger is not None:
+                    with translate_errors(self.path):
+                        ledger.opened(conn)
+                yield conn
+                with translate_errors(self.path):
+                    # SQLite ends the whole transaction itself on some errors (a full disk, an
+                    # I/O error); a statement whose error was caught and reported would hide it.
+                    _still_open(conn, self.path)
+                    if ledger is not None:
+                        ledger.closing(conn)
+            except BaseException:
+                roll_back(conn, "ROLLBACK")
+                raise
+            self._commit()
+        finally:
+            if ledger is not None:
+                ledger.closed()
 
     def _commit(self) -> None:
         """COMMIT, with SIGINT and SIGTERM held until ``committed`` says how it ended.
