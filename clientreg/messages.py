@@ -593,4 +593,6 @@ MESSAGES: dict[str, str | Plural] = {
         "columns: must map each header to a column, as in 'Razón social: name'"),
     "invalid-mapping-file/ignore": N_("ignore: must be a list of headers"),
     "invalid-mapping-file/ignore-unknown": N_("ignore_unknown: must be true or false"),
+    # runs.py: the run ledger (runs list, runs show)
+    "unknown-run": N_("is not the id of a run; 'clientreg runs list' shows the runs"),
 }

@@ -114,6 +114,7 @@ COMMAND_MODULES = (
     "clientreg.commands.importing",
     "clientreg.commands.exporting",
     "clientreg.commands.wizard_command",
+    "clientreg.commands.runs",
 )
 
 

@@ -1,5 +1,6 @@
 """The catalogue commands: company types and categories, the prerequisites of a registration."""
 
+import contextlib
 import copy
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +17,7 @@ from clientreg.errors import ClientregError, InvalidValue, Rejected
 
 if TYPE_CHECKING:
     from clientreg.model import Category, CompanyType
+    from clientreg.storage import Store
 
 SOURCE = "command line"
 
@@ -144,11 +146,13 @@ def _located(error: ClientregError, where: str | None) -> list[ClientregError]:
 
 
 def add_entries(ctx: typer.Context, kind: Kind, entries: list[dict[str, Any]], *,
-                source: str, where: str | None) -> list[str]:
-    """Add every entry in one transaction; any problem means none is added."""
+                source: str, where: str | None, file: Path | None = None) -> list[str]:
+    """Add every entry in one transaction; any problem means none is added. The run records
+    ``file``, the entries' file, with its SHA-256."""
     from clientreg.catalogue import add_entry
 
-    with user_errors(), open_store(ctx) as store, store.transaction():
+    with (user_errors(), open_store(ctx) as store, _input_noted(store, file),
+          store.transaction()):
         added, problems = [], []
         for number, raw in enumerate(entries, start=1):
             try:
@@ -161,6 +165,15 @@ def add_entries(ctx: typer.Context, kind: Kind, entries: list[dict[str, Any]], *
         if problems:
             raise Rejected(problems)
     return added
+
+
+def _input_noted(store: "Store", file: Path | None) -> "contextlib.nullcontext[None]":
+    """Tell the run ledger of the file read, with its SHA-256 (before the transaction)."""
+    from clientreg.runs import RunLedger, file_input
+
+    if file is not None and isinstance(store.ledger, RunLedger):
+        store.ledger.inputs.append(file_input(str(file)))
+    return contextlib.nullcontext()
 
 
 def _print_added(kind: Kind, added: list[str], entries: list[dict[str, Any]]) -> None:
@@ -184,7 +197,8 @@ def add(ctx: typer.Context, kind: Kind, code: str | None, file: Path | None,
             raise typer.Exit(EXIT_USAGE)
         with user_errors():
             entries = read_entries(file, kind)
-        added = add_entries(ctx, kind, entries, source=f"file {file.name}", where=file.name)
+        added = add_entries(ctx, kind, entries, source=f"file {file.name}", where=file.name,
+                            file=file)
     else:
         if not code or fields.get("name") is None:
             print_error(_("Give a CODE and --name, as in: clientreg {command} add RETAIL "

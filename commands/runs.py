@@ -1,0 +1,139 @@
+"""The runs commands: the ledger of every command that wrote to the database."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Annotated, Any
+
+import typer
+
+from clientreg.commands import render
+from clientreg.commands.boundary import print_error, user_errors
+from clientreg.commands.context import open_store
+from clientreg.commands.i18n import _, ngettext
+
+LIST_COLUMNS = ("id", "started_at", "ended_at", "command", "user", "version", "created",
+                "updated", "unchanged", "skipped", "rejected")
+INPUT_COLUMNS = ("path", "sha256", "bytes")
+RECORD_COLUMNS = ("entity", "identifier", "action", "fields")
+
+RunArgument = Annotated[str, typer.Argument(
+    help=_("The run's id, as 'clientreg runs list' shows it."), show_default=False,
+    metavar="RUN", callback=render.terminal_text)]
+
+
+def command_text(command: list[str]) -> str:
+    """A run's command line as a shell would take it back."""
+    return shlex.join(command)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """A run's counts in words, the ones that are not zero; 'nothing' when all are."""
+    words = {"created": _("{count} created"), "updated": _("{count} updated"),
+             "unchanged": _("{count} unchanged"), "skipped": _("{count} skipped"),
+             "rejected": _("{count} rejected")}
+    parts = [template.format(count=counts[key]) for key, template in words.items()
+             if counts.get(key)]
+    return ", ".join(parts) if parts else _("nothing")
+
+
+def list_runs(
+    ctx: typer.Context,
+    output: Annotated[render.ListFormat, typer.Option(
+        "--format", help=_("table for people; json or csv for programs (stdout holds only "
+                           "the data)."))] = render.ListFormat.TABLE,
+) -> None:
+    """List the runs, newest first: id, start time, command line, user and counts."""
+    from clientreg.runs import run_summaries
+
+    with user_errors(), open_store(ctx) as store:
+        runs = run_summaries(store)
+    if output is render.ListFormat.JSON:
+        render.print_json(runs)
+        return
+    if output is render.ListFormat.CSV:
+        render.print_csv(({**run, "command": command_text(run["command"]), **run["counts"]}
+                          for run in runs), LIST_COLUMNS)
+        return
+    if not runs:
+        print_error(_("No runs yet: every command that writes (import, new, edit, activate, "
+                      "deactivate, catalogue changes) is recorded as one."))
+        return
+    # print_table's column names say how a column gives way at a narrow width: the id and the
+    # time are never cut, the command line and the counts wrap between words, the user is cut
+    # last.
+    rows = [{"identifier": run["id"], "at": run["started_at"],
+             "what": command_text(run["command"]), "key": run["user"],
+             "changes": counts_text(run["counts"])} for run in runs]
+    count = render.print_table(rows, ("identifier", "at", "what", "key", "changes"),
+                               (_("Run"), _("Started"), _("Command"), _("User"), _("Counts")))
+    print_error(ngettext("{count} run", "{count} runs", count).format(count=count))
+
+
+def show_run(
+    ctx: typer.Context,
+    run: RunArgument,
+    output: Annotated[render.ShowFormat, typer.Option(
+        "--format", help=_("text: a readable view; json or yaml: every field, each input's "
+                           "SHA-256 and every record the run created, updated or left "
+                           "as it was."))] = render.ShowFormat.TEXT,
+) -> None:
+    """Show a run: its command line, inputs, counts, and what it created, updated and left."""
+    from clientreg.runs import run_details
+
+    with user_errors(), open_store(ctx) as store:
+        document = run_details(store, run)
+    render.print_document(document, output, lambda: _print_run(document))
+
+
+def _print_run(document: dict[str, Any]) -> None:
+    from clientreg.commands.text_views import print_fields
+
+    print_fields([
+        (_("Run"), str(document["id"])),
+        (_("Command"), command_text(document["command"])),
+        (_("User"), document["user"]),
+        (_("Version"), document["version"]),
+        (_("Started"), document["started_at"]),
+        (_("Ended"), document["ended_at"]),
+        (_("Counts"), counts_text(document["counts"])),
+    ])
+    if document["inputs"]:
+        print()
+        render.print_table(document["inputs"], INPUT_COLUMNS,
+                           (_("Input"), _("SHA-256"), _("Bytes")), title=_("Inputs"),
+                           title_style="bold underline")
+    if document["records"]:
+        print()
+        rows = [{"what": _entity(record["entity"]), "identifier": record["identifier"],
+                 "action": _action(record["action"]),
+                 "changes": ", ".join(record["fields"])} for record in document["records"]]
+        render.print_table(rows, ("what", "identifier", "action", "changes"),
+                           (_("What"), _("Identifier"), _("Action"), _("Fields")),
+                           title=_("Records"), title_style="bold underline")
+
+
+def _entity(entity: str) -> str:
+    words = {"client": _("client"), "company": _("company"),
+             "external_user": _("external user"), "company_type": _("company type"),
+             "category": _("category")}
+    return words.get(entity, entity.replace("_", " "))
+
+
+def _action(action: str) -> str:
+    words = {"created": _("created"), "updated": _("updated"), "unchanged": _("unchanged"),
+             "skipped": _("skipped")}
+    return words.get(action, action)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the runs group to the root app."""
+    runs = typer.Typer(no_args_is_help=True)
+    runs.command("list", help=_("List the runs, newest first: id, start time, command "
+                                "line, user and counts."))(list_runs)
+    runs.command("show", help=_("Show a run: its command line, inputs with their SHA-256, "
+                                "counts, and what it created, updated and left as it "
+                                "was."))(show_run)
+    app.add_typer(runs, name="runs", rich_help_panel=_("Import and export"),
+                  help=_("The run ledger: every command that writes is a run, recorded with "
+                         "its inputs and what it changed."))
