@@ -26,9 +26,11 @@ from clientreg.storage import run_sql as sql
 
 ACTIONS = ("created", "updated", "unchanged", "skipped")
 TOTALS = (*ACTIONS, "rejected")
-# A run's counts are of the records it is about: its clients; for a run that touched none, the
-# companies, then the catalogue entries, then the external users it changed.
-_COUNTED = (("client",), ("company",), ("company_type", "category"), ("external_user",))
+# A run's counts are of the records it is about: its clients (with their companies, and the
+# companies without a client); for a run that touched none, the catalogue entries, then the
+# external users it changed.
+_COUNTED = (("client",), ("company_type", "category"), ("external_user",))
+_SAME_RECORD = {"client": ("client", "company")}
 # Looked for after each "://" only, so a huge argument costs one pass.
 _PASSWORD = re.compile(r"(?<=://)(?P<user>[^:/@\s]*):[^@/\s]*@")
 MASK = "***"
@@ -137,23 +139,26 @@ class RunLedger:
         assert self.run_id is not None
         counts: dict[str, dict[str, int]] = {}
         for entity, created, count in sql.history_counts(conn, self.run_id):
-            action = "created" if created else "updated"
-            counts.setdefault(entity, {})[action] = count
+            counts.setdefault(entity, {})["created" if created else "updated"] = count
+        records: dict[str, dict[str, int]] = {}
+        for entity, created, count in sql.record_counts(conn, self.run_id):
+            records.setdefault(entity, {})["created" if created else "updated"] = count
         left_alone: dict[str, dict[str, list[str]]] = {}
         for entity, by_action in self._left.items():
             # A record left alone by one step and changed by another (a seed's entry given with
             # active: false, deactivated after it was found unchanged) was changed.
-            changed = sql.history_keys(conn, self.run_id, entity)
+            changed = sql.history_keys(conn, self.run_id, _SAME_RECORD.get(entity, (entity,)))
             for action, keys in by_action.items():
                 kept = sorted({key for key in keys if key not in changed})
                 if kept:
                     left_alone.setdefault(entity, {})[action] = kept
                     counts.setdefault(entity, {})[action] = len(kept)
+                    records.setdefault(entity, {})[action] = len(kept)
         totals = dict.fromkeys(TOTALS, 0)
         for entities in _COUNTED:
-            if any(entity in counts for entity in entities):
+            if any(entity in records for entity in entities):
                 for entity in entities:
-                    for action, count in counts.get(entity, {}).items():
+                    for action, count in records.get(entity, {}).items():
                         totals[action] += count
                 break
         totals["rejected"] = self.rejected

@@ -29,11 +29,21 @@ def history_counts(conn: sqlite3.Connection, run_id: int) -> list[tuple[str, boo
         [run_id])]
 
 
-def history_keys(conn: sqlite3.Connection, run_id: int, entity: str) -> set[str]:
-    """The keys of one entity that the run's history rows are about."""
+def record_counts(conn: sqlite3.Connection, run_id: int) -> list[tuple[str, bool, int]]:
+    """As history_counts, with a client and its company one record (entity 'client'): a
+    client counts as created when its company or its registration was, else as changed."""
+    return [(entity, bool(created), count) for entity, created, count in conn.execute(
+        "SELECT kind, created, count(*) FROM (SELECT CASE entity WHEN 'company' THEN 'client' "
+        "ELSE entity END AS kind, max(action = 'created') AS created FROM history "
+        "WHERE run_id = ? GROUP BY kind, entity_key) GROUP BY kind, created", [run_id])]
+
+
+def history_keys(conn: sqlite3.Connection, run_id: int, entities: Sequence[str]) -> set[str]:
+    """The keys of these entities that the run's history rows are about."""
+    marks = ", ".join("?" * len(entities))
     return {key for (key,) in conn.execute(
-        "SELECT DISTINCT entity_key FROM history WHERE run_id = ? AND entity = ?",
-        [run_id, entity])}
+        f"SELECT DISTINCT entity_key FROM history WHERE run_id = ? AND entity IN ({marks})",
+        [run_id, *entities])}
 
 
 def finish_run(conn: sqlite3.Connection, run_id: int, *, ended_at: str, totals: dict[str, int],
