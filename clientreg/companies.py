@@ -32,6 +32,7 @@ def register_companies(
     on_conflict: OnConflict = OnConflict.ERROR,
     dry_run: bool = False,
     work: Work | None = None,
+    noting: bool = False,
 ) -> BatchReport:
     """Register companies that are not clients, in one unit of work: all of them or none.
 
@@ -39,12 +40,13 @@ def register_companies(
     alone (skip) or updated with the draft's non-blank values (update), as for clients.
 
     With ``work``, they are written inside that open unit of work, which the caller commits or
-    discards; otherwise in one of their own, discarded when the report holds problems.
+    discards; otherwise in one of their own, discarded when the report holds problems. With
+    ``noting``, each outcome carries the history rows it wrote (``Outcome.history``).
     """
     if work is None:
         with unit_of_work(store, dry_run=dry_run) as own:
             report = register_companies(store, drafts, source=source, on_conflict=on_conflict,
-                                        work=own)
+                                        work=own, noting=noting)
             if report.problems:
                 own.discard()
         report.written = own.written
@@ -59,7 +61,10 @@ def register_companies(
             company = check_lone_company(draft, writes.catalogue)
             if draft.kept:
                 company.values = given_company_values(company.values, draft.kept)
-            report.outcomes.append(_register_company(writes, company, OnConflict(on_conflict)))
+            writes.noted = [] if noting else None
+            outcome = _register_company(writes, company, OnConflict(on_conflict))
+            outcome.history, writes.noted = writes.noted, None
+            report.outcomes.append(outcome)
         except Rejected as exc:
             report.problems.extend(Problem(draft.origin, p) for p in exc.problems)
         except ClientregError as exc:

@@ -133,6 +133,9 @@ class Outcome:
     identifier: str
     origin: Any = None
     changes: dict[str, Any] = field(default_factory=dict)
+    history: list[tuple[str, str, str, dict[str, Any]]] | None = None
+    """The history rows the registration wrote (a dry run's too), when its batch was asked
+    to note them (``register_many(noting=True)``): (entity, key, action, changes)."""
 
 
 class Problem(NamedTuple):

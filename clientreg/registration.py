@@ -51,6 +51,7 @@ def register_many(
     replace: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
     work: Work | None = None,
+    noting: bool = False,
 ) -> BatchReport:
     """Register many clients in one unit of work: all of them land, or none.
 
@@ -63,7 +64,8 @@ def register_many(
     them alone, and an update checks each draft of a registered client with the stored values
     of what it leaves blank (``updating.fill_from_registered``), one chunk after another in this
     process. With ``on_outcome``, each outcome is handed to it instead of kept in the report,
-    so a batch of any size holds only its problems.
+    so a batch of any size holds only its problems. With ``noting``, each outcome carries the
+    history rows its registration wrote (``Outcome.history``), a dry run's too.
 
     With ``work``, the drafts are written inside that open unit of work (a dry run if it is one),
     which the caller commits or discards. Otherwise they get a unit of their own, discarded when
@@ -73,7 +75,8 @@ def register_many(
         with unit_of_work(store, dry_run=dry_run) as own:
             report = register_many(store, drafts, source=source, on_conflict=on_conflict,
                                    max_problems=max_problems, catalogue=catalogue,
-                                   replace=replace, on_outcome=on_outcome, work=own)
+                                   replace=replace, on_outcome=on_outcome, work=own,
+                                   noting=noting)
             if report.problems:
                 own.discard()
         report.written = own.written
@@ -81,7 +84,7 @@ def register_many(
     report = BatchReport()
     writes = Writes(work, catalogue or Catalogue.load(store), source=source)
     batch = _Registrations(writes, on_conflict=OnConflict(on_conflict), replace=replace,
-                           on_outcome=on_outcome)
+                           on_outcome=on_outcome, noting=noting)
     chunks: Iterable[Chunk] = _chunks(drafts)
     workers = None
     if batch.on_conflict is OnConflict.UPDATE and not replace:
@@ -138,11 +141,12 @@ class _Registrations:
     it with its problems."""
 
     def __init__(self, writes: Writes, *, on_conflict: OnConflict, replace: bool,
-                 on_outcome: Callable[[Outcome], None] | None) -> None:
+                 on_outcome: Callable[[Outcome], None] | None, noting: bool = False) -> None:
         self.writes = writes
         self.on_conflict = on_conflict
         self.replace = replace
         self.on_outcome = on_outcome
+        self.noting = noting
 
     def apply_checked(self, results: list[Checked], report: BatchReport) -> None:
         """Write a chunk of drafts given the result of checking each one."""
@@ -159,7 +163,11 @@ class _Registrations:
         self.writes.look_up(checked)
         for client in checked:
             try:
+                if self.noting:
+                    self.writes.noted = []
                 outcome = self._apply(client)
+                if self.noting:
+                    outcome.history, self.writes.noted = self.writes.noted, None
                 if outcome.action in (Action.UNCHANGED, Action.SKIPPED):
                     self.writes.left("client", outcome.identifier, outcome.action.value)
                 if self.on_outcome is None:

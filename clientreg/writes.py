@@ -49,6 +49,8 @@ class Writes:
         self.tax_owners: dict[str, str | None] = {}
         """Tax id -> identifier of the company holding it; None: known to be free."""
         self.users: dict[str, UserRow] = {}
+        self.noted: list[tuple[str, str, str, dict[str, Any]]] | None = None
+        """When a list, every history row is noted in it too, a dry run's included."""
 
     # -- look-ups ---------------------------------------------------------------------------
 
@@ -208,6 +210,8 @@ class Writes:
 
     def history(self, entity: str, key: str, action: str, changes: dict[str, Any]) -> None:
         """Record a change with its old and new values; a dry run leaves history out."""
+        if self.noted is not None:
+            self.noted.append((entity, key, action, changes))
         if not self.dry_run:
             self.pending.history.append(
                 (entity, key, action, sql.dumps(changes), self.source, self.stamp))

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from clientreg.commands.outputs import OutputFile
     from clientreg.runs import HashedReader
+    from clientreg.schemas.diff import DiffSpool
     from clientreg.schemas.rejects import RejectsFile
     from clientreg.schemas.report import ImportReport
     from clientreg.schemas.value_map import UnknownTarget, ValueMap
@@ -103,6 +104,10 @@ def import_files(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help=_("Check everything, the database's own constraints included, then "
                             "roll back: nothing is written."))] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help=_("Print what the import changes, client by client and field by field "
+                         "(created, updated: old → new), on stdout; the report goes to "
+                         "stderr. With --format json, in the report's diff list."))] = False,
     on_conflict: Annotated[OnConflict, typer.Option(
         "--on-conflict", case_sensitive=False,
         help=_("A client already registered: error rejects the import, skip leaves it alone, "
@@ -180,7 +185,8 @@ def import_files(
     options = ImportOptions(
         on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors, header_row=header_row,
         input_format=input_format.value if input_format else None, delimiter=delimiter,
-        encoding=encoding, sheet=sheet, locale=locale, value_map=values, mapping=mapping)
+        encoding=encoding, sheet=sheet, locale=locale, value_map=values, mapping=mapping,
+        diff=diff)
     if save_mapping is not None:
         refuse_clash(ctx, "--save-mapping", save_mapping, paths)
     if import_mapping.asks(paths, text_report=output is ReportFormat.TEXT):
@@ -192,9 +198,11 @@ def import_files(
     rejects = None
     pending = _rejects_file(ctx, errors, paths)
     stdin = HashedReader(sys.stdin.buffer)
+    spool = _diff_spool(diff)
     try:
         with (user_errors(), open_store(ctx) as store, _progress(output) as progress,
-              ImportRun(store, options, stdin=cast("BinaryIO", stdin), progress=progress) as run):
+              ImportRun(store, options, stdin=cast("BinaryIO", stdin), progress=progress,
+                        on_diff=spool) as run):
             try:
                 run.read(paths)
             except UnknownTarget as exc:
@@ -212,7 +220,11 @@ def import_files(
     finally:
         if pending is not None:
             pending.discard()
-    _render(report, rejects, output)
+    if spool is None:
+        _render(report, rejects, output)
+    else:
+        with spool:
+            _render_with_diff(report, rejects, output, spool)
     if not report.ok:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -317,6 +329,37 @@ def _render(report: ImportReport, rejects: RejectsFile | None, output: ReportFor
     else:
         for line in import_report.text_lines(report, rejects):
             print(line)
+
+
+def _diff_spool(diff: bool) -> DiffSpool | None:
+    from clientreg.schemas.diff import DiffSpool
+
+    return DiffSpool() if diff else None
+
+
+def _render_with_diff(report: ImportReport, rejects: RejectsFile | None, output: ReportFormat,
+                      spool: DiffSpool) -> None:
+    """--diff: the differences on stdout (in the JSON object with --format json), the report's
+    lines on stderr."""
+    from clientreg.commands import import_report
+    from clientreg.commands.diff_report import print_import_diff
+
+    rejects_data = None
+    if rejects is not None:
+        rejects_data = {"path": str(rejects.path), "format": rejects.format,
+                        "rows": rejects.count, "left_out": rejects.left_out}
+    print_import_diff(report, spool, as_json=output is ReportFormat.JSON,
+                      rejects_data=rejects_data)
+    if output is ReportFormat.JSON:
+        return
+    if output is ReportFormat.GITHUB:
+        for line in import_report.github_annotations(report):
+            print(line)
+        lines = import_report.summary_lines(report, rejects)
+    else:
+        lines = import_report.text_lines(report, rejects)
+    for line in lines:
+        print_error(line)
 
 
 def schema() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from clientreg.catalogue import Catalogue, set_entry_active
+from clientreg.diffing import EntryDiff, entry_diff
 from clientreg.editing import set_client_active
 from clientreg.errors import RowError
 from clientreg.locale_values import ValueLocale, number_cell_text
@@ -40,6 +41,7 @@ from clientreg.schemas.report import (
     FileSummary,
     ImportReport,
     Problems,
+    TableOrigin,
 )
 from clientreg.schemas.seed import (
     CatalogueCode,
@@ -81,6 +83,8 @@ class ImportOptions:
     """The locale numbers, dates and yes/no cells are written in (--locale); None: strict."""
     mapping: HeaderMap = field(default_factory=HeaderMap)
     """Headers mapped to columns or ignored (--map, --ignore-column, --mapping...)."""
+    diff: bool = False
+    """Hand what each entry changes, field by field, to the run's ``on_diff`` (--diff)."""
 
 
 @dataclass
@@ -121,6 +125,8 @@ class ImportRun:
     notices: list[RowError] = field(default_factory=list)
     """Values clientreg changed (leading zeros put back), the first ``max_errors`` of them."""
     notice_count: int = 0
+    on_diff: Callable[[EntryDiff], None] | None = None
+    """With ``options.diff``, told what each entry changes as it is applied (nothing is kept)."""
     _staged: list[StagedTable] = field(default_factory=list)
 
     def __enter__(self) -> ImportRun:
@@ -263,7 +269,8 @@ class ImportRun:
             batch = register_many(
                 self.store, self._counted(self._drafts()), source=self.source,
                 on_conflict=options.on_conflict, max_problems=options.max_errors, work=work,
-                on_outcome=lambda outcome: self._tally(outcome, report, inactive))
+                on_outcome=lambda outcome: self._tally(outcome, report, inactive),
+                noting=self._diffing)
             for origin, error in batch.problems:
                 self.problems.from_core(origin, error)
             self.stopped_early |= batch.stopped_early
@@ -289,7 +296,8 @@ class ImportRun:
                 where = SeedPlace(file_index=source.index, file=source.summary.file,
                                   on_conflict=self.options.on_conflict, source=self.source,
                                   problems=self.problems, counts=report.counts,
-                                  values=self.options.value_map, locale=self.value_locale)
+                                  values=self.options.value_map, locale=self.value_locale,
+                                  on_diff=self.on_diff if self._diffing else None)
                 apply_catalogue(work, source.document, where, deactivate_later=deactivate_later)
                 apply_companies(work, source.document, where)
 
@@ -325,13 +333,29 @@ class ImportRun:
                 rows = 0
         self.progress("register", rows)
 
-    @staticmethod
-    def _tally(outcome: Outcome, report: ImportReport, inactive: list[Outcome]) -> None:
+    @property
+    def _diffing(self) -> bool:
+        return self.options.diff and self.on_diff is not None
+
+    def _tally(self, outcome: Outcome, report: ImportReport, inactive: list[Outcome]) -> None:
         origin = outcome.origin
         if (isinstance(origin, DocumentOrigin) and origin.inactive
                 and outcome.action is not Action.SKIPPED):
-            inactive.append(outcome)
+            inactive.append(outcome)  # its difference is told once it is deactivated
+        elif self._diffing:
+            self._tell(outcome)
         report.counts["clients"][outcome.action.value] += 1
+
+    def _tell(self, outcome: Outcome, **more: list[Any]) -> None:
+        """Hand the outcome's differences to ``on_diff``, located at its entry."""
+        assert self.on_diff is not None
+        diff = entry_diff(outcome)
+        diff.changes.update(more)
+        if more and diff.action == Action.UNCHANGED.value:
+            diff.action = Action.UPDATED.value
+        diff.file, diff.row = _located(outcome.origin)
+        outcome.history = None
+        self.on_diff(diff)
 
     def _deactivate(self, work: Work, outcomes: list[Outcome], report: ImportReport) -> None:
         """Entries given with active: false (as export writes them) are deactivated."""
@@ -339,6 +363,8 @@ class ImportRun:
         for outcome in outcomes:
             changed = set_client_active(self.store, outcome.identifier, False,
                                         source=self.source, work=work)
+            if self._diffing:
+                self._tell(outcome, **({"active": [True, False]} if changed else {}))
             if changed and outcome.action is Action.UNCHANGED:
                 counts[Action.UNCHANGED.value] -= 1
                 counts[Action.UPDATED.value] += 1
@@ -371,6 +397,13 @@ def _cells(values: dict[str, str], restore: Callable[[str], str] | None) -> list
     if restore is None or "'" not in "".join(cells):
         return cells
     return [restore(cell) if cell.startswith("'") else cell for cell in cells]
+
+
+def _located(origin: Any) -> tuple[str | None, int | None]:
+    """The file and row (a table's first row, a document entry's position) of an entry."""
+    if isinstance(origin, (TableOrigin, DocumentOrigin)):
+        return origin.file, origin.locate(None).row
+    return None, None
 
 
 def _entry_count(document: Any) -> int:

@@ -9,8 +9,9 @@ lists everything wrong with the document.
 from __future__ import annotations
 
 import difflib
+import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 
 from clientreg.catalogue import Catalogue, add_entry, edit_entry
 from clientreg.companies import register_companies
+from clientreg.diffing import EntryDiff, catalogue_diff, entry_diff
 from clientreg.errors import ClientregError, InvalidValue, Rejected, RowError
 from clientreg.locale_values import ValueLocale
 from clientreg.model import Action, OnConflict
@@ -117,6 +119,8 @@ class SeedPlace:
     values: ValueMap = ValueMap()
     locale: ValueLocale | None = None
     """How the companies' numbers, dates and yes/no values are read (--locale)."""
+    on_diff: Callable[[EntryDiff], None] | None = None
+    """Told what each catalogue entry and company changes, as its history row says (--diff)."""
 
 
 def apply_catalogue(work: Work, document: Any, place: SeedPlace, *,
@@ -145,6 +149,23 @@ def apply_catalogue(work: Work, document: Any, place: SeedPlace, *,
                 place.problems.from_core(origin, exc)
             else:
                 place.counts[name][action] += 1
+                if place.on_diff is not None:
+                    place.on_diff(_entry_diff(work, kind, model, action, origin))
+
+
+def _entry_diff(work: Work, kind: str, model: BaseModel, action: str, origin: Any,
+                ) -> EntryDiff:
+    """A catalogue entry's change as the history row its creation or edit just wrote says it."""
+    code = str(getattr(model, "code", "") or "").strip().upper()
+    changes: dict[str, Any] = {}
+    if action in (Action.CREATED.value, Action.UPDATED.value):
+        row = work.conn.execute("SELECT entity_key, changes FROM history WHERE entity = ? "
+                                "ORDER BY id DESC LIMIT 1", [kind]).fetchone()
+        if row is not None:
+            code, changes = row[0], json.loads(row[1])
+    diff = catalogue_diff(kind, code, action, changes)
+    diff.file, diff.row = origin.file, origin.locate(None).row
+    return diff
 
 
 def _declared(model: BaseModel) -> dict[str, Any]:
@@ -190,11 +211,16 @@ def apply_companies(work: Work, document: Any, place: SeedPlace) -> None:
     if place.values:
         drafts = map(place.values.draft, drafts)
     report = register_companies(work.store, drafts, source=place.source,
-                                on_conflict=place.on_conflict, work=work)
+                                on_conflict=place.on_conflict, work=work,
+                                noting=place.on_diff is not None)
     for origin, error in report.problems:
         place.problems.from_core(origin, error)
     for outcome in report.outcomes:
         place.counts["companies"][outcome.action.value] += 1
+        if place.on_diff is not None:
+            diff = entry_diff(outcome, kind="company")
+            diff.file, diff.row = outcome.origin.file, outcome.origin.locate(None).row
+            place.on_diff(diff)
 
 
 def client_sections(document: Any, kind: str) -> Iterator[ClientSection]:
