@@ -112,6 +112,7 @@ COMMAND_MODULES = (
     "clientreg.commands.catalogue_groups",
     "clientreg.commands.directory",
     "clientreg.commands.importing",
+    "clientreg.commands.verify",
     "clientreg.commands.exporting",
     "clientreg.commands.wizard_command",
     "clientreg.commands.runs",
