@@ -121,7 +121,8 @@ def client_data(store: Store, identifier: str, *, with_history: bool = True) -> 
 def _history_entry(entry: dict[str, Any]) -> dict[str, Any]:
     changes = {field: {"old": pair[0], "new": pair[1]} for field, pair in entry["changes"].items()}
     return {"at": entry["at"], "entity": entry["entity"], "key": entry["entity_key"],
-            "action": entry["action"], "source": entry["source"], "changes": changes}
+            "action": entry["action"], "source": entry["source"], "run": entry["run_id"],
+            "changes": changes}
 
 
 def iter_clients(store: Store, *, category: str | None = None, company_type: str | None = None,

@@ -98,6 +98,8 @@ def test_an_import_is_a_run_with_its_command_line_inputs_and_counts(cli, catalog
                                  ("client", "C-1"): "created", ("client", "C-2"): "created"}
     assert {row[3] for row in history_runs(db_path) if row[0] in ("client", "company")} == {
         listed["id"]}
+    shown = json.loads(cli("show", "C-1", "--format", "json").stdout)
+    assert [(e["action"], e["run"]) for e in shown["history"]] == [("created", listed["id"])] * 2
 
 
 def test_an_import_of_a_seed_yaml_is_one_run_with_its_catalogue_and_companies(cli, store,
@@ -348,5 +350,5 @@ def test_a_database_from_before_the_ledger_is_migrated_and_its_history_has_no_ru
     assert run(cli, listed["id"])["inputs"][0]["sha256"] == sha256(path)
     assert [row[3] for row in history_runs(db_path)][-4:] == [listed["id"]] * 4
     shown = cli("show", "OLD-1", "--format", "json")
-    assert [e["source"] for e in json.loads(shown.stdout)["history"]] == [
-        "import of old.csv", "import of old.csv"]
+    assert [(e["source"], e["run"]) for e in json.loads(shown.stdout)["history"]] == [
+        ("import of old.csv", None), ("import of old.csv", None)]

@@ -67,7 +67,8 @@ def history_of(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> list[di
         return []
     condition = " OR ".join("(entity = ? AND entity_key = ?)" for _ in keys)
     cursor = conn.execute(
-        f"SELECT entity, entity_key, action, changes, source, at FROM history WHERE {condition} "
+        "SELECT entity, entity_key, action, changes, source, at, run_id FROM history "
+        f"WHERE {condition} "
         "ORDER BY id", [part for pair in keys for part in pair])
     rows = []
     for values in cursor.fetchall():
