@@ -63,6 +63,11 @@ def contents(db: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
+def data_of(state: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """The registered data alone: what is left when the run ledger is taken out."""
+    return {table: rows for table, rows in state.items() if table not in ("runs", "run_inputs")}
+
+
 def client_count(state: dict[str, list[tuple]]) -> int:
     return len(state["clients"])
 
@@ -157,7 +162,8 @@ def test_an_import_killed_at_any_moment_leaves_before_or_after(base, imported, t
     again = subprocess.run(import_command(db, "--on-conflict", "skip"), cwd=base,
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert contents(db) == after
+    # The re-run is a run of its own (it skipped what the killed one had written, if anything).
+    assert data_of(contents(db)) == data_of(after)
 
 
 def test_an_import_killed_while_its_commit_is_checkpointed_keeps_all_of_it(base, imported,
