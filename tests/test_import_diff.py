@@ -146,3 +146,23 @@ def test_a_seeds_catalogue_entries_are_in_the_diff(cli, catalogue, tmp_path):
                           {"name": ["Wholesale", "Wholesale trade"]})
     assert entries[1][:3] == ("category", "EXPORT", "created")
     assert entries[1][3]["name"] == [None, "Export"]
+
+
+def test_the_differences_are_read_back_one_at_a_time():
+    """A large import's differences wait on disk; reading them back keeps none of them."""
+    import tracemalloc
+
+    from clientreg.diffing import EntryDiff
+    from clientreg.schemas.diff import DiffSpool
+
+    with DiffSpool() as spool:
+        for n in range(20_000):
+            spool(EntryDiff(f"C-{n}", "created", {"name": [None, f"Client {n}" * 4]}))
+        tracemalloc.start()
+        try:
+            identifiers = sum(1 for diff in spool if diff.identifier.startswith("C-"))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert identifiers == 20_000
+    assert peak < 1_000_000
