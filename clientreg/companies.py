@@ -64,6 +64,8 @@ def register_companies(
             writes.noted = [] if noting else None
             outcome = _register_company(writes, company, OnConflict(on_conflict))
             outcome.history, writes.noted = writes.noted, None
+            if outcome.action in (Action.UNCHANGED, Action.SKIPPED):
+                writes.left("company", outcome.identifier, outcome.action.value)
             report.outcomes.append(outcome)
         except Rejected as exc:
             report.problems.extend(Problem(draft.origin, p) for p in exc.problems)

@@ -30,7 +30,8 @@ TOTALS = (*ACTIONS, "rejected")
 # companies without a client); for a run that touched none, the catalogue entries, then the
 # external users it changed.
 _COUNTED = (("client",), ("company_type", "category"), ("external_user",))
-_SAME_RECORD = {"client": ("client", "company")}
+_SAME_RECORD = {"client": ("client", "company"), "company": ("client", "company")}
+_RECORD_OF = {"company": "client"}
 # Looked for after each "://" only, so a huge argument costs one pass.
 _PASSWORD = re.compile(r"(?<=://)(?P<user>[^:/@\s]*):[^@/\s]*@")
 MASK = "***"
@@ -144,6 +145,7 @@ class RunLedger:
         for entity, created, count in sql.record_counts(conn, self.run_id):
             records.setdefault(entity, {})["created" if created else "updated"] = count
         left_alone: dict[str, dict[str, list[str]]] = {}
+        left_records: dict[str, dict[str, set[str]]] = {}
         for entity, by_action in self._left.items():
             # A record left alone by one step and changed by another (a seed's entry given with
             # active: false, deactivated after it was found unchanged) was changed.
@@ -153,7 +155,11 @@ class RunLedger:
                 if kept:
                     left_alone.setdefault(entity, {})[action] = kept
                     counts.setdefault(entity, {})[action] = len(kept)
-                    records.setdefault(entity, {})[action] = len(kept)
+                    left_records.setdefault(_RECORD_OF.get(entity, entity), {}).setdefault(
+                        action, set()).update(kept)
+        for entity, by_action in left_records.items():  # a client and its company: one record
+            for action, keys in by_action.items():
+                records.setdefault(entity, {})[action] = len(keys)
         totals = dict.fromkeys(TOTALS, 0)
         for entities in _COUNTED:
             if any(entity in records for entity in entities):

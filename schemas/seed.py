@@ -149,6 +149,10 @@ def apply_catalogue(work: Work, document: Any, place: SeedPlace, *,
                 place.problems.from_core(origin, exc)
             else:
                 place.counts[name][action] += 1
+                ledger = None if work.dry_run else work.store.ledger
+                if ledger is not None and action in (Action.UNCHANGED, Action.SKIPPED):
+                    # the run lists the entries it left as they were
+                    ledger.left(kind, str(getattr(model, "code", "")).strip().upper(), action)
                 if place.on_diff is not None:
                     place.on_diff(_entry_diff(work, kind, model, action, origin))
 

@@ -124,6 +124,21 @@ def test_an_import_of_a_seed_yaml_is_one_run_with_its_catalogue_and_companies(cl
     assert {row[3] for row in history_runs(db_path)} == {listed["id"]}
 
 
+def test_a_seed_imported_again_lists_every_entry_it_left_as_it_was(cli, store, tmp_path):
+    path = tmp_path / "seed.yaml"
+    path.write_text(yaml.safe_dump(SEED, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert cli("import", str(path)).exit_code == 0
+    for policy in ("skip", "update"):
+        result = cli("import", "--on-conflict", policy, str(path))
+        assert result.exit_code == 0, result.output
+        latest = runs(cli)[0]
+        action = "skipped" if policy == "skip" else "unchanged"
+        assert latest["counts"] == counts(**{action: 2})  # LONE's company and client: one
+        assert records(run(cli, latest["id"])) == {
+            ("company_type", "COOP"): action, ("category", "FARM"): action,
+            ("company", "LONE"): action, ("client", "F-1"): action, ("client", "LONE"): action}
+
+
 def test_standard_input_is_recorded_with_the_sha256_of_what_was_read(cli, catalogue):
     text = f"{HEADER}\nS-1,Stdin Ltd,PERSON,WHOLESALE,ES\n"
     result = cli("import", "-", "--input-format", "csv", input=text)
