@@ -21,6 +21,7 @@ HistoryNote = tuple[str, str, str, dict[str, Any]]
 """(entity, key, action, changes) as ``Writes.history`` records it."""
 
 _ATTRIBUTE_PREFIXES = {"attributes": "company_attr", "client_attributes": "client_attr"}
+_CATALOGUE_FLAGS = ("active", "allow_id_change")
 _ENTITY_ORDER = {"company": 0, "client": 1, "external_user": 2}
 _LEFT_OUT = {"company": ("identifier",), "client": (),
              "external_user": ("company", "client", "email")}
@@ -87,6 +88,11 @@ def _contact_changes(changes: dict[str, list[Any]], email: str, action: str,
 def catalogue_diff(kind: str, code: str, action: str, noted: dict[str, Any]) -> EntryDiff:
     """A company type's or category's change as its history row says it
     (``{field: {"old": ..., "new": ...}}``)."""
-    changes = {name: [value.get("old"), value.get("new")] for name, value in noted.items()
-               if isinstance(value, dict) and name != "code"}
+    changes = {name: [_flag(name, value.get("old")), _flag(name, value.get("new"))]
+               for name, value in noted.items() if isinstance(value, dict) and name != "code"}
     return EntryDiff(code, action, changes, kind=kind)
+
+
+def _flag(name: str, value: Any) -> Any:
+    """A catalogue flag (stored as 0 or 1) as yes or no."""
+    return bool(value) if name in _CATALOGUE_FLAGS and isinstance(value, int) else value
