@@ -83,6 +83,10 @@ class QuestionaryPrompter:
         print(heading, flush=True)
 
     def say(self, message: str) -> None:
+        if self._redraws:  # on a terminal, a line too long for it wrapped between words
+            width = shutil.get_terminal_size().columns
+            message = "\n".join(line if len(line) <= width else _wrapped(line, width)
+                                 for line in message.splitlines())
         self._shown.append((_NOTE, message))
         print(message, flush=True)
 

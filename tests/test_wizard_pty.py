@@ -75,6 +75,7 @@ def test_ctrl_c_in_a_terminal_saves_nothing(catalogue, db_path):
 
 def test_client_data_after_finish_opens_the_edit_of_the_registered_client(catalogue, db_path):
     child = spawn("--db", str(db_path), "new")
+    child.setwinsize(24, 80)
     answer(child, "Company type", DOWN + "\r")              # PERSON
     answer(child, "Client category", DOWN + "\r")           # WHOLESALE
     answer(child, "Identifier", "P-200\r")
@@ -86,7 +87,9 @@ def test_client_data_after_finish_opens_the_edit_of_the_registered_client(catalo
     answer(child, "Finish", "\r")
     child.expect_exact("Registered client P-200.")
     answer(child, "Client data: edit it now?", DOWN + "\r")  # edit
-    child.expect_exact("Editing client P-200")
+    # The note is wrapped between words at the terminal's 80 columns, not cut inside a word.
+    child.expect_exact("Editing client P-200: company type PERSON and category WHOLESALE "
+                       "cannot change\r\n  after registration.")
     answer(child, "Name", "\x15After Edit S.L.\r")        # Ctrl-U clears the shown name
     for label in ("Trade name", "Country", "Tax id", "E-mail", "Phone", "Website", "Street",
                   "City", "Region", "Postal code"):
