@@ -199,3 +199,31 @@ def test_the_mapping_options_of_import_read_the_file(cli, seeded_file, tmp_path)
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0] == (
         f"{path}:3: client C-2: city: in the file 'Jerez', in the database 'Cádiz'")
+
+
+def test_a_seeds_lone_company_and_a_missing_catalogue_entry(cli, tmp_path):
+    seed = write(tmp_path / "seed.yaml", SEED, "companies:",
+                 "  - {identifier: K-1, name: Kappa, company_type: LEGAL, city: Soria}")
+    assert cli("import", str(seed)).exit_code == 0
+    more = write(tmp_path / "more.yaml", "categories:", "  - {code: EXPORT, name: Export}",
+                 "companies:", "  - {identifier: K-1, city: Burgos}")
+    result = cli("verify", str(seed), str(more), "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["checked"] == {"company_types": 1, "categories": 2, "companies": 2,
+                                 "clients": 1}
+    assert [(d["kind"], d["identifier"], d["problem"], d["field"], d["in_file"],
+             d["in_database"]) for d in report["drift"]] == [
+        ("category", "EXPORT", "missing", None, "EXPORT", None),
+        ("company", "K-1", "differs", "city", "Burgos", "Soria")]
+    assert cli("category", "show", "EXPORT").exit_code == 1  # nothing written
+
+
+def test_standard_input_is_read_as_import_reads_it(cli, seeded_file):
+    text = seeded_file.read_text(encoding="utf-8")
+    result = cli("verify", "-", "--input-format", "csv", input=text)
+    assert result.exit_code == 0, result.output
+    result = cli("verify", "-", "--input-format", "csv", input=text.replace("Jerez", "Rota"))
+    assert result.exit_code == 1
+    assert ("<stdin>:3: client C-2: city: in the file 'Rota', in the database 'Jerez'"
+            in result.stdout)
