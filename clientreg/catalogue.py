@@ -283,6 +283,8 @@ def edit_entry(store: Store, kind: str, code: str, raw: dict[str, Any], *, sourc
                 changes["attributes"] = {"old": [d.as_dict() for d in current.attributes],
                                          "new": [d.as_dict() for d in definitions]}
         if not changes:
+            if work is None and store.ledger is not None:  # a command's own edit: its run
+                store.ledger.left(kind, current.code, "unchanged")
             return False
         stamp = now()
         plain = {k: row[k] for k in changes if k != "attributes"}

@@ -277,7 +277,7 @@ def edit(ctx: typer.Context, kind: Kind, code: str, changes: dict[str, Any],
         print_error(_("Nothing to change: give at least one option (see 'clientreg {command} "
                       "edit --help').").format(command=kind.command))
         raise typer.Exit(EXIT_USAGE)
-    with user_errors(), open_store(ctx) as store:
+    with user_errors(), open_store(ctx) as store, _input_noted(store, attributes_file):
         changed = edit_entry(store, kind.name, code, raw, source=SOURCE)
     message = (_("Updated {kind} {code}.") if changed else
                _("The {kind} {code} already has these values; nothing changed."))

@@ -214,6 +214,15 @@ def test_catalogue_changes_are_runs(cli, store, tmp_path, db_path):
         {"path": str(entries), "sha256": sha256(entries), "bytes": entries.stat().st_size}]
     assert [row[3] for row in history_runs(db_path)] == [
         added["id"], deactivated["id"], from_file["id"], from_file["id"]]
+    attributes = tmp_path / "attributes.yaml"
+    attributes.write_text("- key: hectares\n  type: number\n", encoding="utf-8")
+    assert cli("category", "edit", "FARM", "--attributes-file", str(attributes)).exit_code == 0
+    assert cli("category", "deactivate", "FARM").exit_code == 0  # already inactive
+    unchanged, edited = runs(cli)[:2]
+    assert edited["counts"] == counts(updated=1)
+    assert run(cli, edited["id"])["inputs"][0]["sha256"] == sha256(attributes)
+    assert unchanged["counts"] == counts(unchanged=1)
+    assert records(run(cli, unchanged["id"])) == {("category", "FARM"): "unchanged"}
 
 
 def test_a_re_import_that_skips_lists_what_it_left_alone(cli, catalogue, tmp_path):
