@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from clientreg.attributes import AttributeDef, typed
+from clientreg.catalogue import Catalogue
 from clientreg.model import Outcome
 
 HistoryNote = tuple[str, str, str, dict[str, Any]]
@@ -96,3 +98,25 @@ def catalogue_diff(kind: str, code: str, action: str, noted: dict[str, Any]) -> 
 def _flag(name: str, value: Any) -> Any:
     """A catalogue flag (stored as 0 or 1) as yes or no."""
     return bool(value) if name in _CATALOGUE_FLAGS and isinstance(value, int) else value
+
+
+def type_attributes(diff: EntryDiff, catalogue: Catalogue, *, company_type: str | None,
+                    category: str | None) -> None:
+    """The entry's attribute values (stored as text) as ``show`` gives them: numbers as numbers,
+    by the declarations of the client's company type and category."""
+    for prefix, entries, code in (("company_attr.", catalogue.types, company_type),
+                                  ("client_attr.", catalogue.categories, category)):
+        entry = entries.get(code) if code is not None else None
+        known = {d.key: d for d in entry.attributes} if entry is not None else {}
+        for name, values in diff.changes.items():
+            if name.startswith(prefix) and (key := name[len(prefix):]) in known:
+                diff.changes[name] = [
+                    value if not isinstance(value, str) else _typed(known[key], value)
+                    for value in values]
+
+
+def _typed(definition: AttributeDef, text: str) -> Any:
+    try:
+        return typed(definition, text)
+    except ArithmeticError:  # not a number after all: as it is stored
+        return text

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from clientreg.catalogue import Catalogue, set_entry_active
-from clientreg.diffing import EntryDiff, entry_diff
+from clientreg.diffing import EntryDiff, entry_diff, type_attributes
 from clientreg.editing import set_client_active
 from clientreg.errors import RowError
 from clientreg.locale_values import ValueLocale, number_cell_text
 from clientreg.model import Action, ClientDraft, DraftChunk, OnConflict, Outcome
 from clientreg.registration import register_many
+from clientreg.rules import identifier_key
 from clientreg.schemas import readers
 from clientreg.schemas.columns import (
     HEADER_ROW,
@@ -55,7 +56,14 @@ from clientreg.schemas.seed import (
 from clientreg.schemas.staging import StagedTable, staging_transaction
 from clientreg.schemas.value_map import ValueMap, catalogue_codes
 from clientreg.schemas.writers import restore_cell
-from clientreg.storage import Store, Work, read_only_error, translate_errors, unit_of_work
+from clientreg.storage import (
+    Store,
+    Work,
+    read_only_error,
+    read_sql,
+    translate_errors,
+    unit_of_work,
+)
 
 STAGE_CHUNK = 5000
 NUMBER_CELL_COLUMNS = (*RESTORED_COLUMNS, "country")
@@ -127,6 +135,7 @@ class ImportRun:
     notice_count: int = 0
     on_diff: Callable[[EntryDiff], None] | None = None
     """With ``options.diff``, told what each entry changes as it is applied (nothing is kept)."""
+    _catalogue: Catalogue | None = None
     _staged: list[StagedTable] = field(default_factory=list)
 
     def __enter__(self) -> ImportRun:
@@ -346,11 +355,29 @@ class ImportRun:
             self._tell(outcome)
         report.counts["clients"][outcome.action.value] += 1
 
+    def _type_attributes(self, diff: EntryDiff) -> None:
+        """Attribute values as ``show`` gives them, by the client's type and category: those a
+        new client's history names, else the registered client's."""
+        given = {name: diff.changes[name][1] for name in ("company_type", "category")
+                 if name in diff.changes}
+        if len(given) < 2:
+            stored = read_sql.company_by_key(self.store.conn, identifier_key(diff.identifier))
+            if stored is None:
+                return
+            given = {"company_type": stored["company_type"], "category": stored["category"],
+                     **given}
+        if self._catalogue is None:  # loaded once the seeds' entries are applied
+            self._catalogue = Catalogue.load(self.store)
+        type_attributes(diff, self._catalogue, company_type=given["company_type"],
+                        category=given["category"])
+
     def _tell(self, outcome: Outcome, **more: list[Any]) -> None:
         """Hand the outcome's differences to ``on_diff``, located at its entry."""
         assert self.on_diff is not None
         diff = entry_diff(outcome)
         diff.changes.update(more)
+        if any(name.startswith(("company_attr.", "client_attr.")) for name in diff.changes):
+            self._type_attributes(diff)
         if more and diff.action == Action.UNCHANGED.value:
             diff.action = Action.UPDATED.value
         diff.file, diff.row = _located(outcome.origin)

@@ -45,7 +45,7 @@ def test_a_real_import_lists_each_created_client_with_its_fields(cli, catalogue,
     assert lines[at + 1:at + 10] == [
         "  name: 'Ferretería Núñez'",
         "  city: 'Sevilla'",
-        "  company_attr.employees: '12'",
+        "  company_attr.employees: 12",
         "  company_type: 'LEGAL'",
         "  category: 'RETAIL'",
         "  client_attr.region: 'north'",
@@ -69,7 +69,7 @@ def test_a_dry_run_diff_shows_old_and_new_values_and_writes_nothing(cli, registe
     assert result.stdout.splitlines() == [
         f"updated C-1 ({path}:2)",
         "  city: 'Sevilla' \u2192 'Cádiz'",
-        "  company_attr.employees: '12' \u2192 '14'",
+        "  company_attr.employees: 12 \u2192 14",
         "  contacts[ana@nunez.example].phone: (empty) \u2192 '+34954123456'",
         "1 entry unchanged",
     ]

@@ -120,7 +120,7 @@ def test_json_lists_each_difference_with_stable_keys(cli, seeded_file, tmp_path)
     assert report["differing"] == 2 and report["extra"] == 0
     assert report["drift"] == [
         {"identifier": "C-2", "kind": "client", "problem": "differs",
-         "field": "company_attr.employees", "in_file": "3", "in_database": "4",
+         "field": "company_attr.employees", "in_file": 3, "in_database": 4,
          "file": str(path), "row": 3},
         {"identifier": "C-3", "kind": "client", "problem": "missing", "field": None,
          "in_file": "C-3", "in_database": None, "file": str(path), "row": 4},
