@@ -229,14 +229,16 @@ def _import(tmp_path: Path, name: str, catalogue: Path, clients: Path, *,
 
 
 def _contents(db: Path) -> dict[str, list[tuple]]:
-    """Every table's rows, but for the times they were written (and the migrations run)."""
+    """Every table's rows, but for the times they were written (and the migrations run), and
+    the runs' command lines, which name the database file."""
     found = {}
     with sqlite3.connect(db) as conn:
         tables = [name for (name,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'")]
         for table in (name for name in tables if not name.startswith("_")):
             columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")
-                       if row[1] not in ("created_at", "updated_at", "at")]
+                       if row[1] not in ("created_at", "updated_at", "at", "started_at",
+                                         "ended_at", "command")]
             found[table] = conn.execute(
                 f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2").fetchall()
     return found
