@@ -376,3 +376,47 @@ def test_a_database_from_before_the_ledger_is_migrated_and_its_history_has_no_ru
     shown = cli("show", "OLD-1", "--format", "json")
     assert [(e["source"], e["run"]) for e in json.loads(shown.stdout)["history"]] == [
         ("import of old.csv", None), ("import of old.csv", None)]
+
+
+def test_an_interrupted_import_leaves_no_run(catalogue, tmp_path, db_path):
+    """Ctrl-C while the import's transaction is open: no clients and no run; had it already
+    committed, both (a run is there exactly when what it records is)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    catalogue.close()
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join([HEADER, *(f"K-{i:05d},Cliente {i},PERSON,WHOLESALE,ES"
+                                         for i in range(5000))]) + "\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()",
+         "--db", str(db_path), "import", str(path)], stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "CLIENTREG_DB": ""})
+    try:
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            probe = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+            try:
+                probe.execute("BEGIN IMMEDIATE")  # refused while the import's transaction runs
+                probe.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                os.killpg(process.pid, signal.SIGINT)
+                break
+            finally:
+                probe.close()
+            time.sleep(0.005)
+        process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    with sqlite3.connect(db_path) as conn:
+        clients = conn.execute("SELECT count(*) FROM clients").fetchone()[0]
+        recorded = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    conn.close()
+    assert (clients, recorded) in ((0, 0), (5000, 1))
+    if process.returncode == 130:
+        assert (clients, recorded) == (0, 0)
