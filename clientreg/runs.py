@@ -157,9 +157,9 @@ class RunLedger:
                     counts.setdefault(entity, {})[action] = len(kept)
                     left_records.setdefault(_RECORD_OF.get(entity, entity), {}).setdefault(
                         action, set()).update(kept)
-        for entity, by_action in left_records.items():  # a client and its company: one record
-            for action, keys in by_action.items():
-                records.setdefault(entity, {})[action] = len(keys)
+        for entity, kept_keys in left_records.items():  # a client and its company: one record
+            for action, distinct in kept_keys.items():
+                records.setdefault(entity, {})[action] = len(distinct)
         totals = dict.fromkeys(TOTALS, 0)
         for entities in _COUNTED:
             if any(entity in records for entity in entities):
