@@ -93,13 +93,13 @@ plain_addresses = st.builds(
 )
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(addresses)
 def test_generated_addresses_give_the_library_result(text):
     assert_same(text)
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plain_addresses)
 def test_plain_shaped_addresses_give_the_library_result(text):
     assert_same(text)

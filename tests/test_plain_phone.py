@@ -93,7 +93,7 @@ def test_every_valid_number_in_e164_takes_the_fast_path():
         assert plain_phone.e164(text, None) == library(text, None), text
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(EXAMPLES), st.lists(st.tuples(st.integers(0, 30), st.sampled_from(
     "0123456789"), st.sampled_from(["replace", "insert", "delete"])), max_size=3),
     st.sampled_from(NEAR))
@@ -112,13 +112,13 @@ def test_numbers_near_valid_ones_give_the_library_result(example, edits, region)
     assert_same(text, region)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(st.text(alphabet="0123456789 +-.()", max_size=25), st.sampled_from(NEAR))
 def test_any_text_of_phone_characters_gives_the_library_result(text, region):
     assert_same(text, region)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(st.sampled_from(NEAR), st.from_regex(r"\+?\(?[0-9]{1,4}\)?([ .-]?[0-9]{2,4}){1,5}",
                                             fullmatch=True))
 def test_plainly_written_numbers_give_the_library_result(region, text):
