@@ -574,6 +574,10 @@ MESSAGES: dict[str, str | Plural] = {
     "unknown-column/map": N_(
         "is not a column clientreg knows; it may be '{column_name}' (as '{label}' is): give "
         "{fix}, or {ignore}"),
+    "unknown-column/joined": N_(
+        "holds {count} column names joined by '{separator}' ({first}, ...): the file's rows "
+        "were not split into columns. Import the CSV file itself, or open it in a spreadsheet "
+        "program with '{separator}' as the separator before saving it"),
     "unknown-column/no-match": N_(
         "is not a column clientreg knows (see 'clientreg template' for the columns): give "
         "{fix} naming its column, or {ignore}"),

@@ -107,6 +107,12 @@ def _suggestion(word: str, candidates: Iterable[str]) -> str | None:
 
 def _unknown_column(file: str, raw: str, header: str, attribute_keys: dict[str, set[str]],
                     ) -> RowError:
+    joined = _joined_headers(raw)
+    if joined:
+        separator, names = joined
+        return RowError.of(file, HEADER_ROW, raw, raw, "unknown-column/joined",
+                           count=len(names), separator=separator,
+                           first=", ".join(names[:3]))
     for prefix, keys in attribute_keys.items():
         if header.startswith(prefix):
             return _unknown_attribute(file, raw, header.removeprefix(prefix), prefix, keys)
@@ -125,6 +131,21 @@ def _unknown_column(file: str, raw: str, header: str, attribute_keys: dict[str, 
                            ignore=ignore_option(raw))
     return RowError.of(file, HEADER_ROW, raw, raw, "unknown-column/no-match",
                        fix=map_option(raw, "COLUMN"), ignore=ignore_option(raw))
+
+
+_SEPARATORS = {";": ";", ",": ",", "\t": "\\t", "|": "|"}
+
+
+def _joined_headers(raw: str) -> tuple[str, list[str]] | None:
+    """The separator and names of a header cell that holds several known column names joined
+    by a CSV separator (a ';' file converted as if its separator were ','), or None."""
+    for separator, shown_as in _SEPARATORS.items():
+        if separator not in raw:
+            continue
+        names = [name.strip() for name in raw.split(separator)]
+        if sum(1 for name in names if name and is_known_header(name)) >= 2:
+            return shown_as, names
+    return None
 
 
 def _unknown_attribute(file: str, raw: str, key: str, prefix: str, keys: set[str]) -> RowError:
