@@ -599,4 +599,12 @@ MESSAGES: dict[str, str | Plural] = {
     "invalid-mapping-file/ignore-unknown": N_("ignore_unknown: must be true or false"),
     # runs.py: the run ledger (runs list, runs show)
     "unknown-run": N_("is not the id of a run; 'clientreg runs list' shows the runs"),
+    # reverting.py: clientreg runs revert RUN
+    "revert-nothing": N_("this run wrote nothing that a revert could undo"),
+    "revert-later-change": N_(
+        "run {later} changed this field after this run wrote it; --force reverts the rest"),
+    "revert-later-change/record": N_(
+        "run {later} changed this record after this run created or removed it; --force "
+        "reverts the rest"),
+    "revert-missing-entry": N_("this catalogue entry no longer exists, so it cannot be put back"),
 }

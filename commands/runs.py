@@ -126,6 +126,64 @@ def _action(action: str) -> str:
     return words.get(action, action)
 
 
+def revert_run(
+    ctx: typer.Context,
+    run: RunArgument,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help=_("Revert without asking (for scripts); without a terminal it is "
+                        "required."))] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help=_("Revert even when later runs changed what this run wrote: only the "
+                          "fields no later run changed."))] = False,
+) -> None:
+    """Undo a run: remove what it created, give back what it changed; itself a run."""
+    import os
+    import sys
+
+    from clientreg.commands.boundary import EXIT_USAGE
+    from clientreg.commands.wizard_command import FORCE_INTERACTIVE_ENV
+    from clientreg.reverting import apply, plan, refusal
+
+    with user_errors(), open_store(ctx, writes=True) as store:
+        planned = plan(store, run)
+        if planned.conflicts() and not force:
+            raise refusal(planned)
+        if not yes:
+            if not (sys.stdin.isatty() or os.environ.get(FORCE_INTERACTIVE_ENV) == "1"):
+                print_error(_("clientreg runs revert asks for confirmation, but standard input "
+                              "is not a terminal; pass --yes to revert without asking."))
+                raise typer.Exit(EXIT_USAGE)
+            _print_plan(planned.counts())
+            import questionary
+
+            from clientreg.commands.import_mapping import _asked
+
+            confirmed = _asked("revert-confirm", questionary.confirm(
+                _("Revert run {run}?").format(run=planned.run_id), default=False))
+            if not confirmed:
+                print_error(_("Nothing was reverted."))
+                raise typer.Exit(1)
+        left = apply(store, planned, force=force)
+    for change, name, later in left:
+        if name == "*":
+            print_error(_("Left {entity} {identifier} as it is: run {later} changed it later.")
+                        .format(entity=_entity(change.entity), identifier=change.key,
+                                later=later))
+        else:
+            print_error(_("Left {entity} {identifier} {field} as it is: run {later} changed it "
+                          "later.").format(entity=_entity(change.entity),
+                                           identifier=change.key, field=name, later=later))
+    print_error(_("Reverted run {run}.").format(run=planned.run_id))
+
+
+def _print_plan(counts: dict[str, dict[str, int]]) -> None:
+    words = {"removed": _("{count} to remove"), "reverted": _("{count} to change back"),
+             "restored": _("{count} to put back")}
+    for entity, by_action in counts.items():
+        parts = [words[action].format(count=count) for action, count in sorted(by_action.items())]
+        print_error(f"{_entity(entity)}: {', '.join(parts)}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the runs group to the root app."""
     runs = typer.Typer(no_args_is_help=True)
@@ -134,6 +192,8 @@ def register(app: typer.Typer) -> None:
     runs.command("show", help=_("Show a run: its command line, inputs with their SHA-256, "
                                 "counts, and what it created, updated and left as it "
                                 "was."))(show_run)
+    runs.command("revert", help=_("Undo a run: remove what it created, give back what it "
+                                  "changed; the revert is itself a run."))(revert_run)
     app.add_typer(runs, name="runs", rich_help_panel=_("Import and export"),
                   help=_("The run ledger: every command that writes is a run, recorded with "
                          "its inputs and what it changed."))

@@ -1,0 +1,293 @@
+"""Undoing a run: what it created is removed, what it changed gets its previous values back.
+
+The run's history rows hold each field's old and new value. A revert is itself a run: its
+history rows (source ``revert``) hold what it removed (every column, so that a revert of the
+revert puts it back) and what it restored, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from clientreg.clock import now
+from clientreg.errors import Conflict, NotFound, Rejected, shown
+from clientreg.runs import run_id_of
+from clientreg.storage import Store
+from clientreg.storage import run_sql
+from clientreg.storage.client_sql import dumps, insert_history_rows
+
+SOURCE = "revert"
+_COMPANY_WHERE = "(identifier = ? OR identifier_key = ?)"
+_COMPANY_SKIP = ("id", "company_type_id")
+_RECORD = {"company": ("client", "company"), "client": ("client", "company")}
+_CATALOGUE = {"company_type": "company_types", "category": "categories"}
+_TABLES = {"company": "companies", "client": "clients", "external_user": "external_users",
+           **_CATALOGUE}
+
+
+@dataclass
+class Change:
+    """One record of the run: created (or re-created), removed, or fields changed."""
+
+    entity: str
+    key: str
+    created: bool = False
+    deleted: bool = False
+    first_id: int = 0
+    last_id: int = 0
+    old: dict[str, Any] = field(default_factory=dict)
+    new: dict[str, Any] = field(default_factory=dict)
+    later: dict[str, int] = field(default_factory=dict)
+    """Fields a later run changed, with that run's id ('*': the record itself)."""
+
+
+@dataclass
+class Plan:
+    run_id: int
+    changes: list[Change]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per entity, how many records the revert removes, restores or puts back."""
+        found: dict[str, dict[str, int]] = {}
+        for change in self.changes:
+            action = "removed" if change.created else "restored" if change.deleted else "reverted"
+            by_action = found.setdefault(change.entity, {})
+            by_action[action] = by_action.get(action, 0) + 1
+        return found
+
+    def conflicts(self) -> list[tuple[Change, str, int]]:
+        return [(change, name, run) for change in self.changes
+                for name, run in sorted(change.later.items())]
+
+
+def _pair(value: Any) -> tuple[Any, Any]:
+    if isinstance(value, dict) and set(value) <= {"old", "new"}:
+        return value.get("old"), value.get("new")
+    if isinstance(value, list) and len(value) == 2:
+        return value[0], value[1]
+    return None, value
+
+
+def plan(store: Store, given: str) -> Plan:
+    """What reverting the run would do, with the fields later runs changed."""
+    run_id = run_id_of(given)
+    conn = store.conn
+    if run_sql.run(conn, run_id) is None:
+        raise NotFound("unknown-run", field="run", value=given, given=shown(given))
+    changes: dict[tuple[str, str], Change] = {}
+    for row_id, entity, key, action, text in conn.execute(
+            "SELECT id, entity, entity_key, action, changes FROM history WHERE run_id = ? "
+            "ORDER BY id", [run_id]):
+        change = changes.setdefault((entity, key), Change(entity, key, first_id=row_id))
+        change.last_id = row_id
+        if action == "created":
+            change.created = True
+        elif action == "deleted":
+            change.deleted = True
+        for name, value in json.loads(text).items():
+            old, new = _pair(value)
+            change.old.setdefault(name, old)
+            change.new[name] = new
+    if not changes:
+        raise NotFound("revert-nothing", field="run", value=given)
+    for change in changes.values():
+        entities = _RECORD.get(change.entity, (change.entity,))
+        marks = ", ".join("?" * len(entities))
+        for entity, text, later_run in conn.execute(
+                f"SELECT entity, changes, run_id FROM history WHERE id > ? AND entity_key = ? "
+                f"AND entity IN ({marks}) AND (run_id IS NULL OR run_id <> ?) ORDER BY id",
+                [change.first_id, change.key, *entities, run_id]):
+            later = later_run if later_run is not None else 0
+            if change.created or change.deleted:
+                change.later.setdefault("*", later)
+            elif entity == change.entity:
+                for name in json.loads(text):
+                    if name in change.old:
+                        change.later.setdefault(name, later)
+    return Plan(run_id, list(changes.values()))
+
+
+def refusal(plan: Plan) -> Rejected:
+    return Rejected([
+        Conflict("revert-later-change" if name != "*" else "revert-later-change/record",
+                 field=f"{change.entity} {change.key}" + ("" if name == "*" else f".{name}"),
+                 value=None, later=later)
+        for change, name, later in plan.conflicts()])
+
+
+def apply(store: Store, plan: Plan, *, force: bool = False) -> list[tuple[Change, str, int]]:
+    """Revert in one transaction; returns the fields left because later runs changed them."""
+    left = plan.conflicts()
+    if left and not force:
+        raise refusal(plan)
+    with store.transaction() as conn:
+        stamp = now()
+        rows: list[tuple[Any, ...]] = []
+        # Clients before their companies, companies and users before catalogue entries.
+        order = {"client": 0, "external_user": 1, "company": 2, "company_type": 3, "category": 4}
+        ordered = sorted(plan.changes, key=lambda c: (order.get(c.entity, 5), -c.first_id))
+        if any(change.deleted for change in plan.changes):
+            ordered = sorted(plan.changes, key=lambda c: (-order.get(c.entity, 5), c.first_id))
+        for change in ordered:
+            if change.created:
+                if "*" not in change.later:
+                    row = _remove(conn, change)
+                    if row is not None:
+                        rows.append((change.entity, change.key, "deleted", dumps(row), SOURCE,
+                                     stamp))
+            elif change.deleted:
+                if "*" not in change.later:
+                    _put_back(conn, change, stamp)
+                    rows.append((change.entity, change.key, "created", dumps(
+                        {name: [None, value] for name, value in change.old.items()}), SOURCE,
+                        stamp))
+            else:
+                undone = _restore(conn, change, stamp)
+                if undone:
+                    action = "updated"
+                    if set(undone) == {"active"}:
+                        action = "activated" if undone["active"][1] else "deactivated"
+                    rows.append((change.entity, change.key, action, dumps(undone), SOURCE,
+                                 stamp))
+        insert_history_rows(conn, rows, store.run_id)
+    return left
+
+
+def _row(conn: sqlite3.Connection, table: str, where: str, params: list[Any]) -> dict[str, Any]:
+    cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", params)
+    values = cursor.fetchone()
+    if values is None:
+        return {}
+    return dict(zip([d[0] for d in cursor.description], values, strict=True))
+
+
+def _remove(conn: sqlite3.Connection, change: Change) -> dict[str, list[Any]] | None:
+    """Delete a record the run created; its columns, as [old, new] pairs, for the history."""
+    if change.entity == "client":
+        company = _row(conn, "companies", _COMPANY_WHERE, [change.key, change.key])
+        if not company:
+            return None
+        row = _row(conn, "clients", "company_id = ?", [company["id"]])
+        if not row:
+            return None
+        conn.execute("DELETE FROM client_contacts WHERE client_id = ?", [row["id"]])
+        conn.execute("DELETE FROM clients WHERE id = ?", [row["id"]])
+        (category,) = conn.execute("SELECT code FROM categories WHERE id = ?",
+                                   [row["category_id"]]).fetchone()
+        kept = {"category": category, "client_attributes": json.loads(row["attributes"]),
+                "active": row["active"], "created_at": row["created_at"],
+                "updated_at": row["updated_at"]}
+    elif change.entity == "company":
+        row = _row(conn, "companies", _COMPANY_WHERE, [change.key, change.key])
+        if not row:
+            return None
+        conn.execute("UPDATE external_users SET company_id = NULL WHERE company_id = ?",
+                     [row["id"]])
+        conn.execute("DELETE FROM companies WHERE id = ?", [row["id"]])
+        (code,) = conn.execute("SELECT code FROM company_types WHERE id = ?",
+                               [row["company_type_id"]]).fetchone()
+        kept = {name: value for name, value in row.items() if name not in _COMPANY_SKIP}
+        kept["company_type"] = code
+    elif change.entity == "external_user":
+        row = _row(conn, "external_users", "email_key = ?", [change.key])
+        if not row:
+            return None
+        conn.execute("DELETE FROM client_contacts WHERE external_user_id = ?", [row["id"]])
+        conn.execute("DELETE FROM external_users WHERE id = ?", [row["id"]])
+        kept = {name: value for name, value in row.items() if name not in ("id", "company_id")}
+    elif change.entity in _CATALOGUE:
+        table = _CATALOGUE[change.entity]
+        row = _row(conn, table, "code = ?", [change.key])
+        if not row or _used(conn, change.entity, row["id"]):
+            return None
+        column = f"{change.entity}_id"
+        conn.execute(f"DELETE FROM attributes WHERE {column} = ?", [row["id"]])
+        conn.execute(f"DELETE FROM {table} WHERE id = ?", [row["id"]])
+        kept = {name: value for name, value in row.items() if name not in ("id", "parent_id")}
+    else:
+        return None
+    return {name: [value, None] for name, value in kept.items()}
+
+
+def _used(conn: sqlite3.Connection, entity: str, entry_id: int) -> bool:
+    table = "companies" if entity == "company_type" else "clients"
+    column = f"{entity}_id"
+    used = conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", [entry_id])
+    children = conn.execute(f"SELECT 1 FROM {_CATALOGUE[entity]} WHERE parent_id = ? LIMIT 1",
+                            [entry_id])
+    return used.fetchone() is not None or children.fetchone() is not None
+
+
+def _put_back(conn: sqlite3.Connection, change: Change, stamp: str) -> None:
+    """Insert again a record a revert removed, from the columns its history row kept."""
+    values = dict(change.old)
+    if change.entity == "company":
+        code = values.pop("company_type")
+        values["company_type_id"] = _catalogue_id(conn, "company_types", code)
+    elif change.entity == "client":
+        values = {"company_id": conn.execute(
+                      f"SELECT id FROM companies WHERE {_COMPANY_WHERE}",
+                      [change.key, change.key]).fetchone()[0],
+                  "category_id": _catalogue_id(conn, "categories", values["category"]),
+                  "attributes": dumps(values["client_attributes"]), "active": values["active"],
+                  "created_at": values["created_at"], "updated_at": values["updated_at"]}
+    table = _TABLES[change.entity]
+    names = ", ".join(values)
+    conn.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(values))})",
+                 list(values.values()))
+
+
+def _catalogue_id(conn: sqlite3.Connection, table: str, code: str) -> int:
+    found = conn.execute(f"SELECT id FROM {table} WHERE code = ?", [code]).fetchone()
+    if found is None:
+        raise NotFound("revert-missing-entry", field=table, value=code)
+    return int(found[0])
+
+
+def _restore(conn: sqlite3.Connection, change: Change, stamp: str) -> dict[str, list[Any]]:
+    """Give the fields of a record the run changed their old values, those no later run
+    changed; returns what was undone as [value before the revert, value restored]."""
+    table = _TABLES.get(change.entity)
+    if table is None:
+        return {}
+    if change.entity == "client":
+        where, params = (f"company_id = (SELECT id FROM companies WHERE {_COMPANY_WHERE})",
+                         [change.key, change.key])
+    elif change.entity == "external_user":
+        where, params = "email_key = ?", [change.key]
+    elif change.entity == "company":
+        where, params = _COMPANY_WHERE, [change.key, change.key]
+    else:
+        where, params = "code = ?", [change.key]
+    row = _row(conn, table, where, params)
+    if not row:
+        return {}
+    columns: dict[str, Any] = {}
+    undone: dict[str, list[Any]] = {}
+    for name, old in change.old.items():
+        if name in change.later:
+            continue
+        column, value = name, old
+        if name == "company_type":
+            column, value = "company_type_id", _catalogue_id(conn, "company_types", old)
+        elif name == "category" and change.entity == "client":
+            column, value = "category_id", _catalogue_id(conn, "categories", old)
+        elif name in ("attributes", "client_attributes"):
+            column, value = "attributes", dumps(old or {})
+        elif name == "active":
+            value = int(bool(old))
+        if column not in row or column == "id":
+            continue
+        columns[column] = value
+        new = change.new.get(name)
+        undone[name] = [new, bool(old) if name == "active" else old]
+    if columns:
+        if "updated_at" in row:
+            columns["updated_at"] = stamp
+        assignments = ", ".join(f"{column} = ?" for column in columns)
+        conn.execute(f"UPDATE {table} SET {assignments} WHERE id = ?",
+                     [*columns.values(), row["id"]])
+    return undone
