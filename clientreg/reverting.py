@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clientreg.clock import now
-from clientreg.errors import Conflict, NotFound, Rejected, shown
+from clientreg.errors import ClientregError, Conflict, NotFound, Rejected, shown
 from clientreg.runs import run_id_of
-from clientreg.storage import Store
-from clientreg.storage import run_sql
+from clientreg.storage import Store, run_sql
 from clientreg.storage.client_sql import dumps, insert_history_rows
 
 SOURCE = "revert"
@@ -111,11 +110,16 @@ def plan(store: Store, given: str) -> Plan:
 
 
 def refusal(plan: Plan) -> Rejected:
-    return Rejected([
-        Conflict("revert-later-change" if name != "*" else "revert-later-change/record",
-                 field=f"{change.entity} {change.key}" + ("" if name == "*" else f".{name}"),
-                 value=None, later=later)
-        for change, name, later in plan.conflicts()])
+    """The refusal naming each record and field a later run changed, and that run."""
+    problems: list[ClientregError] = []
+    for change, name, later in plan.conflicts():
+        where = f"{change.entity} {change.key}"
+        if name == "*":
+            problems.append(Conflict("revert-later-change/record", field=where, later=later))
+        else:
+            problems.append(Conflict("revert-later-change", field=f"{where}.{name}",
+                                     later=later))
+    return Rejected(problems)
 
 
 def apply(store: Store, plan: Plan, *, force: bool = False) -> list[tuple[Change, str, int]]:
