@@ -177,13 +177,17 @@ def _remove(conn: sqlite3.Connection, change: Change) -> dict[str, list[Any]] | 
         row = _row(conn, "clients", "company_id = ?", [company["id"]])
         if not row:
             return None
+        contacts = [[email, position, is_default] for email, position, is_default in conn.execute(
+            "SELECT u.email_key, c.position, c.is_default FROM client_contacts c JOIN "
+            "external_users u ON u.id = c.external_user_id WHERE c.client_id = ? "
+            "ORDER BY c.position", [row["id"]])]
         conn.execute("DELETE FROM client_contacts WHERE client_id = ?", [row["id"]])
         conn.execute("DELETE FROM clients WHERE id = ?", [row["id"]])
         (category,) = conn.execute("SELECT code FROM categories WHERE id = ?",
                                    [row["category_id"]]).fetchone()
         kept = {"category": category, "client_attributes": json.loads(row["attributes"]),
                 "active": row["active"], "created_at": row["created_at"],
-                "updated_at": row["updated_at"]}
+                "updated_at": row["updated_at"], "contacts": contacts}
     elif change.entity == "company":
         row = _row(conn, "companies", _COMPANY_WHERE, [change.key, change.key])
         if not row:
@@ -202,15 +206,25 @@ def _remove(conn: sqlite3.Connection, change: Change) -> dict[str, list[Any]] | 
         conn.execute("DELETE FROM client_contacts WHERE external_user_id = ?", [row["id"]])
         conn.execute("DELETE FROM external_users WHERE id = ?", [row["id"]])
         kept = {name: value for name, value in row.items() if name not in ("id", "company_id")}
+        company = conn.execute("SELECT identifier FROM companies WHERE id = ?",
+                               [row["company_id"]]).fetchone()
+        kept["company"] = company[0] if company else None
     elif change.entity in _CATALOGUE:
         table = _CATALOGUE[change.entity]
         row = _row(conn, table, "code = ?", [change.key])
         if not row or _used(conn, change.entity, row["id"]):
             return None
         column = f"{change.entity}_id"
+        cursor = conn.execute(f"SELECT * FROM attributes WHERE {column} = ? ORDER BY position",
+                              [row["id"]])
+        names = [d[0] for d in cursor.description]
+        attributes = [{name: value for name, value in zip(names, values, strict=True)
+                       if name not in ("id", "company_type_id", "category_id")}
+                      for values in cursor]
         conn.execute(f"DELETE FROM attributes WHERE {column} = ?", [row["id"]])
         conn.execute(f"DELETE FROM {table} WHERE id = ?", [row["id"]])
         kept = {name: value for name, value in row.items() if name not in ("id", "parent_id")}
+        kept["attribute_definitions"] = attributes
     else:
         return None
     return {name: [value, None] for name, value in kept.items()}
@@ -228,10 +242,18 @@ def _used(conn: sqlite3.Connection, entity: str, entry_id: int) -> bool:
 def _put_back(conn: sqlite3.Connection, change: Change, stamp: str) -> None:
     """Insert again a record a revert removed, from the columns its history row kept."""
     values = dict(change.old)
-    if change.entity == "company":
+    contacts: list[list[Any]] = []
+    definitions: list[dict[str, Any]] = values.pop("attribute_definitions", None) or []
+    if change.entity == "external_user":
+        company = values.pop("company", None)
+        values["company_id"] = conn.execute(
+            f"SELECT id FROM companies WHERE {_COMPANY_WHERE}", [company, company]).fetchone()[0] \
+            if company is not None else None
+    elif change.entity == "company":
         code = values.pop("company_type")
         values["company_type_id"] = _catalogue_id(conn, "company_types", code)
     elif change.entity == "client":
+        contacts = values.get("contacts") or []
         values = {"company_id": conn.execute(
                       f"SELECT id FROM companies WHERE {_COMPANY_WHERE}",
                       [change.key, change.key]).fetchone()[0],
@@ -240,8 +262,17 @@ def _put_back(conn: sqlite3.Connection, change: Change, stamp: str) -> None:
                   "created_at": values["created_at"], "updated_at": values["updated_at"]}
     table = _TABLES[change.entity]
     names = ", ".join(values)
-    conn.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(values))})",
-                 list(values.values()))
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()))
+    for email, position, is_default in contacts:
+        conn.execute("INSERT INTO client_contacts (client_id, external_user_id, position, "
+                     "is_default) SELECT ?, id, ?, ? FROM external_users WHERE email_key = ?",
+                     [cursor.lastrowid, position, is_default, email])
+    for definition in definitions:
+        definition[f"{change.entity}_id"] = cursor.lastrowid
+        conn.execute(f"INSERT INTO attributes ({', '.join(definition)}) VALUES "
+                     f"({', '.join('?' * len(definition))})", list(definition.values()))
 
 
 def _catalogue_id(conn: sqlite3.Connection, table: str, code: str) -> int:

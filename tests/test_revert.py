@@ -199,3 +199,37 @@ def test_a_revert_killed_midway_leaves_the_database_as_before_it(db, tmp_path):
         assert after == before or not after["clients"], fraction
         if not after["clients"]:  # it committed before the kill: all of it, nothing less
             break
+
+
+SEED = """\
+company_types:
+  - code: COOP
+    name: Cooperative
+    attributes: [{key: members, label: Members, type: number, min: 0}]
+categories:
+  - {code: FARM, name: Farming}
+companies:
+  - {identifier: LONE, name: Lone Company S.A., company_type: COOP}
+clients:
+  - identifier: F-1
+    name: Olivar del Sur
+    company_type: COOP
+    category: FARM
+    company_attributes: {members: 12}
+    contacts: [{name: Rocío Campos, email: rocio@olivar.example}]
+  - {from_company: LONE, category: FARM}
+"""
+
+
+def test_a_seed_with_catalogue_and_contacts_is_removed_and_put_back(db_path, tmp_path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED, encoding="utf-8")
+    before = exported(db_path)
+    ok(db_path, "import", str(seed))
+    after = exported(db_path)
+    ok(db_path, "runs", "revert", str(last_run(db_path)), "--yes")
+    assert exported(db_path) == before
+    assert contents(db_path)["external_users"] == []
+    ok(db_path, "runs", "revert", str(last_run(db_path)), "--yes")
+    assert exported(db_path) == after
+    assert "rocio@olivar.example" in ok(db_path, "show", "F-1").stdout
