@@ -606,5 +606,7 @@ MESSAGES: dict[str, str | Plural] = {
     "revert-later-change/record": N_(
         "run {later} changed this record after this run created or removed it; --force "
         "reverts the rest"),
+    "revert-already": N_(
+        "was reverted by run {revert} already; 'clientreg runs revert {revert}' puts it back"),
     "revert-missing-entry": N_("this catalogue entry no longer exists, so it cannot be put back"),
 }

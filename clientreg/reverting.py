@@ -47,6 +47,8 @@ class Change:
 class Plan:
     run_id: int
     changes: list[Change]
+    reverted_by: set[int] = field(default_factory=set)
+    """The later runs that were reverts of this one."""
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per entity, how many records the revert removes, restores or puts back."""
@@ -106,11 +108,34 @@ def plan(store: Store, given: str) -> Plan:
                 for name in json.loads(text):
                     if name in change.old:
                         change.later.setdefault(name, later)
-    return Plan(run_id, list(changes.values()))
+    reverted_by = set()
+    for row in run_sql.runs(conn):
+        if row["id"] > run_id and _reverted(row["command"]) == run_id:
+            reverted_by.add(row["id"])
+    return Plan(run_id, list(changes.values()), reverted_by)
+
+
+def _reverted(command: list[str]) -> int | None:
+    """The run a recorded command line reverted (clientreg ... runs revert RUN), if it was one."""
+    for index in range(len(command) - 2):
+        if command[index:index + 2] == ["runs", "revert"]:
+            for argument in command[index + 2:]:
+                if not argument.startswith("-"):
+                    try:
+                        return run_id_of(argument)
+                    except NotFound:
+                        return None
+    return None
 
 
 def refusal(plan: Plan) -> Rejected:
     """The refusal naming each record and field a later run changed, and that run."""
+    later_runs = {later for _change, _name, later in plan.conflicts()}
+    if len(later_runs) == 1:
+        (later,) = later_runs
+        if later in plan.reverted_by:
+            return Rejected([Conflict("revert-already", field="run", value=plan.run_id,
+                                      revert=later)])
     problems: list[ClientregError] = []
     for change, name, later in plan.conflicts():
         where = f"{change.entity} {change.key}"

@@ -124,7 +124,7 @@ def test_a_revert_of_a_revert_restores_the_run_and_a_second_revert_is_refused(db
     assert exported(db) == before
     second = cli(db, "runs", "revert", str(run), "--yes")
     assert second.exit_code == 1
-    assert f"run {revert} changed this record" in second.stderr
+    assert f"was reverted by run {revert} already" in second.stderr
     ok(db, "runs", "revert", str(revert), "--yes")
     assert exported(db) == after
     assert shown(db, "C-1")["email"] == "a@x.example"
