@@ -217,6 +217,8 @@ def run_details(store: Store, given: str) -> dict[str, Any]:
                                           "action": "updated", "steps": [], "fields": []})
         if entry["action"] == "created":
             record["action"] = "created"
+        elif entry["action"] == "deleted":  # a revert removed what the run it undid created
+            record["action"] = "removed"
         record["steps"].append(entry["action"])
         for name in entry["changes"]:
             if name not in record["fields"]:

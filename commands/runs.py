@@ -122,7 +122,7 @@ def _entity(entity: str) -> str:
 
 def _action(action: str) -> str:
     words = {"created": _("created"), "updated": _("updated"), "unchanged": _("unchanged"),
-             "skipped": _("skipped")}
+             "skipped": _("skipped"), "removed": _("removed")}
     return words.get(action, action)
 
 

@@ -70,6 +70,9 @@ def test_revert_of_an_import_leaves_export_as_before_the_import(db, tmp_path):
                                [last_run(db)]).fetchall()
     conn.close()
     assert sources == [("revert",)]
+    document = json.loads(ok(db, "runs", "show", str(run + 1), "--format", "json").stdout)
+    assert {(r["entity"], r["identifier"], r["action"]) for r in document["records"]} >= {
+        ("client", "C-1", "removed"), ("company", "C-2", "removed")}
     assert last_run(db) == run + 1
 
 
