@@ -14,12 +14,13 @@ from typing import Any
 
 from clientreg.clock import now
 from clientreg.errors import ClientregError, Conflict, NotFound, Rejected, shown
+from clientreg.rules import identifier_key
 from clientreg.runs import run_id_of
 from clientreg.storage import Store, run_sql
 from clientreg.storage.client_sql import dumps, insert_history_rows
 
 SOURCE = "revert"
-_COMPANY_WHERE = "(identifier = ? OR identifier_key = ?)"
+_COMPANY_WHERE = "identifier_key = ?"
 _COMPANY_SKIP = ("id", "company_type_id")
 _RECORD = {"company": ("client", "company"), "client": ("client", "company")}
 _CATALOGUE = {"company_type": "company_types", "category": "categories"}
@@ -196,7 +197,7 @@ def _row(conn: sqlite3.Connection, table: str, where: str, params: list[Any]) ->
 def _remove(conn: sqlite3.Connection, change: Change) -> dict[str, list[Any]] | None:
     """Delete a record the run created; its columns, as [old, new] pairs, for the history."""
     if change.entity == "client":
-        company = _row(conn, "companies", _COMPANY_WHERE, [change.key, change.key])
+        company = _row(conn, "companies", _COMPANY_WHERE, [identifier_key(change.key)])
         if not company:
             return None
         row = _row(conn, "clients", "company_id = ?", [company["id"]])
@@ -214,7 +215,7 @@ def _remove(conn: sqlite3.Connection, change: Change) -> dict[str, list[Any]] | 
                 "active": row["active"], "created_at": row["created_at"],
                 "updated_at": row["updated_at"], "contacts": contacts}
     elif change.entity == "company":
-        row = _row(conn, "companies", _COMPANY_WHERE, [change.key, change.key])
+        row = _row(conn, "companies", _COMPANY_WHERE, [identifier_key(change.key)])
         if not row:
             return None
         conn.execute("UPDATE external_users SET company_id = NULL WHERE company_id = ?",
@@ -271,9 +272,10 @@ def _put_back(conn: sqlite3.Connection, change: Change, stamp: str) -> None:
     definitions: list[dict[str, Any]] = values.pop("attribute_definitions", None) or []
     if change.entity == "external_user":
         company = values.pop("company", None)
-        values["company_id"] = conn.execute(
-            f"SELECT id FROM companies WHERE {_COMPANY_WHERE}", [company, company]).fetchone()[0] \
-            if company is not None else None
+        values["company_id"] = None
+        if company is not None:
+            values["company_id"] = conn.execute(f"SELECT id FROM companies WHERE {_COMPANY_WHERE}",
+                                                [identifier_key(company)]).fetchone()[0]
     elif change.entity == "company":
         code = values.pop("company_type")
         values["company_type_id"] = _catalogue_id(conn, "company_types", code)
@@ -281,7 +283,7 @@ def _put_back(conn: sqlite3.Connection, change: Change, stamp: str) -> None:
         contacts = values.get("contacts") or []
         values = {"company_id": conn.execute(
                       f"SELECT id FROM companies WHERE {_COMPANY_WHERE}",
-                      [change.key, change.key]).fetchone()[0],
+                      [identifier_key(change.key)]).fetchone()[0],
                   "category_id": _catalogue_id(conn, "categories", values["category"]),
                   "attributes": dumps(values["client_attributes"]), "active": values["active"],
                   "created_at": values["created_at"], "updated_at": values["updated_at"]}
@@ -315,11 +317,11 @@ def _restore(conn: sqlite3.Connection, change: Change, stamp: str) -> dict[str, 
         return {}
     if change.entity == "client":
         where, params = (f"company_id = (SELECT id FROM companies WHERE {_COMPANY_WHERE})",
-                         [change.key, change.key])
+                         [identifier_key(change.key)])
     elif change.entity == "external_user":
         where, params = "email_key = ?", [change.key]
     elif change.entity == "company":
-        where, params = _COMPANY_WHERE, [change.key, change.key]
+        where, params = _COMPANY_WHERE, [identifier_key(change.key)]
     else:
         where, params = "code = ?", [change.key]
     row = _row(conn, table, where, params)
