@@ -42,6 +42,8 @@ class Change:
     new: dict[str, Any] = field(default_factory=dict)
     later: dict[str, int] = field(default_factory=dict)
     """Fields a later run changed, with that run's id ('*': the record itself)."""
+    kept: list[str] = field(default_factory=list)
+    """Fields the revert could not give back (contacts changed by an update, say)."""
 
 
 @dataclass
@@ -342,6 +344,7 @@ def _restore(conn: sqlite3.Connection, change: Change, stamp: str) -> dict[str, 
         elif name == "active":
             value = int(bool(old))
         if column not in row or column == "id":
+            change.kept.append(name)
             continue
         columns[column] = value
         new = change.new.get(name)

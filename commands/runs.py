@@ -173,6 +173,11 @@ def revert_run(
             print_error(_("Left {entity} {identifier} {field} as it is: run {later} changed it "
                           "later.").format(entity=_entity(change.entity),
                                            identifier=change.key, field=name, later=later))
+    for change in planned.changes:
+        for name in change.kept:
+            print_error(_("Left {entity} {identifier} {field} as it is: a revert cannot give "
+                          "it back.").format(entity=_entity(change.entity),
+                                             identifier=change.key, field=name))
     print_error(_("Reverted run {run}.").format(run=planned.run_id))
 
 

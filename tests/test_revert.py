@@ -236,3 +236,20 @@ def test_a_seed_with_catalogue_and_contacts_is_removed_and_put_back(db_path, tmp
     ok(db_path, "runs", "revert", str(last_run(db_path)), "--yes")
     assert exported(db_path) == after
     assert "rocio@olivar.example" in ok(db_path, "show", "F-1").stdout
+
+
+def test_revert_of_an_update_that_added_a_contact_removes_that_contact(db_path, tmp_path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED, encoding="utf-8")
+    ok(db_path, "import", str(seed))
+    before = exported(db_path)
+    more = tmp_path / "more.yaml"
+    more.write_text(SEED.replace(
+        "contacts: [{name: Rocío Campos, email: rocio@olivar.example}]",
+        "contacts: [{name: Rocío Campos, email: rocio@olivar.example},"
+        " {name: Ana Gil, email: ana@olivar.example}]"), encoding="utf-8")
+    ok(db_path, "import", "--on-conflict", "update", str(more))
+    assert "ana@olivar.example" in ok(db_path, "show", "F-1").stdout
+    ok(db_path, "runs", "revert", str(last_run(db_path)), "--yes")
+    assert "ana@olivar.example" not in ok(db_path, "show", "F-1").stdout
+    assert exported(db_path) == before
