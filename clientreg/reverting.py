@@ -43,6 +43,8 @@ class Change:
     later: dict[str, int] = field(default_factory=dict)
     """Fields a later run changed, with that run's id ('*': the record itself)."""
     kept: list[str] = field(default_factory=list)
+    in_use: bool = False
+    """A catalogue entry the run created that other records still use: left in place."""
     """Fields the revert could not give back (contacts changed by an update, say)."""
 
 
@@ -240,7 +242,10 @@ def _remove(conn: sqlite3.Connection, change: Change) -> dict[str, list[Any]] | 
     elif change.entity in _CATALOGUE:
         table = _CATALOGUE[change.entity]
         row = _row(conn, table, "code = ?", [change.key])
-        if not row or _used(conn, change.entity, row["id"]):
+        if not row:
+            return None
+        if _used(conn, change.entity, row["id"]):
+            change.in_use = True
             return None
         column = f"{change.entity}_id"
         cursor = conn.execute(f"SELECT * FROM attributes WHERE {column} = ? ORDER BY position",

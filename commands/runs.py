@@ -161,8 +161,10 @@ def revert_run(
             confirmed = _asked("revert-confirm", questionary.confirm(
                 _("Revert run {run}?").format(run=planned.run_id), default=False))
             if not confirmed:
-                print_error(_("Nothing was reverted."))
-                raise typer.Exit(1)
+                from clientreg.commands.boundary import EXIT_CANCELLED
+
+                print_error(_("Cancelled: nothing was reverted."))
+                raise typer.Exit(EXIT_CANCELLED)
         left = apply(store, planned, force=force)
     for change, name, later in left:
         if name == "*":
@@ -174,6 +176,9 @@ def revert_run(
                           "later.").format(entity=_entity(change.entity),
                                            identifier=change.key, field=name, later=later))
     for change in planned.changes:
+        if change.in_use:
+            print_error(_("Left {entity} {identifier} as it is: records of other runs use it.")
+                        .format(entity=_entity(change.entity), identifier=change.key))
         for name in change.kept:
             print_error(_("Left {entity} {identifier} {field} as it is: a revert cannot give "
                           "it back.").format(entity=_entity(change.entity),

@@ -155,9 +155,10 @@ def test_on_a_terminal_the_revert_asks_and_defaults_to_no(db, tmp_path):
     child.expect_exact("client: 2 to remove")
     child.expect_exact(f"Revert run {run}?")
     child.send("\r")  # the default: no
+    child.expect_exact("Cancelled: nothing was reverted.")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 1
+    assert child.exitstatus == 130
     assert shown(db, "C-1")["name"] == "Ferretería Núñez"
     child = spawn("--db", str(db), "runs", "revert", str(run))
     child.expect_exact(f"Revert run {run}?")
@@ -253,3 +254,17 @@ def test_revert_of_an_update_that_added_a_contact_removes_that_contact(db_path, 
     ok(db_path, "runs", "revert", str(last_run(db_path)), "--yes")
     assert "ana@olivar.example" not in ok(db_path, "show", "F-1").stdout
     assert exported(db_path) == before
+
+
+def test_a_catalogue_entry_that_later_clients_use_is_left(db_path, tmp_path):
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text("company_types: [{code: COOP, name: Cooperative}]\n"
+                         "categories: [{code: FARM, name: Farming}]\n", encoding="utf-8")
+    ok(db_path, "import", str(catalogue))
+    run = last_run(db_path)
+    clients = tmp_path / "clients.csv"
+    clients.write_text(f"{HEADER}\nF-9,Granja,COOP,FARM,ES,\n", encoding="utf-8")
+    ok(db_path, "import", str(clients))
+    result = ok(db_path, "runs", "revert", str(run), "--yes")
+    assert "Left company type COOP as it is: records of other runs use it." in result.stderr
+    assert shown(db_path, "F-9")["name"] == "Granja"
