@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO, cast
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, cast
 
 import typer
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from clientreg.commands.outputs import OutputFile
     from clientreg.runs import HashedReader
     from clientreg.schemas.diff import DiffSpool
+    from clientreg.schemas.loading import ImportOptions
     from clientreg.schemas.rejects import RejectsFile
     from clientreg.schemas.report import ImportReport
     from clientreg.schemas.value_map import UnknownTarget, ValueMap
@@ -176,17 +177,16 @@ def import_files(
     """Register clients in bulk from files; nothing is written unless every row is valid."""
     from clientreg.commands import import_mapping
     from clientreg.runs import HashedReader
-    from clientreg.schemas.loading import ImportOptions, ImportRun
+    from clientreg.schemas.loading import ImportRun
     from clientreg.schemas.rejects import write_rejects
     from clientreg.schemas.value_map import UnknownTarget
 
-    mapping = import_mapping.header_map(map_header, ignore_column, ignore_unknown, mapping_file)
-    values = import_mapping.value_map(mapping, _value_map(map_value), mapping_file)
-    options = ImportOptions(
-        on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors, header_row=header_row,
-        input_format=input_format.value if input_format else None, delimiter=delimiter,
-        encoding=encoding, sheet=sheet, locale=locale, value_map=values, mapping=mapping,
-        diff=diff)
+    options = import_options(
+        on_conflict=on_conflict, dry_run=dry_run, diff=diff, max_errors=max_errors,
+        header_row=header_row, input_format=input_format, delimiter=delimiter,
+        encoding=encoding, sheet=sheet, locale=locale, map_value=map_value,
+        map_header=map_header, ignore_column=ignore_column, ignore_unknown=ignore_unknown,
+        mapping_file=mapping_file)
     if save_mapping is not None:
         refuse_clash(ctx, "--save-mapping", save_mapping, paths)
     if import_mapping.asks(paths, text_report=output is ReportFormat.TEXT):
@@ -227,6 +227,26 @@ def import_files(
             _render_with_diff(report, rejects, output, spool)
     if not report.ok:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def import_options(*, on_conflict: OnConflict, dry_run: bool, diff: bool, max_errors: int,
+                   header_row: int | None, input_format: Any, delimiter: str | None,
+                   encoding: str | None, sheet: str | None, locale: str | None,
+                   map_value: list[str] | None, map_header: list[str] | None,
+                   ignore_column: list[str] | None, ignore_unknown: bool,
+                   mapping_file: Path | None) -> ImportOptions:
+    """The ImportOptions of import's options (verify's too): the mapping of --map,
+    --ignore-column, --ignore-unknown-columns and --mapping, the values of --map-value."""
+    from clientreg.commands import import_mapping
+    from clientreg.schemas.loading import ImportOptions
+
+    mapping = import_mapping.header_map(map_header, ignore_column, ignore_unknown, mapping_file)
+    values = import_mapping.value_map(mapping, _value_map(map_value), mapping_file)
+    return ImportOptions(
+        on_conflict=on_conflict, dry_run=dry_run, max_errors=max_errors, header_row=header_row,
+        input_format=input_format.value if input_format else None, delimiter=delimiter,
+        encoding=encoding, sheet=sheet, locale=locale, value_map=values, mapping=mapping,
+        diff=diff)
 
 
 def _note_inputs(store: Store, paths: list[str], stdin: HashedReader) -> None:

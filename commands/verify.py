@@ -153,23 +153,14 @@ def _report_problems(report: ImportReport, output: ReportFormat) -> None:
 def verify(ctx: typer.Context, paths: list[str], exact: bool, output: ReportFormat,
            **reading: Any) -> None:
     """Compare the database with seed or import files; write nothing; exit 1 on drift."""
-    from clientreg.commands import import_mapping, importing
+    from clientreg.commands import importing
     from clientreg.model import OnConflict
     from clientreg.schemas.diff import DiffSpool
-    from clientreg.schemas.loading import ImportOptions, ImportRun
+    from clientreg.schemas.loading import ImportRun
     from clientreg.schemas.value_map import UnknownTarget
 
-    mapping = import_mapping.header_map(reading["map_header"], reading["ignore_column"],
-                                        reading["ignore_unknown"], reading["mapping_file"])
-    values = import_mapping.value_map(mapping, importing._value_map(reading["map_value"]),
-                                      reading["mapping_file"])
-    input_format = reading["input_format"]
-    options = ImportOptions(
-        on_conflict=OnConflict.UPDATE, dry_run=True, diff=True,
-        max_errors=reading["max_errors"], header_row=reading["header_row"],
-        input_format=input_format.value if input_format else None,
-        delimiter=reading["delimiter"], encoding=reading["encoding"], sheet=reading["sheet"],
-        locale=reading["locale"], value_map=values, mapping=mapping)
+    options = importing.import_options(on_conflict=OnConflict.UPDATE, dry_run=True, diff=True,
+                                       **reading)
     with DiffSpool() as spool:
         verdict = _Verdict(spool, exact=exact)
         with (user_errors(), open_store(ctx) as store,
