@@ -152,19 +152,24 @@ def refusal(plan: Plan) -> Rejected:
     return Rejected(problems)
 
 
-def apply(store: Store, plan: Plan, *, force: bool = False) -> list[tuple[Change, str, int]]:
-    """Revert in one transaction; returns the fields left because later runs changed them."""
-    left = plan.conflicts()
-    if left and not force:
-        raise refusal(plan)
+def apply(store: Store, asked: Plan, *,
+          force: bool = False) -> tuple[Plan, list[tuple[Change, str, int]]]:
+    """Revert in one transaction; returns the plan carried out (made again under the write
+    lock) and the fields left because later runs changed them."""
     with store.transaction() as conn:
+        # Planned again under the write lock: a run written since the plan was shown (while
+        # the person was asked, say) is found here, not overwritten.
+        planned = plan(store, str(asked.run_id))
+        left = planned.conflicts()
+        if left and not force:
+            raise refusal(planned)
         stamp = now()
         rows: list[tuple[Any, ...]] = []
         # Clients before their companies, companies and users before catalogue entries.
         order = {"client": 0, "external_user": 1, "company": 2, "company_type": 3, "category": 4}
-        ordered = sorted(plan.changes, key=lambda c: (order.get(c.entity, 5), -c.first_id))
-        if any(change.deleted for change in plan.changes):
-            ordered = sorted(plan.changes, key=lambda c: (-order.get(c.entity, 5), c.first_id))
+        ordered = sorted(planned.changes, key=lambda c: (order.get(c.entity, 5), -c.first_id))
+        if any(change.deleted for change in planned.changes):
+            ordered = sorted(planned.changes, key=lambda c: (-order.get(c.entity, 5), c.first_id))
         for change in ordered:
             if change.created:
                 if "*" not in change.later:
@@ -187,7 +192,7 @@ def apply(store: Store, plan: Plan, *, force: bool = False) -> list[tuple[Change
                     rows.append((change.entity, change.key, action, dumps(undone), SOURCE,
                                  stamp))
         insert_history_rows(conn, rows, store.run_id)
-    return left
+    return planned, left
 
 
 def _row(conn: sqlite3.Connection, table: str, where: str, params: list[Any]) -> dict[str, Any]:

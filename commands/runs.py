@@ -165,7 +165,7 @@ def revert_run(
 
                 print_error(_("Cancelled: nothing was reverted."))
                 raise typer.Exit(EXIT_CANCELLED)
-        left = apply(store, planned, force=force)
+        planned, left = apply(store, planned, force=force)
     for change, name, later in left:
         if name == "*":
             print_error(_("Left {entity} {identifier} as it is: run {later} changed it later.")

@@ -170,6 +170,23 @@ def test_on_a_terminal_the_revert_asks_and_defaults_to_no(db, tmp_path):
     assert cli(db, "show", "C-1").exit_code == 1
 
 
+def test_a_change_made_while_the_revert_asks_is_found_before_anything_is_undone(db, tmp_path):
+    imported(db, tmp_path)
+    update = write_csv(tmp_path / "update.csv", "C-1,Ferretería Núñez S.L.,PERSON,WHOLESALE,FR,")
+    ok(db, "import", "--on-conflict", "update", str(update))
+    run = last_run(db)
+    child = spawn("--db", str(db), "runs", "revert", str(run))
+    child.expect_exact(f"Revert run {run}?")
+    ok(db, "edit", "C-1", "--set", "country=PT")   # someone else, while the question waits
+    child.send("y")
+    child.expect_exact("company C-1.country")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert shown(db, "C-1") == {"name": "Ferretería Núñez S.L.", "country": "PT",
+                                "email": "a@x.example", "active": True}
+
+
 def contents(db: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(db)
     try:
