@@ -107,6 +107,20 @@ _WORDS_WANTED = 30  # the width a wrapping column asks for before others are dro
 _CUT_MIN = 5
 
 
+def word_wrapped(text: str, width: int) -> str:
+    """Each line of the text cut between words to the width (an e-mail or a long word stays
+    whole), its continuation under its own text, two spaces in."""
+    import textwrap
+
+    lines = []
+    for line in text.splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        lines.append(textwrap.fill(line, width=width, subsequent_indent=indent + "  ",
+                                   break_long_words=False, break_on_hyphens=False)
+                     if line.strip() else line)
+    return "\n".join(lines)
+
+
 def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str],
                 titles: Sequence[str] | None = None, *, title: str | None = None,
                 title_style: str | None = None) -> int:

@@ -135,13 +135,11 @@ _HEADING, _NOTE, _WARNING = "#heading", "#note", "#warning"
 
 def _wrapped(message: str, width: int) -> str:
     """Each line of the message cut between words to the width, its indent kept."""
-    lines = []
-    for line in message.splitlines():
-        indent = line[:len(line) - len(line.lstrip())]
-        lines.append(textwrap.fill(line, width=max(width - 1, 20), subsequent_indent=indent + "  ",
-                                   break_long_words=False, break_on_hyphens=False)
-                     if line.strip() else line)
-    return "\n".join(lines)
+    from clientreg.commands.render import word_wrapped
+
+    return word_wrapped(message, max(width - 1, 20))
+
+
 _NOT_ANSWERS = (_HEADING, _NOTE, _WARNING)
 
 
@@ -206,7 +204,8 @@ def text_prompt(message: str, hint: str, default: str, validate: Validator | Non
             reason = validate(document.text) if validate else None
             if reason is not None:
                 typed = document.text.strip()
-                raise ValidationError(message=f"{typed}: {reason}" if typed else reason,
+                raise ValidationError(message=_("{value}: {reason}").format(
+                    value=typed, reason=reason) if typed else reason,
                                       cursor_position=len(document.text))
 
     def accept(buffer: Buffer) -> bool:

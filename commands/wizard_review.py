@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +38,9 @@ def _fitted(text: str) -> str:
     width = shutil.get_terminal_size((0, 0)).columns
     if width <= 0:
         return text
-    fitted = []
-    for line in text.splitlines():
-        indent = " " * (len(line) - len(line.lstrip()) + 2)
-        fitted.append(textwrap.fill(line, width=width, subsequent_indent=indent,
-                                    break_long_words=False, break_on_hyphens=False))
-    return "\n".join(fitted)
+    from clientreg.commands.render import word_wrapped
+
+    return word_wrapped(text, width)
 
 
 def _change_label(wizard: WizardState, step: Step) -> str:
