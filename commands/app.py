@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +15,7 @@ from typer._click.exceptions import NoSuchOption, UsageError
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from clientreg import __version__
+from clientreg.commands import i18n
 from clientreg.commands.context import COMMAND_LINE, ENV_DB, Settings, default_database_path
 from clientreg.commands.i18n import _
 
@@ -70,10 +74,21 @@ class _Root(TyperGroup):
                 param.metavar = ""
         return params
 
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
+        # The language of this run: the entry point chose it before the commands were imported
+        # (help texts); a run in the same process (CliRunner) chooses it again here.
+        given = list(sys.argv[1:] if args is None else args)
+        i18n.use_language(i18n.chosen_language(given, os.environ))
+        return super().main(args, *rest, **options)
+
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         # The command line as given, which the run ledger records (passwords masked).
         ctx.meta[COMMAND_LINE] = ["clientreg", *args]
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as exc:  # a global option's value (--lang xx)
+            exc.message = exc.message.removeprefix("Value error, ")
+            raise
 
     def invoke(self, ctx: Context) -> Any:
         try:
@@ -141,6 +156,14 @@ def root(
         typer.Option("--db", envvar=ENV_DB, help=_("The database file. Default: a file in the "
                                                    "user's data directory."),
                      dir_okay=False, show_default=False, callback=_existing_folder),
+    ] = None,
+    lang: Annotated[
+        i18n.Language | None,
+        typer.Option("--lang", is_eager=True, show_default=False,
+                     help=_("The language of what clientreg writes for people. Default: "
+                            "CLIENTREG_LANG, else the system's (LANGUAGE, LC_ALL, "
+                            "LC_MESSAGES, LANG), else English. JSON, codes and columns do "
+                            "not change with it.")),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True,

@@ -12,6 +12,9 @@ import pytest
 os.environ["TERMINAL_WIDTH"] = "3000"
 os.environ["_TYPER_FORCE_DISABLE_TERMINAL"] = "1"
 os.environ.pop("CLIENTREG_DB", None)
+# The commands speak English in tests whatever the machine's LANG; a test in Spanish says so
+# (--lang es, or CLIENTREG_LANG in the environment it gives).
+os.environ["CLIENTREG_LANG"] = "en"
 # pytest-xdist's workers get COLUMNS=80 and LINES=24 whatever the terminal; without them a test
 # sees what a command sees with no terminal (no width known), in one process as in many.
 os.environ.pop("COLUMNS", None)

@@ -57,4 +57,4 @@ def test_every_source_module_is_in_the_wheel(wheel):
 def test_the_console_script_is_clientreg(wheel):
     (entry_points,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
     text = wheel.read(entry_points).decode()
-    assert "clientreg = clientreg.commands.app:main" in text
+    assert "clientreg = clientreg.commands.cli:main" in text

@@ -18,7 +18,7 @@ _PROBE = """
 import atexit, json, sys
 atexit.register(lambda: print("MODULES=" + json.dumps(sorted(sys.modules)), file=sys.stderr))
 sys.argv = ["clientreg", *sys.argv[1:]]
-from clientreg.commands.app import main
+from clientreg.commands.cli import main
 main()
 """
 
