@@ -325,4 +325,6 @@ def _save_edit(store: Store, identifier: str, ready: ClientDraft) -> Outcome:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("new")(new)
+    app.command("new", help=_("Register a client: a step-by-step wizard, or with --no-input "
+                              "from options.\n\nWithout --no-input the options pre-fill the "
+                              "wizard's answers."))(new)
