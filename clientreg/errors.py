@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from clientreg.messages import MESSAGES, Message
+from clientreg.messages import MESSAGES, Message, render
 
 SHOWN_MAX = 80
 """The most characters of a value an error repeats; a longer one is shown by its start."""
@@ -170,11 +170,14 @@ class RowError:
             object.__setattr__(self, "column", shown(self.column))
 
     def as_dict(self) -> dict[str, Any]:
+        """The problem as machine output gives it: its message in English whatever the
+        language in use, so that a program reading JSON sees the same text in every language
+        (the code is the stable key; people read the translated text report)."""
         return {
             "file": self.file,
             "row": self.row,
             "column": self.column,
             "value": self.value,
             "code": self.code,
-            "message": str(self.message),
+            "message": render(self.message, source=True),
         }

@@ -12,9 +12,10 @@ that message. Counts use a Plural, so that each language can give its own forms.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 def N_(message: str) -> str:
@@ -79,16 +80,79 @@ def language() -> str:
     return _language
 
 
-def render(message: Message) -> str:
-    """The message as text, in the installed language."""
+def render(message: Message, *, source: bool = False) -> str:
+    """The message as text, in the installed language; with ``source``, in English (the
+    language of the table) whatever is installed: the text machine output (JSON) carries, the
+    same in every language."""
+    singular_of, plural_of, language = ((_english, _english_plural, "en") if source
+                                        else (_gettext, _ngettext, _language))
     template = MESSAGES[message.key]
-    params = {name: str(value) if isinstance(value, Message) else value
+    params = {name: _shown(value, language, source=source)
               for name, value in message.params.items()}
     if isinstance(template, Plural):
-        text = _ngettext(template.singular, template.plural, int(params[template.count]))
+        count = message.params[template.count]
+        text = plural_of(template.singular, template.plural, int(count))
     else:
-        text = _gettext(template)
+        text = singular_of(template)
     return text.format(**params)
+
+
+# -- values shown in the message's language ---------------------------------------------------
+
+
+class Localized(Protocol):
+    """A value a message shows in its own language (a country's name): ``shown(language)``."""
+
+    def shown(self, language: str) -> str: ...
+
+
+def _shown(value: Any, language: str, *, source: bool) -> Any:
+    """A parameter as the message shows it: a Message rendered, a Localized value in the
+    language, a number written as the language writes numbers ({count:,}: 1,234 in English,
+    1.234 in Spanish; {seconds:.2f}: 0.19 and 0,19), by Babel."""
+    if isinstance(value, Message):
+        return render(value, source=source)
+    if hasattr(value, "shown") and callable(value.shown):
+        return value.shown(language)
+    if language != "en" and isinstance(value, int | float) and not isinstance(value, bool):
+        return Number(value, language)
+    return value
+
+
+class Number:
+    """A number formatted as a language writes it: ``format(Number(1234.5, "es"), ",.2f")``
+    is 1.234,50, as CLDR writes Spanish numbers. A format spec other than grouping and fixed
+    decimals is Python's own; no spec, the number as str() writes it."""
+
+    __slots__ = ("value", "language")
+
+    def __init__(self, value: int | float, language: str) -> None:
+        self.value = value
+        self.language = language
+
+    def __format__(self, spec: str) -> str:
+        found = _NUMBER_SPEC.fullmatch(spec)
+        if not spec or found is None:
+            return format(self.value, spec)
+        from babel.numbers import format_decimal
+
+        decimals = int(found.group("decimals") or 0)
+        pattern = ("#,##0" if found.group("grouped") else "0") + (
+            "." + "0" * decimals if decimals else "")
+        return format_decimal(self.value, format=pattern, locale=self.language,
+                              decimal_quantization=True)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+
+_NUMBER_SPEC = re.compile(r"(?P<grouped>,)?(?:\.(?P<decimals>\d+)f)?")
 
 
 MESSAGES: dict[str, str | Plural] = {

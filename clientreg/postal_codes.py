@@ -8,6 +8,7 @@ no country at all, leaves the postal code free text (the field's length limit st
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
@@ -71,12 +72,33 @@ def zero_padded(text: str, country: str) -> str | None:
     return None
 
 
-def country_name(country: str) -> str:
-    """The country's English name as pycountry gives it (ES: Spain), else the code."""
-    import pycountry
+@dataclass(frozen=True)
+class CountryName:
+    """A country in a message, shown by its name in the message's language: English as
+    pycountry gives it (ES: Spain), another language as CLDR names it, through Babel (España);
+    the code where neither has a name."""
 
-    entry = pycountry.countries.get(alpha_2=country)
-    return getattr(entry, "common_name", None) or getattr(entry, "name", None) or country
+    code: str
+
+    def shown(self, language: str) -> str:
+        if language != "en":
+            from babel import Locale
+
+            name = Locale.parse(language).territories.get(self.code)
+            if name:
+                return str(name)
+        import pycountry
+
+        entry = pycountry.countries.get(alpha_2=self.code)
+        return getattr(entry, "common_name", None) or getattr(entry, "name", None) or self.code
+
+    def __str__(self) -> str:
+        return self.shown("en")
+
+
+def country_name(country: str) -> CountryName:
+    """The country's name for a message's ``country_name``, shown in the message's language."""
+    return CountryName(country)
 
 
 def check_postal_code(text: str, country: str, *, field: str, value: object) -> str:
