@@ -179,5 +179,6 @@ class RowError:
             "column": self.column,
             "value": self.value,
             "code": self.code,
-            "message": render(self.message, source=True),
+            "message": (render(self.message, source=True) if isinstance(self.message, Message)
+                        else self.message),
         }
