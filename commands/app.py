@@ -11,13 +11,14 @@ from typing import Annotated, Any
 
 import typer
 from typer._click import Command, Context
-from typer._click.exceptions import NoSuchOption, UsageError
+from typer._click.exceptions import NoArgsIsHelpError, NoSuchOption, UsageError
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from clientreg import __version__
 from clientreg.commands import i18n
 from clientreg.commands.context import COMMAND_LINE, ENV_DB, Settings, default_database_path
 from clientreg.commands.i18n import _
+from clientreg.commands.library_messages import refresh_rich_words, speak_in_help, translated_error
 
 
 class _Argument(TyperArgument):
@@ -58,6 +59,20 @@ def _name_values(command: Command) -> None:
         _name_values(sub)
 
 
+def _in_language(exc: UsageError) -> UsageError:
+    """A usage error worded by click or Typer, in the language in use (and without pydantic's
+    "Value error, " before a refused choice); clientreg's own are already."""
+    if isinstance(exc, NoArgsIsHelpError):
+        return exc
+    text = exc.format_message()
+    shown = translated_error(text)
+    if shown == text:
+        return exc
+    error = UsageError(shown, ctx=exc.ctx)
+    error.exit_code = exc.exit_code
+    return error
+
+
 class _Root(TyperGroup):
     """The root command: names the values of every command's help, and answers a global option
     given after the command by saying where it goes."""
@@ -79,16 +94,18 @@ class _Root(TyperGroup):
         # (help texts); a run in the same process (CliRunner) chooses it again here.
         given = list(sys.argv[1:] if args is None else args)
         i18n.use_language(i18n.chosen_language(given, os.environ))
-        return super().main(args, *rest, **options)
+        speak_in_help(self)
+        refresh_rich_words()
+        with i18n.libraries_speaking():
+            return super().main(args, *rest, **options)
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         # The command line as given, which the run ledger records (passwords masked).
         ctx.meta[COMMAND_LINE] = ["clientreg", *args]
         try:
             return super().parse_args(ctx, args)
-        except typer.BadParameter as exc:  # a global option's value (--lang xx)
-            exc.message = exc.message.removeprefix("Value error, ")
-            raise
+        except UsageError as exc:  # a global option's (--lang xx)
+            raise _in_language(exc) from None
 
     def invoke(self, ctx: Context) -> Any:
         try:
@@ -99,11 +116,9 @@ class _Root(TyperGroup):
                     _("{option} is a global option: put it before the command").format(
                         option=exc.option_name),
                     ctx=exc.ctx) from None
-            raise
-        except typer.BadParameter as exc:
-            # pydantic's wording of the ValueError Typer raises for a choice not offered
-            exc.message = exc.message.removeprefix("Value error, ")
-            raise
+            raise _in_language(exc) from None
+        except UsageError as exc:
+            raise _in_language(exc) from None
 
     def _global_options(self) -> set[str]:
         return {opt for param in self.params if isinstance(param, TyperOption)

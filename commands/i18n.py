@@ -17,9 +17,10 @@ but the help texts, which were made once, at import.
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
@@ -132,6 +133,29 @@ def use_language(chosen: Language | str) -> None:
     _translation = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[_language],
                                        fallback=True)
     messages.install(_translation.gettext, _translation.ngettext, language=_language.value)
+
+
+@contextlib.contextmanager
+def libraries_speaking() -> Iterator[None]:
+    """Typer's own words in the language in use while a run lasts.
+
+    Typer asks gettext's default domain (``gettext.gettext``), which reads its language from
+    the environment only. So the run makes clientreg's catalogue that domain and names the
+    language in ``LANGUAGE``, then puts both back as they were.
+    """
+    domain = gettext.textdomain()
+    saved = os.environ.get("LANGUAGE")
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = _language.value
+    try:
+        yield
+    finally:
+        gettext.textdomain(domain)
+        if saved is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = saved
 
 
 # The environment's language from the start, so that help texts, translated as the command

@@ -130,3 +130,112 @@ def test_a_run_in_the_same_process_speaks_its_own_language(cli):
     english_run = cli("show", "NOPE")
     assert UNKNOWN.format(given="NOPE") in english_run.output
     assert cli("show", "NOPE", env={"CLIENTREG_LANG": "es"}).output == spanish_run.output
+
+
+# -- click's and Typer's own words ---------------------------------------------------------------
+
+# (command line, the library's English template, its fields): each a usage error Typer or its
+# click copy words itself, shown in Spanish through the catalogue.
+LIBRARY_ERRORS = [
+    (("show",), "Missing argument {name}.", {"name": "'identifier'"}),
+    (("show", "--fromat", "x"), "No such option: {name} (Possible options: {options})",
+     {"name": "--fromat", "options": "--format"}),
+    (("show", "--nope"), "No such option: {name}", {"name": "--nope"}),
+    (("show", "a", "b"), "Got unexpected extra argument(s) ({arguments})", {"arguments": "b"}),
+    (("--db",), "Option {name} requires an argument.", {"name": "'--db'"}),
+    (("import", "x.csv", "--dry-run=3"), "Option {name} does not take a value.",
+     {"name": "'--dry-run'"}),
+    (("shwo",), "No such command {name!r}.", {"name": "shwo"}),
+    (("company-type", "lst"), "Missing command.", {}),
+]
+
+
+@pytest.mark.parametrize(("args", "template", "fields"), LIBRARY_ERRORS,
+                         ids=[" ".join(case[0]) for case in LIBRARY_ERRORS])
+def test_click_and_typer_usage_errors_are_in_spanish(tmp_path, args, template, fields):
+    done = run(tmp_path, *args, LANG="es_ES.UTF-8")
+    assert done.returncode == 2, done.stderr
+    if template == "Missing command.":  # a group's command name not given: no such command
+        template, fields = "No such command {name!r}.", {"name": "lst"}
+    assert spanish(template).format(**fields).rstrip(".") in done.stderr
+    assert template.format(**fields).rstrip(".") not in done.stderr
+    assert "Usage: " not in done.stderr and "for help." not in done.stderr
+    if args != ("--db",) and "--dry-run=3" not in args:  # the parser's, shown without usage
+        assert spanish("Usage: ") in done.stderr
+        assert spanish("Try [blue]'{command_path} {help_option}'[/] for help.").split("[")[0] \
+            in done.stderr
+
+
+def test_a_refused_value_is_in_spanish(tmp_path):
+    done = run(tmp_path, "show", "X", "--format", "bogus", LANG="es_ES.UTF-8")
+    assert done.returncode == 2
+    reason = spanish("{value} is not one of {choices}.").format(
+        value="'bogus'", choices="'text', 'json', 'yaml'")
+    assert spanish("Invalid value for {name}: {reason}").format(
+        name="'--format'", reason=reason) in " ".join(done.stderr.replace("│", "").split())
+    number = run(tmp_path, "import", "x.csv", "--max-errors", "many", LANG="es_ES.UTF-8")
+    assert spanish("Input should be a valid integer, unable to parse string as an "
+                   "integer") in number.stderr
+
+
+def test_suggestions_are_in_spanish(tmp_path):
+    done = run(tmp_path, "shwo", LANG="es_ES.UTF-8")
+    assert spanish("{message}. Did you mean {suggestions}?").format(
+        message=spanish("No such command {name!r}.").format(name="shwo").rstrip("."),
+        suggestions="'show'") in done.stderr
+
+
+def test_help_panels_and_the_help_option_are_in_spanish(tmp_path):
+    done = run(tmp_path, "import", "--help", LANG="es_ES.UTF-8")
+    assert done.returncode == 0, done.stderr
+    for word in ("Arguments", "Options", "Show this message and exit.", "[OPTIONS]"):
+        assert spanish(word) in done.stdout
+    assert spanish("[default: {}]").format("error") in done.stdout
+    assert spanish("[required]") in done.stdout
+    root = run(tmp_path, "--help", LANG="es_ES.UTF-8").stdout
+    assert spanish("[env var: {}]").format("CLIENTREG_DB") in root
+    assert spanish("Commands") in run(tmp_path, "company-type", "--help",
+                                      LANG="es_ES.UTF-8").stdout
+    assert spanish("COMMAND [ARGS]...") in root
+    assert spanish("Install completion for the current shell.") in root
+
+
+def test_typer_still_words_what_the_catalogue_translates(tmp_path):
+    """The English texts of commands.library_messages are the installed Typer's own."""
+    import inspect
+
+    import typer.core
+
+    from clientreg.commands import library_messages
+
+    names = list(library_messages.RICH_WORDS)
+    probe = ("import json, typer.rich_utils as r; "
+             f"print(json.dumps({{n: getattr(r, n) for n in {names}}}))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "LANG": "C"}, cwd=tmp_path,
+                          timeout=60, check=True)
+    import json
+
+    assert json.loads(done.stdout) == library_messages.RICH_WORDS
+    source = inspect.getsource(typer.core)
+    for word in library_messages.TYPER_WORDS:
+        assert f"_({word!r})" in source or f'_("{word}")' in source, word
+    click_source = "".join(inspect.getsource(module) for module in (
+        typer._click.core, typer._click.decorators, typer._click.formatting))
+    for word in ("Usage: ", library_messages.HELP_OPTION, library_messages.OPTIONS_METAVAR):
+        assert word in click_source, word
+    assert library_messages.SUBCOMMAND_METAVAR in source
+
+
+def test_an_english_run_after_a_spanish_one_in_the_same_process_is_english(cli):
+    import gettext as module
+    import os
+
+    domain, language = module.textdomain(), os.environ.get("LANGUAGE")
+    spanish_run = cli("--lang", "es", "show")
+    assert spanish("Missing argument {name}.").format(name="'identifier'") in spanish_run.output
+    assert spanish("Usage: ") in spanish_run.output
+    english_run = cli("show")
+    assert "Missing argument 'identifier'." in english_run.output
+    assert "Usage: " in english_run.output and "Try 'clientreg show --help'" in english_run.output
+    assert (module.textdomain(), os.environ.get("LANGUAGE")) == (domain, language)
