@@ -673,4 +673,88 @@ MESSAGES: dict[str, str | Plural] = {
     "revert-already": N_(
         "was reverted by run {revert} already; 'clientreg runs revert {revert}' puts it back"),
     "revert-missing-entry": N_("this catalogue entry no longer exists, so it cannot be put back"),
+    # library_reasons.py: why email-validator refuses an address, in its own English words (the
+    # detail of invalid-email), so that they are translated
+    "email-reason/full-width-at": N_(
+        'The email address has the "full-width" at-sign (@) character instead of a regular '
+        "at-sign."),
+    "email-reason/small-at": N_(
+        'The email address has the "small commercial at" character instead of a regular '
+        "at-sign."),
+    "email-reason/no-at": N_("An email address must have an @-sign."),
+    "email-reason/nothing-before-at": N_("There must be something before the @-sign."),
+    "email-reason/nothing-after-at": N_("There must be something after the @-sign."),
+    "email-reason/text-after": N_("There can't be anything after the email address."),
+    "email-reason/display-name": N_(
+        "A display name and angle brackets around the email address are not permitted here."),
+    "email-reason/ip-address": N_("A bracketed IP address after the @-sign is not allowed here."),
+    "email-reason/quoted": N_("Quoting the part before the @-sign is not allowed here."),
+    "email-reason/too-long-before-at": Nn_(
+        "The email address is too long before the @-sign ({count} character too many).",
+        "The email address is too long before the @-sign ({count} characters too many)."),
+    "email-reason/too-long-after-at": Nn_(
+        "The email address is too long after the @-sign ({count} character too many).",
+        "The email address is too long after the @-sign ({count} characters too many)."),
+    "email-reason/too-long-idna": Nn_(
+        "The email address is too long after the @-sign ({count} byte too many after IDNA "
+        "encoding).",
+        "The email address is too long after the @-sign ({count} bytes too many after IDNA "
+        "encoding)."),
+    "email-reason/too-long": Nn_(
+        "The email address is too long ({count} character too many).",
+        "The email address is too long ({count} characters too many)."),
+    "email-reason/label-too-long": Nn_(
+        "After the @-sign, periods cannot be separated by so many characters ({count} "
+        "character too many).",
+        "After the @-sign, periods cannot be separated by so many characters ({count} "
+        "characters too many)."),
+    "email-reason/international-before-at": N_(
+        "Internationalized characters before the @-sign are not supported: {characters}."),
+    "email-reason/international": N_(
+        "Internationalized characters before the @-sign are not supported."),
+    "email-reason/invalid-quoted": N_(
+        "The email address contains invalid characters in quotes before the @-sign: "
+        "{characters}."),
+    "email-reason/invalid-character": N_("The email address contains an invalid character."),
+    "email-reason/invalid-before-at": N_(
+        "The email address contains invalid characters before the @-sign: {characters}."),
+    "email-reason/invalid-before-at-unnamed": N_(
+        "The email address contains invalid characters before the @-sign."),
+    "email-reason/unsafe": N_("The email address contains unsafe characters: {characters}."),
+    "email-reason/starts-with-period": N_("An email address cannot start with a period."),
+    "email-reason/period-before-at": N_(
+        "An email address cannot have a period immediately before the @-sign."),
+    "email-reason/period-after-at": N_(
+        "An email address cannot have a period immediately after the @-sign."),
+    "email-reason/hyphen-after-at": N_(
+        "An email address cannot have a hyphen immediately after the @-sign."),
+    "email-reason/ends-with-period": N_("An email address cannot end with a period."),
+    "email-reason/ends-with-hyphen": N_("An email address cannot end with a hyphen."),
+    "email-reason/two-periods": N_("An email address cannot have two periods in a row."),
+    "email-reason/period-and-hyphen": N_(
+        "An email address cannot have a period and a hyphen next to each other."),
+    "email-reason/invalid-after-normalization": N_(
+        "The part after the @-sign contains invalid characters after Unicode normalization: "
+        "{characters}."),
+    "email-reason/invalid-after-at": N_(
+        "The part after the @-sign contains invalid characters: {characters}."),
+    "email-reason/two-dashes": N_(
+        "An email address cannot have two letters followed by two dashes immediately after the "
+        "@-sign or after a period, except Punycode."),
+    "email-reason/invalid-idna": N_(
+        "The email address contains invalid characters after the @-sign after IDNA encoding."),
+    "email-reason/no-period": N_(
+        "The part after the @-sign is not valid. It should have a period."),
+    "email-reason/top-level-domain": N_(
+        "The part after the @-sign is not valid. It is not within a valid top-level domain."),
+    "email-reason/reserved-name": N_(
+        "The part after the @-sign is a special-use or reserved name that cannot be used with "
+        "email."),
+    "email-reason/not-ascii": N_("The email address is not valid ASCII."),
+    "email-reason/after-normalization": N_("After Unicode normalization: {reason}"),
+    # library_reasons.py: why python-stdnum refuses a tax id (the detail of invalid-tax-id)
+    "tax-id-reason/format": N_("The number has an invalid format."),
+    "tax-id-reason/checksum": N_("The number's checksum or check digit is invalid."),
+    "tax-id-reason/length": N_("The number has an invalid length."),
+    "tax-id-reason/component": N_("One of the parts of the number are invalid or unknown."),
 }

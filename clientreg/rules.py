@@ -160,7 +160,10 @@ def email(value: object, *, field: str = "email") -> str | None:
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidValue("invalid-email", field=field, value=value, detail=str(exc)) from None
+        from clientreg.library_reasons import reason
+
+        raise InvalidValue("invalid-email", field=field, value=value,
+                           detail=reason(str(exc))) from None
     return result.normalized
 
 
@@ -298,8 +301,10 @@ def _checked_tax_id(text: str, country_code: str | None, *, field: str = "tax_id
         valid = module.validate(compact)
     except ValidationError as exc:
         name = getattr(module, "__name__", "").removeprefix("stdnum.").replace(".", " ").upper()
+        from clientreg.library_reasons import tax_id_reason
+
         raise InvalidValue("invalid-tax-id", field=field, value=value, scheme=name,
-                           detail=str(exc)) from None
+                           detail=tax_id_reason(exc)) from None
     return _with_vat_prefix(valid, compact, country_code)
 
 
