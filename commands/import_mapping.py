@@ -182,7 +182,9 @@ def _ask_column(file: str, header: str, likely: list[str], columns: list[str]) -
 def _ask_save(default: str) -> Path | None:
     import questionary
 
-    save = _asked("import-save-mapping", questionary.confirm(
+    from clientreg.commands.yes_no import confirm
+
+    save = _asked("import-save-mapping", confirm(
         _("Save this mapping to a file, to import such files again without questions?"),
         default=True))
     if not save:

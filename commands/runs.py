@@ -154,11 +154,10 @@ def revert_run(
                               "is not a terminal; pass --yes to revert without asking."))
                 raise typer.Exit(EXIT_USAGE)
             _print_plan(planned.counts())
-            import questionary
-
             from clientreg.commands.import_mapping import _asked
+            from clientreg.commands.yes_no import confirm
 
-            confirmed = _asked("revert-confirm", questionary.confirm(
+            confirmed = _asked("revert-confirm", confirm(
                 _("Revert run {run}?").format(run=planned.run_id), default=False))
             if not confirmed:
                 from clientreg.commands.boundary import EXIT_CANCELLED

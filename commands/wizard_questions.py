@@ -115,7 +115,7 @@ def reason_of(check: Callable[..., Any], *args: Any, **kwargs: Any) -> str | Non
 def attribute_hint(definition: AttributeDef) -> str:
     """What a value of this attribute must look like, for the prompt."""
     parts = {"number": [_("a number")], "currency": [_("an amount")],
-             "date": ["YYYY-MM-DD"], "time": ["HH:MM"]}.get(definition.type, [])
+             "date": [_("YYYY-MM-DD")], "time": [_("HH:MM")]}.get(definition.type, [])
     if definition.min is not None:
         parts.append(_("at least {value}").format(value=definition.min))
     if definition.max is not None:
