@@ -58,3 +58,31 @@ def test_the_console_script_is_clientreg(wheel):
     (entry_points,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
     text = wheel.read(entry_points).decode()
     assert "clientreg = clientreg.commands.cli:main" in text
+
+
+def test_the_spanish_catalogue_is_in_the_wheel(wheel):
+    assert "clientreg/commands/locale/es/LC_MESSAGES/clientreg.mo" in wheel.namelist()
+
+
+def test_the_installed_wheel_speaks_spanish_under_a_spanish_lang(wheel, tmp_path):
+    import gettext
+
+    target = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+         "--target", str(target), wheel.filename], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    help_text = ("Register clients, their companies and contacts in SQLite: interactively "
+                 "with 'clientreg new', in bulk with 'clientreg import'.")
+    spanish = gettext.translation("clientreg", ROOT / "commands" / "locale",
+                                  languages=["es"]).gettext(help_text)
+    probe = ("import sys, clientreg; assert clientreg.__file__.startswith(sys.argv[1]), "
+             "clientreg.__file__; sys.argv[1:] = ['--help']; "
+             "from clientreg.commands.cli import main; main()")
+    run = subprocess.run(
+        [sys.executable, "-c", probe, str(target)], capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin",
+                           "LANG": "es_ES.UTF-8", "TERMINAL_WIDTH": "3000",
+                           "_TYPER_FORCE_DISABLE_TERMINAL": "1"})
+    assert run.returncode == 0, run.stderr
+    assert spanish != help_text and spanish in run.stdout
