@@ -239,3 +239,23 @@ def test_an_english_run_after_a_spanish_one_in_the_same_process_is_english(cli):
     assert "Missing argument 'identifier'." in english_run.output
     assert "Usage: " in english_run.output and "Try 'clientreg show --help'" in english_run.output
     assert (module.textdomain(), os.environ.get("LANGUAGE")) == (domain, language)
+
+
+def test_babel_names_follow_the_language(cli, catalogue, tmp_path):
+    from clientreg.catalogue import add_entry
+    from clientreg.messages import MESSAGES
+
+    add_entry(catalogue, "category", {
+        "code": "EVENTS", "name": "Events",
+        "attributes": [{"key": "opened", "label": "Opening day", "type": "date"}]},
+        source="test")
+    path = tmp_path / "clients.csv"
+    path.write_text("identifier,name,company_type,category,client_attr.opened\n"
+                    "E-1,Feria,PERSON,EVENTS,2024-02-30\n", encoding="utf-8")
+    template = MESSAGES["invalid-attribute/no-such-day"]
+    assert isinstance(template, str)
+    result = cli("--lang", "es", "import", str(path))
+    assert result.exit_code == 1
+    assert spanish(template).format(month_name="febrero", year=2024, days=29) in result.output
+    english = cli("import", str(path))
+    assert template.format(month_name="February", year=2024, days=29) in english.output
