@@ -28,7 +28,11 @@ _HISTORY_ENTITIES = {"client": N_("client"), "company": N_("company"),
                      "category": N_("category")}
 _HISTORY_ACTIONS = {"created": N_("created"), "updated": N_("updated"), "edited": N_("edited"),
                     "linked": N_("linked"), "unlinked": N_("unlinked"),
-                    "activated": N_("activated"), "deactivated": N_("deactivated")}
+                    "activated": N_("activated"), "deactivated": N_("deactivated"),
+                    "deleted": N_("deleted")}
+# Where a history entry came from, as stored (the history's JSON keeps these words).
+_HISTORY_SOURCES = {"wizard": N_("wizard"), "edit": N_("edit"),
+                    "command line": N_("command line"), "revert": N_("revert")}
 
 
 def _console() -> Console:
@@ -152,7 +156,8 @@ def print_history(history: list[dict[str, Any]]) -> None:
     rows = [{"at": entry["at"],
              "what": _("{entity} {key}").format(
                  entity=_known(_HISTORY_ENTITIES, entry["entity"]), key=entry["key"]),
-             "action": _known(_HISTORY_ACTIONS, entry["action"]), "source": entry["source"],
+             "action": _known(_HISTORY_ACTIONS, entry["action"]),
+             "source": _source(entry["source"]),
              "changes": _summary(entry)} for entry in history]
     _console().print()
     print_table(rows, ("at", "what", "action", "source", "changes"),
@@ -163,6 +168,18 @@ def print_history(history: list[dict[str, Any]]) -> None:
 def _known(words: dict[str, str], word: str) -> str:
     """A word of the history in the user's language; one clientreg does not know, as stored."""
     return translated(words[word]) if word in words else word.replace("_", " ")
+
+
+def _source(source: str) -> str:
+    """Where a history entry came from, in the user's language: the import of which files,
+    a catalogue file, the wizard...; a source clientreg does not know, as stored."""
+    if source in _HISTORY_SOURCES:
+        return translated(_HISTORY_SOURCES[source])
+    if source.startswith("import of "):
+        return _("import of {files}").format(files=source.removeprefix("import of "))
+    if source.startswith("file "):
+        return _("file {name}").format(name=source.removeprefix("file "))
+    return source
 
 
 def _summary(entry: dict[str, Any]) -> str:
