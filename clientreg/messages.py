@@ -119,6 +119,12 @@ def _shown(value: Any, language: str, *, source: bool) -> Any:
     return value
 
 
+def number(value: int | float) -> Any:
+    """A number to give a template translated elsewhere (``_("{count:,} rows")``), written as
+    the language in use writes numbers, as a message's numbers are."""
+    return value if _language == "en" else Number(value, _language)
+
+
 class Number:
     """A number formatted as a language writes it: ``format(Number(1234.5, "es"), ",.2f")``
     is 1.234,50, as CLDR writes Spanish numbers. A format spec other than grouping and fixed

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from clientreg.commands.i18n import _, ngettext
+from clientreg.messages import number
 
 if TYPE_CHECKING:
     from clientreg.diffing import EntryDiff
@@ -57,11 +58,11 @@ def diff_lines(diffs: Iterable[EntryDiff], spool: DiffSpool) -> Iterator[str]:
     unchanged, skipped = spool.actions["unchanged"], spool.actions["skipped"]
     if unchanged:
         yield ngettext("{count:,} entry unchanged", "{count:,} entries unchanged",
-                       unchanged).format(count=unchanged)
+                       unchanged).format(count=number(unchanged))
     if skipped:
         yield ngettext("{count:,} entry skipped (already registered)",
                        "{count:,} entries skipped (already registered)",
-                       skipped).format(count=skipped)
+                       skipped).format(count=number(skipped))
 
 
 def write_json(data: dict[str, Any], key: str, items: Iterable[dict[str, Any]]) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from clientreg.commands.i18n import N_, _, ngettext, translated
 from clientreg.errors import RowError
+from clientreg.messages import number
 
 if TYPE_CHECKING:
     from clientreg.schemas.rejects import RejectsFile
@@ -61,7 +62,7 @@ def _file_line(summary: FileSummary) -> str:
     else:
         line = ngettext("{file}: {count:,} entry{detail}", "{file}: {count:,} entries{detail}",
                         summary.rows)
-    return line.format(file=summary.file, count=summary.rows, detail=detail)
+    return line.format(file=summary.file, count=number(summary.rows), detail=detail)
 
 
 def _columns_line(columns: list[tuple[str, str | None]]) -> str:
@@ -85,10 +86,10 @@ def _rejected_lines(report: ImportReport) -> Iterator[str]:
         clients = ngettext("{rejected} of {count} client", "{rejected} of {count} clients",
                            checked).format(rejected=report.rejected, count=checked)
         yield _("Rejected: {problems} in {clients}; nothing was written ({seconds:.2f} s)."
-                ).format(problems=problems, clients=clients, seconds=report.seconds)
+                ).format(problems=problems, clients=clients, seconds=number(report.seconds))
     else:
         yield _("Rejected: {problems}; nothing was written ({seconds:.2f} s).").format(
-            problems=problems, seconds=report.seconds)
+            problems=problems, seconds=number(report.seconds))
     if report.truncated:
         yield _("Stopped at {count} problems (--max-errors); there may be more.").format(
             count=len(report.problems))
@@ -107,7 +108,7 @@ def _counts(report: ImportReport) -> Iterator[str]:
     clients = _action_counts({action: report.count(action) for action in _CLIENT_ACTIONS},
                              _CLIENT_ACTIONS)
     yield _("Clients: {counts}, {rejected} rejected ({seconds:.2f} s)").format(
-        counts=clients, rejected=report.rejected, seconds=report.seconds)
+        counts=clients, rejected=report.rejected, seconds=number(report.seconds))
 
 
 def summary_lines(report: ImportReport, rejects: RejectsFile | None = None) -> Iterator[str]:

@@ -294,18 +294,25 @@ class _Progress:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+        # The rows counted, written as the language in use writes numbers (1.234 in Spanish).
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.completed:,}"), TimeElapsedColumn(),
+                            TextColumn("{task.fields[rows]}"), TimeElapsedColumn(),
                             console=Console(stderr=True), transient=True)
         self.tasks: dict[str, TaskID] = {}
+        self.rows: dict[str, int] = {}
 
     def __call__(self, stage: str, count: int) -> None:
+        from clientreg.messages import number
+
         if stage == "total":
-            self.tasks["register"] = self.bar.add_task(_("Registering"), total=count or None)
+            self.tasks["register"] = self.bar.add_task(_("Registering"), total=count or None,
+                                                       rows="0")
             return
         if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(_("Reading rows"), total=None)
-        self.bar.advance(self.tasks[stage], count)
+            self.tasks[stage] = self.bar.add_task(_("Reading rows"), total=None, rows="0")
+        self.rows[stage] = self.rows.get(stage, 0) + count
+        self.bar.update(self.tasks[stage], advance=count,
+                        rows=format(number(self.rows[stage]), ","))
 
     def __enter__(self) -> _Progress:
         self.bar.start()

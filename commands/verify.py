@@ -19,6 +19,7 @@ from clientreg.commands.context import open_store
 from clientreg.commands.diff_report import shown, write_json
 from clientreg.commands.i18n import _, ngettext
 from clientreg.commands.importing import ReportFormat, import_files
+from clientreg.messages import number
 
 if TYPE_CHECKING:
     from clientreg.diffing import EntryDiff
@@ -114,14 +115,16 @@ def _annotation(item: dict[str, Any]) -> str:
 
 def _summary(verdict: _Verdict, drifted: int, extra: int) -> str:
     checked = sum(verdict.checked.values())
-    entries = ngettext("{count:,} entry", "{count:,} entries", checked).format(count=checked)
+    entries = ngettext("{count:,} entry", "{count:,} entries", checked).format(
+        count=number(checked))
     if not drifted and not extra:
         return _("The database matches the files: {entries} checked.").format(entries=entries)
     found = ngettext("{count:,} entry differs", "{count:,} entries differ", drifted).format(
-        count=drifted)
+        count=number(drifted))
     if extra:
         found += ", " + ngettext("{count:,} client is in no file",
-                                 "{count:,} clients are in no file", extra).format(count=extra)
+                                 "{count:,} clients are in no file", extra).format(
+            count=number(extra))
     return _("Drift: {found} ({entries} checked).").format(found=found, entries=entries)
 
 
