@@ -14,6 +14,7 @@ command gives the first two through ``_()`` and rewrites each usage error's Engl
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable
@@ -116,14 +117,19 @@ USAGE_ERRORS: tuple[tuple[str, str], ...] = (
      N_("Input should be a valid boolean, unable to interpret input")),
 )
 _KINDS = {"File": N_("File"), "Directory": N_("Directory"), "Path": N_("Path")}
-_PATTERNS = tuple((re.compile(pattern), template) for pattern, template in USAGE_ERRORS)
+
+
+@functools.cache
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """USAGE_ERRORS compiled, when a usage error is first shown (not at start-up)."""
+    return tuple((re.compile(pattern), template) for pattern, template in USAGE_ERRORS)
 
 
 def translated_error(text: str, translate: Callable[[str], str] = translated) -> str:
     """A usage error's English text as the libraries word it, in the language in use; a text
     they did not write (one of clientreg's, already translated) is given back as it is."""
     text = text.removeprefix("Value error, ")
-    for pattern, template in _PATTERNS:
+    for pattern, template in _patterns():
         found = pattern.fullmatch(text)
         if found is None:
             continue
