@@ -83,6 +83,10 @@ class CheckedClient:
     already has it (skip or update of a re-imported export)."""
     kept: frozenset[str] = frozenset()
     """The draft's fields taken from the registered client (ClientDraft.kept): not changes."""
+    digest: bytes | None = None
+    """The draft's digest (ClientDraft.digest)."""
+    input_key: bytes | None = None
+    """The digest of the draft's file (ClientDraft.input_key)."""
 
     @property
     def company_type(self) -> CompanyType | None:
@@ -141,7 +145,8 @@ def check_client(draft: ClientDraft, catalogue: Catalogue) -> CheckedClient:
     return CheckedClient(
         origin=draft.origin, category=category, client_attributes=client_attributes,
         contacts=contacts, company=company, from_company=from_company, steps=steps,
-        inactive=type_inactive + category_inactive, kept=draft.kept,
+        inactive=type_inactive + category_inactive, kept=draft.kept, digest=draft.digest,
+        input_key=draft.input_key,
     )
 
 

@@ -114,14 +114,39 @@ class ClientDraft:
     kept: frozenset[str] = frozenset()
     """For an update: the fields the entry left blank and took from the registered client
     (``city``, ``client_attr.region``, ``contacts[0].name``), checked but not written."""
+    digest: bytes | None = None
+    """A digest of the entry as its file gave it and of everything that decides how it is read
+    (the reader's options, clientreg's version), made by the reader; None where the entry has
+    no identifier to find it by. A client whose stored digest matches is unchanged: the core
+    leaves it without checking it again (``clientreg.digests``)."""
+    input_key: bytes | None = None
+    """The digest of the whole file the entry came from, when its reader made one."""
 
 
 class DraftChunk(Protocol):
     """Entries whose drafts are built where they are checked: in a worker process, in a large
     batch, so building them takes nothing from the process that writes. Must pickle."""
 
+    @property
+    def input(self) -> bytes | None:
+        """The digest of the whole file the entries came from (ClientDraft.input_key)."""
+        ...
+
     def drafts(self) -> list[ClientDraft]:
         """One draft per entry, in order."""
+        ...
+
+    def digests(self) -> list[tuple[str, bytes] | None]:
+        """Per entry, in order: the identifier key it gives and its digest (as
+        ``ClientDraft.digest``), or None."""
+        ...
+
+    def origin(self, index: int) -> Any:
+        """The origin the draft of this entry would have."""
+        ...
+
+    def keep(self, indexes: list[int]) -> DraftChunk:
+        """A chunk of these entries only (given in order)."""
         ...
 
 
@@ -155,6 +180,8 @@ class BatchReport:
     written: bool = False
     stopped_early: bool = False
     """The problems reached the batch's limit before every draft was checked."""
+    checked: int = 0
+    """How many drafts had their values checked; a client left unchanged by its digest is not."""
 
     def count(self, action: Action) -> int:
         return sum(1 for outcome in self.outcomes if outcome.action == action)

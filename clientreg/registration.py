@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
+from clientreg import digests
 from clientreg.catalogue import Catalogue, format_mask
 from clientreg.checks import CheckedClient
 from clientreg.conflicts import check_active_company, registrable
@@ -85,7 +86,11 @@ def register_many(
     writes = Writes(work, catalogue or Catalogue.load(store), source=source)
     batch = _Registrations(writes, on_conflict=OnConflict(on_conflict), replace=replace,
                            on_outcome=on_outcome, noting=noting)
+    batch.report = report
     chunks: Iterable[Chunk] = _chunks(drafts)
+    if batch.on_conflict is not OnConflict.ERROR and not replace:
+        chunks = digests.split_unchanged(writes.conn, batch.catalogue_key, chunks,
+                                         batch.unchanged)
     workers = None
     if batch.on_conflict is OnConflict.UPDATE and not replace:
         # What an entry leaves blank comes from the client as it is now, written chunks
@@ -95,6 +100,7 @@ def register_many(
     with contextlib.closing(checked_chunks(chunks, writes.catalogue,
                                            workers=workers)) as checked:
         for results in checked:
+            report.checked += len(results)
             batch.apply_checked(results, report)
             if max_problems is not None and len(report.problems) >= max_problems:
                 report.stopped_early = True
@@ -147,6 +153,31 @@ class _Registrations:
         self.replace = replace
         self.on_outcome = on_outcome
         self.noting = noting
+        self.catalogue_key = digests.fingerprint(writes.catalogue)
+        self.report: BatchReport | None = None
+
+    def unchanged(self, identifier: str, origin: object) -> None:
+        """A client whose stored digest matched its entry: left as it is, not checked."""
+        assert self.report is not None
+        self._report(Outcome(Action.UNCHANGED, identifier, origin), self.report)
+
+    def _report(self, outcome: Outcome, report: BatchReport) -> None:
+        if outcome.action in (Action.UNCHANGED, Action.SKIPPED):
+            self.writes.left("client", outcome.identifier, outcome.action.value)
+        if self.on_outcome is None:
+            report.outcomes.append(outcome)
+        else:
+            self.on_outcome(outcome)
+
+    def _keep_digest(self, client: CheckedClient, outcome: Outcome) -> None:
+        """Remember what the client now is made of, unless it was skipped or edited."""
+        if client.digest is None or self.replace or outcome.action is Action.SKIPPED:
+            return
+        row = self.writes.companies.get(identifier_key(outcome.identifier))
+        if row is not None and row.client_id is not None:
+            self.writes.pending.digests.append(
+                (row.client_id, digests.stored_digest(self.catalogue_key, client.digest),
+                 client.input_key))
 
     def apply_checked(self, results: list[Checked], report: BatchReport) -> None:
         """Write a chunk of drafts given the result of checking each one."""
@@ -168,12 +199,8 @@ class _Registrations:
                 outcome = self._apply(client)
                 if self.noting:
                     outcome.history, self.writes.noted = self.writes.noted, None
-                if outcome.action in (Action.UNCHANGED, Action.SKIPPED):
-                    self.writes.left("client", outcome.identifier, outcome.action.value)
-                if self.on_outcome is None:
-                    report.outcomes.append(outcome)
-                else:
-                    self.on_outcome(outcome)
+                self._keep_digest(client, outcome)
+                self._report(outcome, report)
             except Rejected as exc:
                 report.problems.extend(Problem(client.origin, p) for p in exc.problems)
             except ClientregError as exc:

@@ -52,6 +52,9 @@ def _file_line(summary: FileSummary) -> str:
                                                                count=summary.skipped_rows))
         else:
             notes.append(_("header on row {row}").format(row=summary.header_row))
+    if summary.unchanged_since is not None:
+        notes.append(_("unchanged since run {run}: not read again").format(
+            run=summary.unchanged_since))
     detail = f" ({', '.join(notes)})" if notes else ""
     if not summary.rows_read:
         return _("{file}: rows not read, as the header's problems above stop them{detail}"

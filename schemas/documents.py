@@ -6,6 +6,7 @@ the core reports what else is wrong with it in the same run.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -102,10 +103,21 @@ def _inactive(entry: ClientEntry, origin: DocumentOrigin, problems: Problems,
 
 
 def document_drafts(section: str, entries: Any, *, file_index: int, file: str,
-                    prefix: str, problems: Problems,
-                    locale: ValueLocale | None = None) -> Iterator[ClientDraft]:
-    """The drafts of a list of clients or companies, read with ``locale``."""
+                    prefix: str, problems: Problems, locale: ValueLocale | None = None,
+                    salt: bytes | None = None) -> Iterator[ClientDraft]:
+    """The drafts of a list of clients or companies, read with ``locale``; with ``salt``, each
+    draft's digest is made from its entry as the file gave it (ClientDraft.digest)."""
     for origin, model in checked_entries(section, entries, file_index=file_index, file=file,
                                          prefix=prefix, problems=problems):
         if isinstance(model, ClientEntry | CompanyEntry):
-            yield draft_of(model, origin, problems, locale)
+            draft = draft_of(model, origin, problems, locale)
+            if salt is not None:
+                draft.digest = _digest(salt, model)
+            yield draft
+
+
+def _digest(salt: bytes, model: ClientEntry | CompanyEntry) -> bytes:
+    content = hashlib.blake2b(salt, digest_size=16)
+    # repr, not JSON: a lone surrogate the entry holds is refused later, at its field.
+    content.update(repr(model.model_dump()).encode("utf-8", "surrogatepass"))
+    return content.digest()

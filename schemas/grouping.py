@@ -11,6 +11,7 @@ everything wrong with it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -46,6 +47,8 @@ class _Group(NamedTuple):
     rows: list[tuple[int, str]]
     """(row number, the row's cells as one text): pairs, as they travel to a worker in bulk."""
     overflow: list[int]
+    digest: tuple[str, bytes] | None = None
+    """The identifier key the rows give and the digest of their cells (ClientDraft.digest)."""
 
 
 def group_key(identifier: str, from_company: str) -> str | None:
@@ -68,6 +71,22 @@ class TableClients:
     """How the drafts' numbers, dates and yes/no cells are read (carried to worker processes)."""
     values: ValueMap = ValueMap()
     """Category, company_type and country values mapped to codes (--map-value)."""
+    input: bytes | None = None
+    """The digest of the whole file (ClientDraft.input_key), when the import made one."""
+    salt: bytes | None = None
+    """What decides how the cells are read (the columns, the options, clientreg's version), as
+    bytes: with it, each client's digest is made from its cells (ClientDraft.digest)."""
+
+    def _group(self, key: str | None, rows: list[tuple[int, str]],
+               overflow: list[int]) -> _Group:
+        if self.salt is None or key is None:
+            return _Group(rows, overflow)
+        content = hashlib.blake2b(self.salt, digest_size=16)
+        for _row, joined in rows:
+            content.update(joined.encode("utf-8", "surrogatepass"))
+            content.update(b"\x1e")
+        content.update(repr(len(overflow)).encode())
+        return _Group(rows, overflow, (key[2:], content.digest()))
 
     def chunks(self, rows: Iterable[StagedRow]) -> Iterator[TableChunk]:
         """Chunks of whole clients, each client its group of rows, in the order of each group's
@@ -79,7 +98,7 @@ class TableClients:
         held = 0
         for row_key, row, joined in rows:
             if group and (row_key is None or row_key != key):
-                groups.append(_Group(group, overflow))
+                groups.append(self._group(key, group, overflow))
                 held += len(group)
                 group, overflow = [], []
                 if len(groups) == CHUNK_CLIENTS or held >= CHUNK_ROWS:
@@ -91,7 +110,7 @@ class TableClients:
             else:
                 overflow.append(row)
         if group:
-            groups.append(_Group(group, overflow))
+            groups.append(self._group(key, group, overflow))
             held += len(group)
         if groups:
             yield TableChunk(self, groups, held)
@@ -99,9 +118,18 @@ class TableClients:
     def drafts(self, groups: list[_Group]) -> list[ClientDraft]:
         """The drafts of some clients; the problems of their rows go with them."""
         mapped = self.values.cells(self.plan.client)
-        return [self._client([(row, map_cells(split_cells(joined), mapped))
-                              for row, joined in group], overflow)
-                for group, overflow in groups]
+        drafts = []
+        for group, overflow, digest in groups:
+            draft = self._client([(row, map_cells(split_cells(joined), mapped))
+                                  for row, joined in group], overflow)
+            if digest is not None:
+                draft.digest, draft.input_key = digest[1], self.input
+            drafts.append(draft)
+        return drafts
+
+    def origin(self, group: _Group) -> TableOrigin:
+        """The origin a group's draft has, without building the draft."""
+        return TableOrigin(self.file_index, self.file, tuple(row for row, _ in group.rows))
 
     def _client(self, rows: _Rows, overflow: list[int]) -> ClientDraft:
         plan = self.plan
@@ -181,3 +209,17 @@ class TableChunk:
 
     def drafts(self) -> list[ClientDraft]:
         return self.clients.drafts(self.groups)
+
+    @property
+    def input(self) -> bytes | None:
+        return self.clients.input
+
+    def digests(self) -> list[tuple[str, bytes] | None]:
+        return [group.digest for group in self.groups]
+
+    def origin(self, index: int) -> TableOrigin:
+        return self.clients.origin(self.groups[index])
+
+    def keep(self, indexes: list[int]) -> TableChunk:
+        groups = [self.groups[i] for i in indexes]
+        return TableChunk(self.clients, groups, sum(len(g.rows) for g in groups))

@@ -10,12 +10,15 @@ problem discards all of it, and a dry run always does.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
+from clientreg import __version__, digests
 from clientreg.catalogue import Catalogue, set_entry_active
 from clientreg.diffing import EntryDiff, entry_diff, type_attributes
 from clientreg.editing import set_client_active
@@ -102,6 +105,20 @@ class TableInput:
     raw_headers: list[str]
     plan: ColumnPlan
     staged: StagedTable | None = None
+    key: bytes | None = None
+    """The digest of the file's bytes and of how it is read (clientreg.digests), for a file."""
+    clients: int = 0
+    """How many clients its rows held, counted as they are registered."""
+
+
+@dataclass
+class UnchangedInput:
+    """A table file imported before, byte for byte and read the same way, whose clients have
+    all stayed as that import left them: not read again (clientreg.digests)."""
+
+    index: int
+    summary: FileSummary
+    key: bytes
 
 
 @dataclass
@@ -112,7 +129,7 @@ class DocumentInput:
     kind: str
 
 
-Input = TableInput | DocumentInput
+Input = TableInput | DocumentInput | UnchangedInput
 
 
 def _no_progress(stage: str, count: int) -> None:
@@ -167,10 +184,52 @@ class ImportRun:
             client_keys |= declared.category
         self.options.value_map.check_targets(catalogue_codes(
             catalogue, (s.document for s in loaded.values() if isinstance(s, DocumentInput))))
+        shelf = digests.fingerprint(catalogue) if not documents else None
         for index, path in enumerate(paths):
-            if index not in loaded:
-                loaded[index] = self._stage_table(index, path, company_keys, client_keys)
+            if index in loaded:
+                continue
+            key = self._input_key(path, shelf)
+            summary = self._unchanged(key)
+            if key is not None and summary is not None:
+                summary.file = readers.display_name(path)
+                loaded[index] = UnchangedInput(index, summary, key)
+                continue
+            table = self._stage_table(index, path, company_keys, client_keys)
+            table.key = key
+            loaded[index] = table
         self.inputs = [loaded[i] for i in range(len(paths))]
+
+    def _input_key(self, path: str, catalogue_key: bytes | None) -> bytes | None:
+        """The digest of a table file as this import reads it, with the catalogue's; None for
+        standard input and beside seed documents (which may change the catalogue)."""
+        if catalogue_key is None or path == "-":
+            return None
+        options = self.options
+        content = hashlib.blake2b(repr((
+            __version__, options.input_format, options.delimiter, options.encoding,
+            options.sheet, options.header_row, options.locale, options.mapping.columns,
+            options.mapping.ignore, options.mapping.ignore_unknown, options.value_map.pairs,
+        )).encode("utf-8", "surrogatepass"), key=catalogue_key, digest_size=16)
+        try:
+            with open(path, "rb") as handle:
+                hashlib.file_digest(handle, lambda: content)  # type: ignore[arg-type,return-value]
+        except OSError:
+            return None  # the reader tells what is wrong with the file
+        return content.digest()
+
+    def _unchanged(self, key: bytes | None) -> FileSummary | None:
+        """The summary of a file whose clients are all unchanged since it was imported, when an
+        update or a skip may leave them without reading it; None otherwise."""
+        options = self.options
+        if key is None or options.on_conflict is OnConflict.ERROR or self._diffing:
+            return None
+        stored = digests.unchanged_input(self.store.conn, key)
+        if stored is None:
+            return None
+        fields = json.loads(stored[0])
+        if fields.get("columns") is not None:
+            fields["columns"] = [tuple(pair) for pair in fields["columns"]]
+        return dataclasses.replace(FileSummary(**fields), unchanged_since=stored[1])
 
     def _load_document(self, index: int, path: str, format: str) -> DocumentInput:
         document = readers.load_document(path, input_format=self.options.input_format,
@@ -254,6 +313,12 @@ class ImportRun:
         self.notices.extend(notices[: max(self.options.max_errors - len(self.notices), 0)])
         return cells
 
+    def _salt(self, *reading: object) -> bytes:
+        """What decides how a file's entries are read, for their digests (clientreg.digests):
+        clientreg's version, how the values are read and mapped, and ``reading``."""
+        return repr((__version__, self.options.locale, self.options.value_map.pairs,
+                     *reading)).encode()
+
     @property
     def value_locale(self) -> ValueLocale:
         """How the drafts' numbers, dates and yes/no values are read (--locale)."""
@@ -271,7 +336,9 @@ class ImportRun:
         report = ImportReport(files=[source.summary for source in self.inputs],
                               dry_run=options.dry_run)
         with unit_of_work(self.store, dry_run=options.dry_run) as work:
-            work.expect_companies(sum(source.summary.rows for source in self.inputs))
+            work.expect_companies(sum(source.summary.rows for source in self.inputs
+                                      if not isinstance(source, UnchangedInput)))
+            self._leave_unchanged(report)
             deactivate_later: list[CatalogueCode] = []
             self._apply_seeds(work, report, deactivate_later)
             inactive: list[Outcome] = []
@@ -280,6 +347,7 @@ class ImportRun:
                 on_conflict=options.on_conflict, max_problems=options.max_errors, work=work,
                 on_outcome=lambda outcome: self._tally(outcome, report, inactive),
                 noting=self._diffing)
+            report.checked = batch.checked
             for origin, error in batch.problems:
                 self.problems.from_core(origin, error)
             self.stopped_early |= batch.stopped_early
@@ -288,6 +356,8 @@ class ImportRun:
                 set_entry_active(self.store, kind, code, False, source=self.source, work=work)
             if self.problems.found:
                 work.discard()
+            else:
+                self._remember_inputs()
         report.written = work.written
         ordered = self.problems.ordered({s.summary.file: s.index for s in self.inputs})
         report.truncated = self.stopped_early or len(ordered) > options.max_errors
@@ -297,6 +367,26 @@ class ImportRun:
         report.rejected = self.problems.rejected_clients()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _leave_unchanged(self, report: ImportReport) -> None:
+        """Count the clients of the unchanged files, and tell the run's ledger of them."""
+        ledger = self.store.ledger
+        for source in self.inputs:
+            if isinstance(source, UnchangedInput):
+                identifiers = digests.input_clients(self.store.conn, source.key)
+                report.counts["clients"][Action.UNCHANGED.value] += len(identifiers)
+                if ledger is not None:
+                    for identifier in identifiers:
+                        ledger.left("client", identifier, Action.UNCHANGED.value)
+
+    def _remember_inputs(self) -> None:
+        """Each table file whose clients all hold a digest naming it is an unchanged file for the
+        next import, as long as they do."""
+        for source in self.inputs:
+            if isinstance(source, TableInput) and source.key is not None and source.clients:
+                digests.remember_input(self.store.conn, source.key, source.clients,
+                                       json.dumps(dataclasses.asdict(source.summary)),
+                                       self.store.run_id)
 
     def _apply_seeds(self, work: Work, report: ImportReport,
                      deactivate_later: list[CatalogueCode]) -> None:
@@ -317,18 +407,26 @@ class ImportRun:
                 for section, entries, prefix in client_sections(source.document, source.kind):
                     yield from document_drafts(section, entries, file_index=source.index,
                                                file=file, prefix=prefix, problems=self.problems,
-                                               locale=self.value_locale)
-            elif source.staged is not None:
-                clients = TableClients(source.plan, source.index, file, self.value_locale,
-                                       values=self.options.value_map)
-                yield from clients.chunks(source.staged.grouped_joined())
+                                               locale=self.value_locale,
+                                               salt=self._salt("document", section))
+            elif isinstance(source, TableInput) and source.staged is not None:
+                plan = source.plan
+                clients = TableClients(plan, source.index, file, self.value_locale,
+                                       values=self.options.value_map, input=source.key,
+                                       salt=self._salt("table", plan.headers, plan.client,
+                                                       plan.contact, plan.company_attributes,
+                                                       plan.client_attributes))
+                for chunk in clients.chunks(source.staged.grouped_joined()):
+                    source.clients += len(chunk.groups)
+                    yield chunk
 
     def _counted(self, drafts: Iterator[ClientDraft | DraftChunk],
                  ) -> Iterator[ClientDraft | DraftChunk]:
         """The drafts, their rows told to the progress bar, until the problems reach the limit."""
         limit = self.options.max_errors
         values = self.options.value_map
-        self.progress("total", sum(source.summary.rows for source in self.inputs))
+        self.progress("total", sum(source.summary.rows for source in self.inputs
+                                   if not isinstance(source, UnchangedInput)))
         rows = 0
         for draft in drafts:
             if len(self.problems) >= limit:

@@ -192,6 +192,9 @@ class FileSummary:
     columns: list[tuple[str, str | None]] | None = None
     """Each header and the column it was read as (None: ignored), when some header is not
     the name of its column (a synonym, a mapping, a header left out); None otherwise."""
+    unchanged_since: int | None = None
+    """The run that imported this file, byte for byte and read the same way, when every client
+    of it is still as that run left it: the file was not read again (clientreg.digests)."""
 
     @property
     def detected_encoding(self) -> str | None:
@@ -212,6 +215,8 @@ class FileSummary:
         if self.columns is not None:
             out["columns"] = [{"header": header, "column": column}
                               for header, column in self.columns]
+        if self.unchanged_since is not None:
+            out["unchanged_since"] = self.unchanged_since
         return out
 
 
@@ -233,6 +238,8 @@ class ImportReport:
     problems are located: file, row, column, the value read; ``stored`` among their params."""
     notices_left_off: int = 0
     """Notices beyond the first ``--max-errors``, counted only."""
+    checked: int = 0
+    """Client entries whose values were checked: not those found unchanged by their digest."""
 
     @property
     def ok(self) -> bool:
@@ -254,6 +261,7 @@ class ImportReport:
             "dry_run": self.dry_run,
             "files": [summary.as_dict() for summary in self.files],
             "clients": {**{a: self.count(a) for a in actions}, "rejected": self.rejected},
+            "checked": self.checked,
         }
         for entity in ENTITIES[1:]:
             if self.counts[entity]:

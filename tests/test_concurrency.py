@@ -231,5 +231,6 @@ def test_many_processes_opening_a_new_database_at_once_create_it_once(tmp_path):
     with sqlite3.connect(db) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY name")]
     conn.close()
-    assert names == ["0001_initial", "0002_search", "0003_email_lower", "0004_runs"]
+    assert names == ["0001_initial", "0002_search", "0003_email_lower", "0004_runs",
+                     "0005_digests"]
     integrity(db)

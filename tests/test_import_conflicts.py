@@ -41,7 +41,14 @@ def test_skip_leaves_registered_clients_alone(cli, catalogue, tmp_path, db_path)
     before = counts(db_path)
     result = cli("import", str(path), "--on-conflict", "skip")
     assert result.exit_code == 0, result.output
-    assert "0 created, 0 updated, 2 skipped" in result.output
+    assert "0 created, 0 updated, 0 skipped, 2 unchanged" in result.output  # the same file
+    assert "Nothing changed" in result.output
+    assert counts(db_path) == before
+    # a file that differs from the clients as registered: skipped, not compared
+    other = write(tmp_path / "other.csv", [row.replace("Sevilla", "Huelva") for row in ROWS])
+    result = cli("import", str(other), "--on-conflict", "skip")
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 updated, 1 skipped, 1 unchanged" in result.output
     assert "Nothing changed" in result.output
     assert counts(db_path) == before
 

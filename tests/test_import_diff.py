@@ -101,13 +101,28 @@ def test_the_json_report_lists_every_client_with_its_action_and_changes(cli, reg
 
 
 def test_skipped_clients_are_counted_in_text_and_listed_in_json(cli, registered, tmp_path):
-    path = write(tmp_path / "again.csv", HEADER, *ROWS)
+    # Both clients differ from the file now: a skip leaves them as they are, without comparing.
+    path = write(tmp_path / "again.csv", HEADER, *(row.replace(",LEGAL,RETAIL,", ",LEGAL,RETAIL,"
+                                                               "Cádiz ") for row in ROWS))
     result = cli("import", str(path), "--on-conflict", "skip", "--diff")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["2 entries skipped (already registered)"]
     result = cli("import", str(path), "--on-conflict", "skip", "--diff", "--format", "json")
     assert [(e["identifier"], e["action"]) for e in json.loads(result.stdout)["diff"]] == [
         ("C-1", "skipped"), ("C-2", "skipped")]
+
+
+def test_clients_unchanged_since_the_same_file_was_imported_are_listed_unchanged(
+        cli, registered, tmp_path):
+    path = write(tmp_path / "first.csv", HEADER, *ROWS)
+    for policy in ("skip", "update"):
+        result = cli("import", str(path), "--on-conflict", policy, "--diff")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines() == ["2 entries unchanged"]
+        result = cli("import", str(path), "--on-conflict", policy, "--diff", "--format", "json")
+        assert [(e["identifier"], e["action"], e["row"])
+                for e in json.loads(result.stdout)["diff"]] == [
+            ("C-1", "unchanged", 2), ("C-2", "unchanged", 3)]
 
 
 def test_a_real_update_with_diff_writes_what_it_lists(cli, registered, tmp_path):

@@ -22,7 +22,8 @@ def test_a_fresh_file_is_created_and_migrated(db_path):
     open_database(db_path).close()
     with sqlite3.connect(db_path) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY name")]
-    assert names == ["0001_initial", "0002_search", "0003_email_lower", "0004_runs"]
+    assert names == ["0001_initial", "0002_search", "0003_email_lower", "0004_runs",
+                     "0005_digests"]
 
 
 def test_unique_constraints_live_in_the_schema(db_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 COMPANY_COLUMNS = (
@@ -60,6 +60,58 @@ def companies_by_key(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str,
     return found
 
 
+def digests_by_key(conn: sqlite3.Connection,
+                   keys: Iterable[str]) -> dict[str, tuple[str, int, bytes, bytes | None]]:
+    """Identifier key -> (identifier, client id, digest, input) of the registered clients among
+    these keys that have a digest."""
+    found: dict[str, tuple[str, int, bytes, bytes | None]] = {}
+    for batch in _in_chunks(set(keys)):
+        marks = ",".join("?" * len(batch))
+        for key, identifier, client_id, digest, source in conn.execute(
+            "SELECT co.identifier_key, co.identifier, cl.id, d.digest, d.input FROM companies co "
+            "JOIN clients cl ON cl.company_id = co.id "
+            "JOIN client_digests d ON d.client_id = cl.id "
+            f"WHERE co.identifier_key IN ({marks})", batch,
+        ):
+            found[key] = (identifier, client_id, digest, source)
+    return found
+
+
+def name_input(conn: sqlite3.Connection, client_ids: list[tuple[bytes | None, int]]) -> None:
+    """Digests found unchanged, now named after the input that matched them: (input, id)."""
+    conn.executemany("UPDATE client_digests SET input = ? WHERE client_id = ?", client_ids)
+
+
+def intact_input(conn: sqlite3.Connection, key: bytes) -> tuple[str, int | None] | None:
+    """The stored summary and run of an input whose clients all still have the digests it
+    gave them."""
+    found = conn.execute("SELECT clients, summary, run_id FROM input_digests WHERE key = ?",
+                         [key]).fetchone()
+    if found is None:
+        return None
+    held = conn.execute("SELECT count(*) FROM client_digests WHERE input = ?", [key]).fetchone()
+    return (found[1], found[2]) if held[0] == found[0] else None
+
+
+def input_clients(conn: sqlite3.Connection, key: bytes) -> list[str]:
+    """The identifiers of the clients whose digests an input gave, in the order registered."""
+    return [identifier for (identifier,) in conn.execute(
+        "SELECT co.identifier FROM client_digests d JOIN clients cl ON cl.id = d.client_id "
+        "JOIN companies co ON co.id = cl.company_id WHERE d.input = ? ORDER BY co.id", [key])]
+
+
+def keep_input(conn: sqlite3.Connection, key: bytes, clients: int, summary: str,
+               run_id: int | None) -> bool:
+    """Remember an input whose clients all hold its digests: True if they do."""
+    held = conn.execute("SELECT count(*) FROM client_digests WHERE input = ?", [key]).fetchone()
+    if held[0] != clients:
+        conn.execute("DELETE FROM input_digests WHERE key = ?", [key])
+        return False
+    conn.execute("INSERT OR REPLACE INTO input_digests (key, clients, summary, run_id) "
+                 "VALUES (?, ?, ?, ?)", [key, clients, summary, run_id])
+    return True
+
+
 def tax_id_owners(conn: sqlite3.Connection, tax_ids: Iterable[str]) -> dict[str, str]:
     """Tax id -> identifier of the company holding it, inactive companies included."""
     found: dict[str, str] = {}
@@ -106,6 +158,9 @@ class PendingWrites:
     links: list[Sequence[Any]]
     user_bindings: list[Sequence[Any]]
     history: list[Sequence[Any]]
+    digests: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)
+    """(client id, digest, input) of clients whose content an import now matches (see
+    clientreg.digests): written last, after the rows whose triggers forget a client's digest."""
     run_id: int | None = None
     """The run the history rows belong to (clientreg.runs); None: no run is recorded."""
 
@@ -127,8 +182,11 @@ class PendingWrites:
         _insert_many(conn, "client_contacts", ("client_id", "external_user_id", "position",
                                                "is_default"), self.links)
         insert_history_rows(conn, self.history, self.run_id)
+        if self.digests:
+            conn.executemany("INSERT OR REPLACE INTO client_digests (client_id, digest, input) "
+                             "VALUES (?, ?, ?)", self.digests)
         for rows in (self.companies, self.clients, self.users, self.links, self.user_bindings,
-                     self.history):
+                     self.history, self.digests):
             rows.clear()
 
 

@@ -242,4 +242,57 @@ def _runs(db: Database) -> None:
     _run_script(db, _RUNS_V1)
 
 
+_DIGESTS_V1 = """
+CREATE TABLE client_digests (
+    client_id INTEGER PRIMARY KEY,
+    digest BLOB NOT NULL,
+    input BLOB
+);
+CREATE INDEX client_digests_input ON client_digests(input) WHERE input IS NOT NULL;
+CREATE TABLE input_digests (
+    key BLOB PRIMARY KEY,
+    clients INTEGER NOT NULL,
+    summary TEXT NOT NULL,
+    run_id INTEGER
+);
+CREATE TRIGGER client_digests_company AFTER UPDATE ON companies BEGIN
+    DELETE FROM client_digests
+    WHERE client_id = (SELECT id FROM clients WHERE company_id = new.id);
+END;
+CREATE TRIGGER client_digests_client AFTER UPDATE ON clients BEGIN
+    DELETE FROM client_digests WHERE client_id IN (old.id, new.id);
+END;
+CREATE TRIGGER client_digests_client_gone AFTER DELETE ON clients BEGIN
+    DELETE FROM client_digests WHERE client_id = old.id;
+END;
+CREATE TRIGGER client_digests_user AFTER UPDATE ON external_users BEGIN
+    DELETE FROM client_digests WHERE client_id IN (
+        SELECT client_id FROM client_contacts WHERE external_user_id IN (old.id, new.id));
+END;
+CREATE TRIGGER client_digests_link_added AFTER INSERT ON client_contacts BEGIN
+    DELETE FROM client_digests WHERE client_id = new.client_id;
+END;
+CREATE TRIGGER client_digests_link_changed AFTER UPDATE ON client_contacts BEGIN
+    DELETE FROM client_digests WHERE client_id IN (old.client_id, new.client_id);
+END;
+CREATE TRIGGER client_digests_link_removed AFTER DELETE ON client_contacts BEGIN
+    DELETE FROM client_digests WHERE client_id = old.client_id;
+END;
+"""
+
+
+@migrations(name="0005_digests")
+def _digests(db: Database) -> None:
+    """What each client was last imported from, as a digest, for instant re-runs.
+
+    A digest says: this client is what the import of that content made of it. The triggers
+    forget it as soon as anything changes the client (its company, its row, its contacts, an
+    external user of its), whatever writes the change, so a matching digest always means an
+    unchanged client. ``input`` names the whole file the digest came from (its bytes, how it
+    was read, the catalogue), and ``input_digests`` how many clients that file holds: while
+    that many digests still name it, every client of the file is unchanged.
+    """
+    _run_script(db, _DIGESTS_V1)
+
+
 KNOWN_MIGRATIONS = frozenset(m.name for m in migrations._migrations)
