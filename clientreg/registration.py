@@ -164,6 +164,8 @@ class _Registrations:
     def _report(self, outcome: Outcome, report: BatchReport) -> None:
         if outcome.action in (Action.UNCHANGED, Action.SKIPPED):
             self.writes.left("client", outcome.identifier, outcome.action.value)
+        elif outcome.action is Action.UPDATED:
+            self.writes.changed("client", outcome.identifier)
         if self.on_outcome is None:
             report.outcomes.append(outcome)
         else:

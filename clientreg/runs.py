@@ -122,6 +122,8 @@ class RunLedger:
     rejected: int = 0
     run_id: int | None = None
     _left: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    _changed: dict[str, set[str]] = field(default_factory=dict)
+    """Records changed through others' rows only (a client whose contact's phone changed)."""
 
     @classmethod
     def of(cls, command: Sequence[str]) -> RunLedger:
@@ -136,6 +138,9 @@ class RunLedger:
     def left(self, entity: str, key: str, action: str) -> None:
         self._left.setdefault(entity, {}).setdefault(action, []).append(key)
 
+    def changed(self, entity: str, key: str) -> None:
+        self._changed.setdefault(entity, set()).add(key)
+
     def closing(self, conn: sqlite3.Connection) -> None:
         assert self.run_id is not None
         counts: dict[str, dict[str, int]] = {}
@@ -144,6 +149,14 @@ class RunLedger:
         records: dict[str, dict[str, int]] = {}
         for entity, created, count in sql.record_counts(conn, self.run_id):
             records.setdefault(entity, {})["created" if created else "updated"] = count
+        for entity, keys in self._changed.items():
+            # A client changed only through its contacts has no history row of its own.
+            unseen = keys - sql.history_keys(conn, self.run_id,
+                                             _SAME_RECORD.get(entity, (entity,)))
+            if unseen:
+                for table in (counts, records):
+                    by_action = table.setdefault(entity, {})
+                    by_action["updated"] = by_action.get("updated", 0) + len(unseen)
         left_alone: dict[str, dict[str, list[str]]] = {}
         left_records: dict[str, dict[str, set[str]]] = {}
         for entity, by_action in self._left.items():
@@ -175,6 +188,7 @@ class RunLedger:
     def closed(self) -> None:
         self.run_id = None
         self._left = {}
+        self._changed = {}
 
 
 # -- reading the ledger --------------------------------------------------------------------------

@@ -221,6 +221,11 @@ class Writes:
         if self.ledger is not None:
             self.ledger.left(entity, key, action)
 
+    def changed(self, entity: str, key: str) -> None:
+        """Tell the run's ledger of a record changed (by its own rows or its contacts')."""
+        if self.ledger is not None:
+            self.ledger.changed(entity, key)
+
     def flush(self) -> None:
         """Write the pending rows: before anything reads or changes rows in place."""
         self.pending.flush(self.conn)

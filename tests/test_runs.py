@@ -439,3 +439,21 @@ def test_an_interrupted_import_leaves_no_run(catalogue, tmp_path, db_path):
     assert (clients, recorded) in ((0, 0), (5000, 1))
     if process.returncode == 130:
         assert (clients, recorded) == (0, 0)
+
+
+def test_an_update_that_changes_only_a_contact_counts_its_client_updated(cli, catalogue,
+                                                                        tmp_path):
+    header = "identifier,name,company_type,category,contact_name,contact_email,contact_phone"
+    first = tmp_path / "first.csv"
+    first.write_text(f"{header}\nC-1,Uno,PERSON,WHOLESALE,Ana,ana@uno.example,+34 600 111 222\n"
+                     "C-2,Dos,PERSON,WHOLESALE,,,\n", encoding="utf-8")
+    assert cli("import", str(first)).exit_code == 0
+    second = tmp_path / "second.csv"
+    second.write_text(first.read_text(encoding="utf-8").replace("111 222", "111 333"),
+                      encoding="utf-8")
+    result = cli("import", "--on-conflict", "update", str(second))
+    assert result.exit_code == 0, result.output
+    assert "0 created, 1 updated, 0 skipped, 1 unchanged" in result.output
+    latest = runs(cli)[0]
+    assert latest["counts"] == counts(updated=1, unchanged=1)
+    assert records(run(cli, latest["id"]))[("client", "C-2")] == "unchanged"

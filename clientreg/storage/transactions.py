@@ -47,6 +47,9 @@ class Ledger(Protocol):
     def left(self, entity: str, key: str, action: str) -> None:
         """A record the run left as it was: ``action`` is unchanged or skipped."""
 
+    def changed(self, entity: str, key: str) -> None:
+        """A record the run changed, maybe through the rows of others only (its contacts)."""
+
     def closed(self) -> None: ...
 
 
