@@ -155,8 +155,8 @@ class RunLedger:
                                              _SAME_RECORD.get(entity, (entity,)))
             if unseen:
                 for table in (counts, records):
-                    by_action = table.setdefault(entity, {})
-                    by_action["updated"] = by_action.get("updated", 0) + len(unseen)
+                    tally = table.setdefault(entity, {})
+                    tally["updated"] = tally.get("updated", 0) + len(unseen)
         left_alone: dict[str, dict[str, list[str]]] = {}
         left_records: dict[str, dict[str, set[str]]] = {}
         for entity, by_action in self._left.items():
