@@ -149,9 +149,9 @@ class RunLedger:
         records: dict[str, dict[str, int]] = {}
         for entity, created, count in sql.record_counts(conn, self.run_id):
             records.setdefault(entity, {})["created" if created else "updated"] = count
-        for entity, keys in self._changed.items():
+        for entity, touched in self._changed.items():
             # A client changed only through its contacts has no history row of its own.
-            unseen = keys - sql.history_keys(conn, self.run_id,
+            unseen = touched - sql.history_keys(conn, self.run_id,
                                              _SAME_RECORD.get(entity, (entity,)))
             if unseen:
                 for table in (counts, records):
