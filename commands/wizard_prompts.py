@@ -53,11 +53,14 @@ class QuestionaryPrompter:
         chosen = default if any(default == value and type(default) is type(value)
                                 for value in values) else None
         search = len(options) >= _SEARCH_FROM
+        instruction = _("(arrows to move, Enter to choose{filter})").format(
+            filter=_(", type to filter") if search else "")
+        if self._redraws and len(f"? {message} {instruction}") >= shutil.get_terminal_size(
+                ).columns:  # on a line of its own, rather than cut by the terminal in a word
+            instruction = "\n" + instruction
         question = questionary.select(
             message, choices=choices, default=chosen, use_search_filter=search,
-            use_jk_keys=not search,
-            instruction=_("(arrows to move, Enter to choose{filter})").format(
-                filter=_(", type to filter") if search else ""))
+            use_jk_keys=not search, instruction=instruction)
 
         def title_of(answer: Any) -> str:
             return next((title for value, title in options if value == answer
@@ -268,11 +271,14 @@ def text_prompt(message: str, hint: str, default: str, validate: Validator | Non
 
 def _word_lines(fragments: list[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
     """Styled text cut into lines of at most ``width`` characters between words (a word longer
-    than a line has a line of its own), as the terminal would otherwise cut it anywhere."""
+    than a line has a line of its own), as the terminal would otherwise cut it anywhere. The
+    key hint is cut only after its commas, so that a key stays with what it does ("Ctrl-B
+    volver")."""
     lines: list[list[tuple[str, str]]] = [[]]
     used = 0
     for style, text in fragments:
-        for word in re.findall(r"\s*\S+\s*|\s+", text):
+        units = r"\s*[^,]+,?\s*|\s+" if style == "class:instruction" else r"\s*\S+\s*|\s+"
+        for word in re.findall(units, text):
             if used and used + len(word.rstrip()) > width:
                 lines.append([])
                 used = 0
