@@ -43,12 +43,16 @@ def stored_digest(catalogue_key: bytes, digest: bytes) -> bytes:
     return hashlib.blake2b(digest, key=catalogue_key, digest_size=16).digest()
 
 
-def _entries(chunk: Chunk) -> list[tuple[str, bytes] | None]:
+def _keys(chunk: Chunk) -> list[str | None]:
     if not isinstance(chunk, list):
-        return chunk.digests()
-    return [(identifier_key(d.identifier or d.from_company or ""), d.digest)
+        return chunk.keys()
+    return [identifier_key(d.identifier or d.from_company or "")
             if d.digest is not None and (d.identifier or d.from_company) else None
             for d in chunk]
+
+
+def _digest(chunk: Chunk, index: int) -> bytes | None:
+    return chunk[index].digest if isinstance(chunk, list) else chunk.digest(index)
 
 
 def _kept(chunk: Chunk, indexes: list[int]) -> Chunk:
@@ -70,21 +74,21 @@ def split_unchanged(conn: sqlite3.Connection, catalogue_key: bytes, chunks: Iter
     stored under. A chunk whose entries are all unchanged is not passed on at all.
     """
     for chunk in chunks:
-        entries = _entries(chunk)
-        keyed = [entry for entry in entries if entry is not None]
-        stored = sql.digests_by_key(conn, (key for key, _digest in keyed)) if keyed else {}
+        keys = _keys(chunk)
+        known = [key for key in keys if key is not None]
+        stored = sql.digests_by_key(conn, known) if known else {}
         if not stored:
             yield chunk
             continue
         rest: list[int] = []
         source = None if isinstance(chunk, list) else chunk.input
         renamed: list[tuple[bytes | None, int]] = []
-        for index, entry in enumerate(entries):
-            row = stored.get(entry[0]) if entry is not None else None
-            if row is not None and entry is not None and row[2] == stored_digest(
-                    catalogue_key, entry[1]):
+        for index, key in enumerate(keys):
+            row = stored.pop(key, None) if key is not None else None  # a second entry: checked
+            digest = _digest(chunk, index) if row is not None else None
+            if row is not None and digest is not None and row[2] == stored_digest(
+                    catalogue_key, digest):
                 unchanged(row[0], _origin(chunk, index))
-                del stored[entry[0]]  # a second entry of the same client is checked
                 if row[3] != source:
                     renamed.append((source, row[1]))
             else:
@@ -92,7 +96,7 @@ def split_unchanged(conn: sqlite3.Connection, catalogue_key: bytes, chunks: Iter
         if renamed:
             sql.name_input(conn, renamed)
         if rest:
-            yield chunk if len(rest) == len(entries) else _kept(chunk, rest)
+            yield chunk if len(rest) == len(keys) else _kept(chunk, rest)
 
 
 def unchanged_input(conn: sqlite3.Connection, key: bytes) -> tuple[str, int | None] | None:

@@ -136,9 +136,12 @@ class DraftChunk(Protocol):
         """One draft per entry, in order."""
         ...
 
-    def digests(self) -> list[tuple[str, bytes] | None]:
-        """Per entry, in order: the identifier key it gives and its digest (as
-        ``ClientDraft.digest``), or None."""
+    def keys(self) -> list[str | None]:
+        """Per entry, in order: the identifier key it gives, where its digest can be made."""
+        ...
+
+    def digest(self, index: int) -> bytes | None:
+        """The digest the draft of this entry would have (``ClientDraft.digest``)."""
         ...
 
     def origin(self, index: int) -> Any:

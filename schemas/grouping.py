@@ -47,8 +47,8 @@ class _Group(NamedTuple):
     rows: list[tuple[int, str]]
     """(row number, the row's cells as one text): pairs, as they travel to a worker in bulk."""
     overflow: list[int]
-    digest: tuple[str, bytes] | None = None
-    """The identifier key the rows give and the digest of their cells (ClientDraft.digest)."""
+    key: str | None = None
+    """The identifier key the rows give, if any."""
 
 
 def group_key(identifier: str, from_company: str) -> str | None:
@@ -79,14 +79,19 @@ class TableClients:
 
     def _group(self, key: str | None, rows: list[tuple[int, str]],
                overflow: list[int]) -> _Group:
-        if self.salt is None or key is None:
-            return _Group(rows, overflow)
+        return _Group(rows, overflow, key[2:] if key is not None else None)
+
+    def digest(self, group: _Group) -> bytes | None:
+        """The digest of a group's cells (ClientDraft.digest): made where it is needed, most
+        often in the worker that builds the group's draft."""
+        if self.salt is None or group.key is None:
+            return None
         content = hashlib.blake2b(self.salt, digest_size=16)
-        for _row, joined in rows:
+        for _row, joined in group.rows:
             content.update(joined.encode("utf-8", "surrogatepass"))
             content.update(b"\x1e")
-        content.update(repr(len(overflow)).encode())
-        return _Group(rows, overflow, (key[2:], content.digest()))
+        content.update(repr(len(group.overflow)).encode())
+        return content.digest()
 
     def chunks(self, rows: Iterable[StagedRow]) -> Iterator[TableChunk]:
         """Chunks of whole clients, each client its group of rows, in the order of each group's
@@ -119,11 +124,12 @@ class TableClients:
         """The drafts of some clients; the problems of their rows go with them."""
         mapped = self.values.cells(self.plan.client)
         drafts = []
-        for group, overflow, digest in groups:
+        for group in groups:
             draft = self._client([(row, map_cells(split_cells(joined), mapped))
-                                  for row, joined in group], overflow)
-            if digest is not None:
-                draft.digest, draft.input_key = digest[1], self.input
+                                  for row, joined in group.rows], group.overflow)
+            draft.digest = self.digest(group)
+            if draft.digest is not None:
+                draft.input_key = self.input
             drafts.append(draft)
         return drafts
 
@@ -214,8 +220,11 @@ class TableChunk:
     def input(self) -> bytes | None:
         return self.clients.input
 
-    def digests(self) -> list[tuple[str, bytes] | None]:
-        return [group.digest for group in self.groups]
+    def keys(self) -> list[str | None]:
+        return [group.key if self.clients.salt is not None else None for group in self.groups]
+
+    def digest(self, index: int) -> bytes | None:
+        return self.clients.digest(self.groups[index])
 
     def origin(self, index: int) -> TableOrigin:
         return self.clients.origin(self.groups[index])
