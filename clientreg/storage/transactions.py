@@ -14,6 +14,7 @@ from typing import Protocol
 from sqlite_utils import Database
 
 from clientreg.errors import Conflict, DatabaseBusy, StorageError
+from clientreg.storage.postgres import PgDatabase, is_postgres
 from clientreg.storage.schema import (
     DROP_SEARCH_TRIGGERS,
     REBUILD_SEARCH,
@@ -57,8 +58,9 @@ class Ledger(Protocol):
 class Store:
     """An open clientreg database."""
 
-    db: Database
-    path: Path
+    db: Database | PgDatabase
+    path: Path | str
+    """The SQLite file, or the PostgreSQL URL without its password (as messages show it)."""
     backup_path: Path | None = None
     read_only: bool = False
     """Opened read-only: the file or its folder cannot be written (see open_database)."""
@@ -74,7 +76,13 @@ class Store:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        # PostgreSQL's is a PgConnection, which takes the same calls (see storage.postgres).
+        return self.db.conn  # type: ignore[return-value]
+
+    @property
+    def postgres(self) -> bool:
+        """Whether the database is PostgreSQL's."""
+        return is_postgres(self.db.conn)
 
     @property
     def run_id(self) -> int | None:
@@ -190,8 +198,10 @@ class Work:
         per company in the database, a trigger about ten times as much per company written:
         on the import benchmark (100,000 new clients) the import takes about a quarter less time.
         """
-        if self.dry_run or self._search_triggers is not None:
-            return  # a dry run has dropped them already, and rebuilds nothing
+        if self.dry_run or self._search_triggers is not None or self.store.postgres:
+            # A dry run has dropped them already, and rebuilds nothing; PostgreSQL's index is
+            # not kept by triggers (see storage.pg_schema).
+            return
         placeholders = ", ".join("?" * len(SEARCH_TRIGGERS))
         self._search_triggers = [sql for (sql,) in self.conn.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
@@ -229,7 +239,7 @@ def unit_of_work(store: Store, *, dry_run: bool) -> Iterator[Work]:
     work = Work(store, store.conn, dry_run=dry_run)
     try:
         with translate_errors(store.path), store.transaction() as conn:
-            if dry_run:
+            if dry_run and not store.postgres:
                 for statement in REHEARSAL:
                     conn.execute(statement)
             yield work
@@ -271,18 +281,19 @@ def roll_back(conn: sqlite3.Connection, *statements: str) -> None:
                 conn.execute("ROLLBACK")
 
 
-def _still_open(conn: sqlite3.Connection, path: Path) -> None:
+def _still_open(conn: sqlite3.Connection, path: Path | str) -> None:
     if not conn.in_transaction:
         raise StorageError("storage/transaction-ended", value=str(path), path=path)
 
 
-def read_only_error(path: Path) -> StorageError:
+def read_only_error(path: Path | str) -> StorageError:
     return StorageError("read-only", value=str(path), path=path)
 
 
 @contextlib.contextmanager
-def translate_errors(path: Path) -> Iterator[None]:
-    """Turn SQLite's locking and file errors into clientreg's storage errors."""
+def translate_errors(path: Path | str) -> Iterator[None]:
+    """Turn SQLite's locking and file errors into clientreg's storage errors (PostgreSQL's come
+    as sqlite3's, see storage.postgres)."""
     try:
         yield
     except sqlite3.IntegrityError as exc:
@@ -304,9 +315,11 @@ def translate_errors(path: Path) -> Iterator[None]:
                            detail=str(exc)) from None
 
 
-def _full_disk(path: Path) -> StorageError:
+def _full_disk(path: Path | str) -> StorageError:
     """The database's disk is full, or the one of SQLite's temporary files (staged import rows,
     sorting): the one with less room left, when they differ."""
+    if isinstance(path, str):  # a PostgreSQL server's disk
+        return StorageError("disk-full", value=path, path=path)
     temporary = _temporary_folder()
     with contextlib.suppress(OSError):
         here, there = os.statvfs(path.parent), os.statvfs(temporary)

@@ -1,0 +1,244 @@
+"""The PostgreSQL connection, shaped like sqlite3's so that the storage modules' SQL runs on both.
+
+``PgConnection`` wraps a psycopg 3 connection in autocommit mode (as sqlite3 with
+``isolation_level=None``: the storage modules say BEGIN and COMMIT themselves) and translates each
+statement once (cached) from the SQL the storage modules write for SQLite:
+
+- ``?`` placeholders become ``%s`` (a literal ``%`` is doubled), outside quoted text;
+- ``INSERT OR REPLACE`` becomes ``INSERT ... ON CONFLICT (key) DO UPDATE``, ``INSERT OR IGNORE``
+  ``ON CONFLICT DO NOTHING``;
+- ``temp.name`` is ``pg_temp.name`` (and an index is created unqualified, beside its table); a
+  temporary table's ``INTEGER PRIMARY KEY`` numbers its rows by itself, as SQLite's does;
+- ``LIKE`` is ``ILIKE``: SQLite's LIKE ignores case;
+- ``BEGIN IMMEDIATE`` (the write lock) is BEGIN and a transaction-level advisory lock, taken by
+  every writer: writers take turns as on SQLite, so an identifier made from a mask, and the
+  next free ids of next_ids, are never given twice;
+- a one-row ``INSERT`` into a table with an ``id`` returns it, as ``lastrowid``.
+
+psycopg's errors are raised as sqlite3's (IntegrityError, OperationalError with "locked" for a
+lock wait past the busy timeout, ``sqlite_errorname`` SQLITE_FULL or SQLITE_READONLY), so that
+``translate_errors`` and every ``except sqlite3.Error`` treat both backends alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import psycopg
+
+DIALECT = "postgresql"
+SCHEMES = ("postgresql://", "postgres://")
+WRITE_LOCK = 0x636C6965  # "clie": the advisory lock every clientreg writer takes
+VARIABLE_LIMIT = 32766  # what getlimit answers: as SQLite's, far below PostgreSQL's 65535
+_ID_TABLES = frozenset({"company_types", "categories", "attributes", "companies", "clients",
+                        "external_users", "history", "runs"})
+_KEYS = {"input_digests": ("key",), "client_digests": ("client_id",)}
+"""The primary key of each table that INSERT OR REPLACE writes."""
+
+
+def is_url(name: object) -> bool:
+    """Whether a --db value names a PostgreSQL database rather than a file."""
+    return isinstance(name, str) and name.startswith(SCHEMES)
+
+
+def masked_url(url: str) -> str:
+    """The URL as it may be shown: without its password (in the address or a query value)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        credentials, _, host = netloc.rpartition("@")
+        netloc = credentials.partition(":")[0] + "@" + host
+    query = urlencode([(key, value) for key, value in parse_qsl(parts.query)
+                       if key.lower() != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def is_postgres(conn: Any) -> bool:
+    """Whether a connection of a store is PostgreSQL's (a PgConnection)."""
+    return getattr(conn, "dialect", None) == DIALECT
+
+
+class PgCursor:
+    """A psycopg cursor with sqlite3's ``lastrowid``."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any], lastrowid: int | None = None) -> None:
+        self._cursor = cursor
+        self.lastrowid = lastrowid
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone() if self._cursor.description else None
+
+    def fetchmany(self, size: int) -> list[Any]:
+        return self._cursor.fetchmany(size) if self._cursor.description else []
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall() if self._cursor.description else []
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cursor) if self._cursor.description else iter(())
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+class PgConnection:
+    """A psycopg connection that takes the storage modules' SQLite-flavoured SQL."""
+
+    dialect = DIALECT
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def getlimit(self, category: int) -> int:
+        return VARIABLE_LIMIT
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> PgCursor:
+        statement, returns_id = translate(sql)
+        with pg_errors():
+            if statement == "BEGIN IMMEDIATE":
+                self.raw.execute("BEGIN")
+                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                return PgCursor(self.raw.cursor())
+            cursor = self.raw.execute(statement, list(parameters))
+            if returns_id:
+                row = cursor.fetchone()
+                return PgCursor(cursor, row[0] if row else None)
+            return PgCursor(cursor)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        statement, _ = translate(sql, many=True)
+        with pg_errors(), self.raw.cursor() as cursor:
+            cursor.executemany(statement, [list(row) for row in rows])
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+@functools.lru_cache(maxsize=512)
+def translate(sql: str, *, many: bool = False) -> tuple[str, bool]:
+    """The statement in PostgreSQL's dialect, and whether it returns the id it inserted."""
+    text = sql.strip()
+    if text.upper() in ("BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"):
+        return text.upper(), False
+    text = _upsert(text)
+    text = re.sub(r"^CREATE TEMP TABLE (\w+) \(seq INTEGER PRIMARY KEY",
+                  r"CREATE TEMP TABLE \1 (seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                  text)
+    text = re.sub(r"^CREATE INDEX temp\.", "CREATE INDEX ", text)
+    text = re.sub(r"\btemp\.", "pg_temp.", text)
+    text = re.sub(r" LIKE ", " ILIKE ", text)
+    text = _placeholders(text)
+    returns_id = False
+    found = re.match(r"INSERT INTO (\w+) \(", text)
+    if (not many and found and found.group(1) in _ID_TABLES and "RETURNING" not in text
+            and text.count("), (") == 0):
+        text += " RETURNING id"
+        returns_id = True
+    return text, returns_id
+
+
+def _upsert(text: str) -> str:
+    found = re.match(r"INSERT OR (REPLACE|IGNORE) INTO (\w+) \(([^)]*)\)(.*)$", text, re.S)
+    if found is None:
+        return text
+    action, table, columns, rest = found.groups()
+    head = f"INSERT INTO {table} ({columns}){rest}"
+    if action == "IGNORE":
+        return head + " ON CONFLICT DO NOTHING"
+    keys = _KEYS[table]
+    others = [name.strip() for name in columns.split(",") if name.strip() not in keys]
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in others)
+    return f"{head} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+
+
+_QUOTED = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")
+
+
+def _placeholders(text: str) -> str:
+    parts = _QUOTED.split(text)
+    for index in range(0, len(parts), 2):  # the even parts are outside quotes
+        parts[index] = parts[index].replace("%", "%%").replace("?", "%s")
+    for index in range(1, len(parts), 2):
+        parts[index] = parts[index].replace("%", "%%")
+    return "".join(parts)
+
+
+def connect(url: str, *, lock_timeout_seconds: float) -> PgConnection:
+    """Connect to the database of a postgresql:// URL; libpq reads the rest (PG* variables,
+    .pgpass). A lock waited for past the timeout is an error, as SQLite's busy timeout."""
+    import psycopg
+    from psycopg.types.numeric import IntDumper
+
+    class BoolAsInteger(IntDumper):
+        """True and False as 1 and 0: the schema's flags are integers, as on SQLite."""
+
+        def dump(self, obj: Any) -> bytes:
+            return b"1" if obj else b"0"
+
+    with pg_errors():
+        raw = psycopg.connect(url, autocommit=True)
+    raw.adapters.register_dumper(bool, BoolAsInteger)
+    with pg_errors():
+        raw.execute("SET client_min_messages = warning")
+        raw.execute(f"SET lock_timeout = '{int(lock_timeout_seconds * 1000)}ms'")
+    return PgConnection(raw)
+
+
+@contextlib.contextmanager
+def pg_errors() -> Iterator[None]:
+    """psycopg's errors as sqlite3's, which translate_errors turns into clientreg's."""
+    import psycopg
+    from psycopg import errors
+
+    try:
+        yield
+    except psycopg.IntegrityError as exc:
+        raise sqlite3.IntegrityError(_text(exc)) from None
+    except (errors.LockNotAvailable, errors.DeadlockDetected,
+            errors.SerializationFailure) as exc:
+        raise sqlite3.OperationalError(f"database is locked ({_text(exc)})") from None
+    except errors.DiskFull as exc:
+        raise _named(sqlite3.OperationalError(_text(exc)), "SQLITE_FULL") from None
+    except errors.ReadOnlySqlTransaction as exc:
+        raise _named(sqlite3.OperationalError(_text(exc)), "SQLITE_READONLY") from None
+    except psycopg.OperationalError as exc:
+        raise sqlite3.OperationalError(_text(exc)) from None
+    except psycopg.Error as exc:
+        raise sqlite3.DatabaseError(_text(exc)) from None
+
+
+def _text(exc: Exception) -> str:
+    """The server's message, first line only (libpq adds context lines)."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _named(exc: sqlite3.Error, name: str) -> sqlite3.Error:
+    exc.sqlite_errorname = name  # type: ignore[misc]
+    return exc
+
+
+class PgDatabase:
+    """What a Store holds for PostgreSQL in place of sqlite-utils' Database: its connection."""
+
+    def __init__(self, conn: PgConnection) -> None:
+        self.conn = conn
+
+    def close(self) -> None:
+        self.conn.close()
