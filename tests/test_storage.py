@@ -1,5 +1,6 @@
 """The SQLite file: schema constraints, WAL, foreign keys, migrations, files that are not ours."""
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -107,3 +108,138 @@ def test_a_writer_waits_for_the_busy_timeout_then_exits_3(db_path):
     assert done.returncode == 3, done.stderr
     assert "busy" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- PostgreSQL: the same guarantees, by the server's means -----------------------------------
+
+
+def pg_rows(url: str, sql: str, *params: object) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def test_postgres_a_fresh_database_gets_the_migrations_of_sqlite_by_name(pg_url):
+    from clientreg.storage.schema import KNOWN_MIGRATIONS
+
+    open_database(pg_url).close()
+    names = {name for (name,) in pg_rows(
+        pg_url, "SELECT name FROM clientreg_migrations WHERE migration_set = 'clientreg'")}
+    assert names == KNOWN_MIGRATIONS
+    store = open_database(pg_url)  # opening again applies nothing and copies nothing
+    assert store.backup_path is None
+    store.close()
+    assert len(pg_rows(pg_url, "SELECT * FROM clientreg_migrations")) == len(KNOWN_MIGRATIONS)
+
+
+def test_postgres_constraints_live_in_the_schema(pg_url):
+    open_database(pg_url).close()
+    unique = {f"{table}.{column}" for table, column in pg_rows(pg_url, """
+        SELECT tc.table_name, kcu.column_name FROM information_schema.table_constraints tc
+        JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
+        WHERE tc.constraint_type = 'UNIQUE' AND tc.table_schema = current_schema()""")}
+    assert {"companies.identifier_key", "companies.tax_id", "external_users.email_key",
+            "company_types.code", "categories.code", "clients.company_id"} <= unique
+    foreign = pg_rows(pg_url, "SELECT count(*) FROM information_schema.table_constraints "
+                      "WHERE constraint_type = 'FOREIGN KEY' AND table_schema = current_schema()")
+    assert foreign[0][0] >= 10
+    checks = {name for (name,) in pg_rows(
+        pg_url, "SELECT conname FROM pg_constraint WHERE contype = 'c' "
+        "AND connamespace = current_schema()::regnamespace")}
+    assert {"companies_country_check", "attributes_type_check"} <= checks
+
+
+def test_postgres_the_schema_refuses_what_python_should_have(pg_url):
+    store = open_database(pg_url)
+    try:
+        conn = store.conn
+        conn.execute("INSERT INTO external_users (email, email_key, name, created_at, "
+                     "updated_at) VALUES ('A@x.example', 'a@x.example', 'A', 'now', 'now')")
+        with pytest.raises(sqlite3.IntegrityError):  # the e-mail's key, whatever its case
+            conn.execute("INSERT INTO external_users (email, email_key, name, created_at, "
+                         "updated_at) VALUES ('a@X.example', 'a@x.example', 'B', 'now', 'now')")
+        with pytest.raises(sqlite3.IntegrityError):  # a foreign key
+            conn.execute("INSERT INTO clients (company_id, category_id, created_at, updated_at) "
+                         "VALUES (41, 42, 'now', 'now')")
+        with pytest.raises(sqlite3.IntegrityError):  # a check
+            conn.execute("UPDATE external_users SET active = 2")
+    finally:
+        store.close()
+
+
+def test_postgres_a_database_of_another_program_is_refused_untouched(pg_url):
+    pg_rows(pg_url, "CREATE TABLE notes (body text)")
+    with pytest.raises(StorageError) as caught:
+        open_database(pg_url)
+    assert "clientreg leaves it untouched" in caught.value.reason
+    tables = pg_rows(pg_url, "SELECT table_name FROM information_schema.tables "
+                     "WHERE table_schema = current_schema()")
+    assert tables == [("notes",)]
+
+
+def test_postgres_a_database_of_a_newer_clientreg_is_refused(pg_url):
+    open_database(pg_url).close()
+    pg_rows(pg_url, "INSERT INTO clientreg_migrations (migration_set, name, applied_at) "
+            "VALUES ('clientreg', '9999_future', '2030-01-01')")
+    with pytest.raises(StorageError) as caught:
+        open_database(pg_url)
+    assert "newer version" in caught.value.reason
+
+
+def _clientreg(url: str, *args: str, timeout: str = "10") -> subprocess.CompletedProcess:
+    env = {**os.environ, "CLIENTREG_BUSY_TIMEOUT": timeout, "CLIENTREG_DB": url}
+    return subprocess.run(
+        [sys.executable, "-c", "from clientreg.commands.app import main; main()", *args],
+        env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_postgres_a_writer_waits_for_the_busy_timeout_then_exits_3(pg_url):
+    import psycopg
+
+    from clientreg.storage.postgres import WRITE_LOCK
+
+    open_database(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK])  # another writer's turn
+        done = _clientreg(pg_url, "category", "add", "RETAIL", "--name", "Retail",
+                          timeout="0.2")
+    assert done.returncode == 3, done.stderr
+    assert "busy" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert _clientreg(pg_url, "category", "add", "RETAIL", "--name", "Retail").returncode == 0
+
+
+def test_postgres_an_unreachable_server_exits_3_without_its_password(postgres_server):
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    done = _clientreg(f"postgresql://clerk:s3cret-word@127.0.0.1:{port}/register", "list")
+    assert done.returncode == 3, done.stderr
+    assert "postgresql://clerk@127.0.0.1:" in done.stderr
+    assert "s3cret-word" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.usefixtures("backend")
+def test_search_ignores_case_and_accents_on_both_backends(cli, catalogue):
+    from clientreg.model import ClientDraft
+    from clientreg.registration import register_many
+
+    names = ["Construcciones Peñalara S.A.", "Ferretería Núñez", "Café Ωmega", "Zapatos López"]
+    drafts = [ClientDraft(identifier=f"C-{n}", name=name, company_type="PERSON",
+                          category="WHOLESALE", email=f"info{n}@shop-{n}.example")
+              for n, name in enumerate(names)]
+    assert register_many(catalogue, drafts, source="test").written
+    found = {}
+    for words in ("penalara", "PEÑA", "ferreteria nun", "núñez ferr", "ωme", "shop-2",
+                  "lopez zap", "lopez peña", "c-3", "nothing"):
+        result = cli("company", "list", "--search", words, "--format", "json")
+        assert result.exit_code == 0, result.output
+        found[words] = sorted(item["identifier"] for item in json.loads(result.stdout))
+    assert found == {"penalara": ["C-0"], "PEÑA": ["C-0"], "ferreteria nun": ["C-1"],
+                     "núñez ferr": ["C-1"], "ωme": ["C-2"], "shop-2": ["C-2"],
+                     "lopez zap": ["C-3"], "lopez peña": [], "c-3": ["C-3"], "nothing": []}

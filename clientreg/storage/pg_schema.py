@@ -168,12 +168,15 @@ _SCHEMA_V1 = [
 ]
 
 # unaccent is a trusted extension: the database's owner may create it. The functions are
-# IMMUTABLE (unaccent's dictionary is fixed) so that an index can be built on them.
+# IMMUTABLE (unaccent's dictionary is fixed) so that an index can be built on them. Letters are
+# lower-cased and told from other characters by the database's own locale ("default": the
+# columns' "C" knows ASCII letters only), so it should be a UTF-8 one, as .ci/postgres makes.
 _SEARCH_V1 = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     """CREATE FUNCTION clientreg_words(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path FROM CURRENT AS $$
-    SELECT regexp_replace(lower(unaccent('unaccent', coalesce($1, ''))), '[^[:alnum:]]+', ' ', 'g')
+    SELECT regexp_replace(lower(unaccent('unaccent', coalesce($1, '')) COLLATE "default"),
+                          '[^[:alnum:]]+', ' ', 'g')
 $$""",
     """CREATE FUNCTION clientreg_search_vector(text, text, text, text, text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
