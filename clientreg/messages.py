@@ -325,6 +325,9 @@ MESSAGES: dict[str, str | Plural] = {
     "storage/other-program": N_(
         "{path} is a SQLite database of another program, not clientreg's; clientreg leaves it "
         "untouched"),
+    "storage/other-database": N_(
+        "the PostgreSQL database {path} holds tables of another program, not clientreg's; "
+        "clientreg leaves it untouched"),
     "storage/newer-schema": N_(
         "{path} was written by a newer version of clientreg (schema {schema}); upgrade "
         "clientreg to use it"),

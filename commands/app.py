@@ -162,7 +162,8 @@ def _database_name(value: str | Path) -> Path | str:
     if is_database_url(value):
         return value
     if os.path.isdir(value):
-        raise typer.BadParameter(f"file {value!r} is a directory.")
+        # The sentence of Typer's own check of a file option, in the run's language.
+        raise typer.BadParameter(_("File {path} is a directory.").format(path=repr(value)))
     return Path(value)
 
 

@@ -43,8 +43,10 @@ def settings(ctx: typer.Context) -> Settings:
     found = root.obj if isinstance(root.obj, Settings) else None
     if found is None:
         env = os.environ.get(ENV_DB)
-        found = Settings(env if is_database_url(env) else Path(env) if env
-                         else default_database_path())
+        database: Path | str = default_database_path()
+        if env:
+            database = env if is_database_url(env) else Path(env)
+        found = Settings(database)
     return found
 
 

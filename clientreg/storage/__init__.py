@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from clientreg.errors import StorageError
 from clientreg.clock import now
+from clientreg.errors import StorageError
 from clientreg.storage import pg_schema, postgres
 from clientreg.storage.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 from clientreg.storage.transactions import (
@@ -167,26 +167,27 @@ def _connect_read_only(path: Path, uri: str) -> Store:
 
 
 def _prepare(store: Store) -> None:
-    conn = store.conn
+    assert isinstance(store.db, Database)  # SQLite's: PostgreSQL's is prepared by open_postgres
+    db, conn = store.db, store.conn
     conn.execute("PRAGMA foreign_keys = ON")
     applied = _applied_names(conn)
     _check_applied(store.path, applied)
     if store.read_only:
-        if not applied or migrations.pending(store.db):
+        if not applied or migrations.pending(db):
             raise StorageError("read-only/needs-upgrade", value=str(store.path), path=store.path)
         return
-    if not applied or migrations.pending(store.db):
+    if not applied or migrations.pending(db):
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    if not migrations.pending(store.db):
+    if not migrations.pending(db):
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
         applied = _applied_names(conn)  # another process may have migrated meanwhile
         _check_applied(store.path, applied)
-        if applied and migrations.pending(store.db):
+        if applied and migrations.pending(db):
             store.backup_path = _backup(store, sorted(applied)[-1])
-        migrations.apply(store.db)
+        migrations.apply(db)
     except BaseException:
         roll_back(conn, "ROLLBACK")
         raise
@@ -208,12 +209,12 @@ def open_postgres(url: str) -> Store:
     try:
         with translate_errors(shown):
             applied = pg_schema.applied_names(conn, MIGRATION_SET)
-            _check_applied(shown, applied)
+            _check_postgres(shown, applied)
             if applied != KNOWN_MIGRATIONS:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     applied = pg_schema.applied_names(conn, MIGRATION_SET)  # meanwhile?
-                    _check_applied(shown, applied)
+                    _check_postgres(shown, applied)
                     assert applied is not None
                     pg_schema.apply_pending(conn, MIGRATION_SET, applied, now())
                 except BaseException:
@@ -226,6 +227,12 @@ def open_postgres(url: str) -> Store:
     return store
 
 
+def _check_postgres(url: str, applied: set[str] | None) -> None:
+    if applied is None:
+        raise StorageError("storage/other-database", value=url, path=url)
+    _check_applied(url, applied)
+
+
 def _check_applied(path: Path | str, applied: set[str] | None) -> None:
     if applied is None:
         raise StorageError("storage/other-program", value=str(path), path=path)
@@ -236,14 +243,15 @@ def _check_applied(path: Path | str, applied: set[str] | None) -> None:
 
 
 def _backup(store: Store, version: str) -> Path:
-    target = store.path.with_name(f"{store.path.name}.{version}.bak")
+    path = Path(store.path)  # a SQLite file: PostgreSQL's databases are not copied
+    target = path.with_name(f"{path.name}.{version}.bak")
     # A copy of personal data: owner-only, like the database clientreg creates.
     with contextlib.suppress(FileExistsError):
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     # The copy is read through a second connection: SQLite refuses a backup whose source
     # connection holds a write transaction, and Python's backup() retries that forever. The
     # migration's connection keeps the write lock meanwhile, so the copy is of a still file.
-    source = sqlite3.connect(store.path, timeout=BUSY_TIMEOUT_SECONDS)
+    source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
     destination = sqlite3.connect(target)
     try:
         source.backup(destination)
