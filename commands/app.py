@@ -188,8 +188,9 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         Any,  # Path | str | None, which Typer cannot read: _database_name makes it
-        typer.Option("--db", envvar=ENV_DB, help=_("The database file. Default: a file in the "
-                                                   "user's data directory."),
+        typer.Option("--db", envvar=ENV_DB, help=_("The database file, or a postgresql:// URL. "
+                                                   "Default: a file in the user's data "
+                                                   "directory."),
                      parser=_database_name, show_default=False, callback=_existing_folder),
     ] = None,
     lang: Annotated[
