@@ -127,6 +127,14 @@ def postgres_database(server: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
+def _backend_of(request) -> str:
+    """The backend of a test: its ``backend`` parameter; else CLIENTREG_TEST_BACKEND, which
+    runs every test that takes a database on PostgreSQL (to find what still differs)."""
+    if "backend" in request.fixturenames:
+        return request.getfixturevalue("backend")
+    return os.environ.get("CLIENTREG_TEST_BACKEND", "sqlite")
+
+
 @pytest.fixture
 def pg_url(postgres_server: str) -> Iterator[str]:
     """An empty PostgreSQL database of this test's own, for tests of PostgreSQL alone."""
@@ -139,7 +147,7 @@ def pg_url(postgres_server: str) -> Iterator[str]:
 def db_path(request, tmp_path: Path) -> Iterator[Path | str]:
     """Where this test's database lives; nothing exists there yet. On PostgreSQL (a test
     taking ``backend``), the URL of an empty database of its own."""
-    if "backend" not in request.fixturenames or request.getfixturevalue("backend") == "sqlite":
+    if _backend_of(request) == "sqlite":
         yield tmp_path / "clientreg.db"
         return
     url, drop = postgres_database(request.getfixturevalue("postgres_server"))
@@ -180,7 +188,7 @@ def seeded(tmp_path_factory) -> Path:
 @pytest.fixture
 def db(request, tmp_path: Path) -> Iterator[Path | str]:
     """A copy of ``seeded`` for this test alone (on PostgreSQL, a database seeded alike)."""
-    if "backend" in request.fixturenames and request.getfixturevalue("backend") != "sqlite":
+    if _backend_of(request) != "sqlite":
         url, drop = postgres_database(request.getfixturevalue("postgres_server"))
         opened = open_database(url)
         add_entry(opened, "company_type", {"code": "PERSON", "name": "Individual"},

@@ -243,3 +243,35 @@ def test_search_ignores_case_and_accents_on_both_backends(cli, catalogue):
     assert found == {"penalara": ["C-0"], "PEÑA": ["C-0"], "ferreteria nun": ["C-1"],
                      "núñez ferr": ["C-1"], "ωme": ["C-2"], "shop-2": ["C-2"],
                      "lopez zap": ["C-3"], "lopez peña": [], "c-3": ["C-3"], "nothing": []}
+
+
+def test_postgres_sessions_registering_at_once_never_share_a_generated_identifier(pg_url):
+    """Writers take turns under the write lock: identifiers from a mask, and row ids, are
+    never given twice however the sessions interleave."""
+    from clientreg.catalogue import add_entry
+
+    store = open_database(pg_url)
+    add_entry(store, "company_type", {"code": "LEGAL", "name": "Legal", "id_mask": "L-{seq:04}"},
+              source="test")
+    add_entry(store, "category", {"code": "RETAIL", "name": "Retail"}, source="test")
+    store.close()
+    script = ("from clientreg.commands.app import main\n"
+              "import sys\n"
+              "for n in range(8):\n"
+              "    sys.argv = ['clientreg', 'new', '--no-input', '--type', 'LEGAL', '--category',"
+              " 'RETAIL', '--name', f'Shop {sys.argv[1]} {n}']\n"
+              "    try:\n"
+              "        main()\n"
+              "    except SystemExit as exit:\n"
+              "        assert not exit.code, exit.code\n")
+    env = {**os.environ, "CLIENTREG_DB": pg_url}
+    sessions = [subprocess.Popen([sys.executable, "-c", script, str(n)], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for n in range(3)]
+    outputs = [session.communicate(timeout=120) for session in sessions]
+    assert [session.returncode for session in sessions] == [0, 0, 0], outputs
+    printed = [line for out, _ in outputs for line in out.split()]
+    assert len(printed) == 24
+    assert sorted(printed) == [f"L-{n:04}" for n in range(1, 25)]
+    assert pg_rows(pg_url, "SELECT count(*), count(DISTINCT identifier) FROM companies") == [
+        (24, 24)]
