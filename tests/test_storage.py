@@ -18,18 +18,24 @@ def schema_sql(path) -> str:
             "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"))
 
 
-def test_a_fresh_file_is_created_and_migrated(db_path):
-    assert not db_path.exists()
-    open_database(db_path).close()
-    with sqlite3.connect(db_path) as conn:
+@pytest.fixture
+def sqlite_file(tmp_path):
+    """A SQLite file of the test's own, whatever the backend (these tests are SQLite's)."""
+    return tmp_path / "clientreg.db"
+
+
+def test_a_fresh_file_is_created_and_migrated(sqlite_file):
+    assert not sqlite_file.exists()
+    open_database(sqlite_file).close()
+    with sqlite3.connect(sqlite_file) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY name")]
     assert names == ["0001_initial", "0002_search", "0003_email_lower", "0004_runs",
                      "0005_digests"]
 
 
-def test_unique_constraints_live_in_the_schema(db_path):
-    open_database(db_path).close()
-    schema = schema_sql(db_path)
+def test_unique_constraints_live_in_the_schema(sqlite_file):
+    open_database(sqlite_file).close()
+    schema = schema_sql(sqlite_file)
     for declaration in ("identifier_key TEXT NOT NULL UNIQUE", "tax_id TEXT UNIQUE",
                         "email_key TEXT NOT NULL UNIQUE", "company_id INTEGER NOT NULL UNIQUE",
                         "code TEXT NOT NULL UNIQUE",
@@ -37,16 +43,16 @@ def test_unique_constraints_live_in_the_schema(db_path):
         assert declaration in schema
 
 
-def test_the_journal_is_wal(db_path):
-    open_database(db_path).close()
-    with sqlite3.connect(db_path) as conn:
+def test_the_journal_is_wal(sqlite_file):
+    open_database(sqlite_file).close()
+    with sqlite3.connect(sqlite_file) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_every_connection_enforces_foreign_keys(db_path):
-    open_database(db_path).close()
+def test_every_connection_enforces_foreign_keys(sqlite_file):
+    open_database(sqlite_file).close()
     for _ in range(2):
-        store = open_database(db_path)
+        store = open_database(sqlite_file)
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         with pytest.raises(sqlite3.IntegrityError):
             store.conn.execute(
@@ -55,53 +61,53 @@ def test_every_connection_enforces_foreign_keys(db_path):
         store.close()
 
 
-def test_opening_again_migrates_nothing_and_keeps_no_backup(db_path):
-    open_database(db_path).close()
-    store = open_database(db_path)
+def test_opening_again_migrates_nothing_and_keeps_no_backup(sqlite_file):
+    open_database(sqlite_file).close()
+    store = open_database(sqlite_file)
     assert store.backup_path is None
     store.close()
-    assert sorted(p.name for p in db_path.parent.iterdir() if p.suffix == ".bak") == []
+    assert sorted(p.name for p in sqlite_file.parent.iterdir() if p.suffix == ".bak") == []
 
 
-def test_a_file_that_is_not_sqlite_is_refused_untouched(db_path):
+def test_a_file_that_is_not_sqlite_is_refused_untouched(sqlite_file):
     content = b"name,email\nACME,info@acme.example\n"
-    db_path.write_bytes(content)
+    sqlite_file.write_bytes(content)
     with pytest.raises(StorageError) as caught:
-        open_database(db_path)
+        open_database(sqlite_file)
     assert "not a SQLite database" in caught.value.reason
-    assert db_path.read_bytes() == content
+    assert sqlite_file.read_bytes() == content
 
 
-def test_a_sqlite_file_of_another_program_is_refused_untouched(db_path):
-    with sqlite3.connect(db_path) as conn:
+def test_a_sqlite_file_of_another_program_is_refused_untouched(sqlite_file):
+    with sqlite3.connect(sqlite_file) as conn:
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
-    before = db_path.read_bytes()
+    before = sqlite_file.read_bytes()
     with pytest.raises(StorageError) as caught:
-        open_database(db_path)
+        open_database(sqlite_file)
     assert "another program" in caught.value.reason
-    assert db_path.read_bytes() == before
+    assert sqlite_file.read_bytes() == before
 
 
-def test_a_database_of_a_newer_clientreg_is_refused(db_path):
-    open_database(db_path).close()
-    with sqlite3.connect(db_path) as conn:
+def test_a_database_of_a_newer_clientreg_is_refused(sqlite_file):
+    open_database(sqlite_file).close()
+    with sqlite3.connect(sqlite_file) as conn:
         conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
                      "VALUES ('clientreg', '9999_future', '2030-01-01')")
     with pytest.raises(StorageError) as caught:
-        open_database(db_path)
+        open_database(sqlite_file)
     assert "newer version" in caught.value.reason
 
 
-def test_a_writer_waits_for_the_busy_timeout_then_exits_3(db_path):
-    open_database(db_path).close()
-    holder = sqlite3.connect(db_path, isolation_level=None)
+def test_a_writer_waits_for_the_busy_timeout_then_exits_3(sqlite_file):
+    open_database(sqlite_file).close()
+    holder = sqlite3.connect(sqlite_file, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        env = {**os.environ, "CLIENTREG_BUSY_TIMEOUT": "0.2", "CLIENTREG_DB": str(db_path)}
+        env = {**os.environ, "CLIENTREG_BUSY_TIMEOUT": "0.2", "CLIENTREG_DB": str(sqlite_file)}
         done = subprocess.run(
             [sys.executable, "-c", "from clientreg.commands.app import main; main()",
              "category", "add", "RETAIL", "--name", "Retail"],
-            env=env, capture_output=True, text=True, timeout=60, cwd=db_path.parent)
+            env=env, capture_output=True, text=True, timeout=60, cwd=sqlite_file.parent)
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 DIALECT = "postgresql"
 SCHEMES = ("postgresql://", "postgres://")
 WRITE_LOCK = 0x636C6965  # "clie": the advisory lock every clientreg writer takes
+STREAM_BATCH = 1000
+_CURSOR_NAMES = itertools.count(1)
 VARIABLE_LIMIT = 32766  # what getlimit answers: as SQLite's, far below PostgreSQL's 65535
 _ID_TABLES = frozenset({"company_types", "categories", "attributes", "companies", "clients",
                         "external_users", "history", "runs"})
@@ -66,7 +69,8 @@ def is_postgres(conn: Any) -> bool:
 class PgCursor:
     """A psycopg cursor with sqlite3's ``lastrowid``."""
 
-    def __init__(self, cursor: psycopg.Cursor[Any], lastrowid: int | None = None) -> None:
+    def __init__(self, cursor: psycopg.Cursor[Any] | psycopg.ServerCursor[Any],
+                 lastrowid: int | None = None) -> None:
         self._cursor = cursor
         self.lastrowid = lastrowid
 
@@ -75,19 +79,24 @@ class PgCursor:
         return self._cursor.description
 
     def fetchone(self) -> Any:
-        return self._cursor.fetchone() if self._cursor.description else None
+        with pg_errors():
+            return self._cursor.fetchone() if self._cursor.description else None
 
     def fetchmany(self, size: int) -> list[Any]:
-        return self._cursor.fetchmany(size) if self._cursor.description else []
+        with pg_errors():
+            return self._cursor.fetchmany(size) if self._cursor.description else []
 
     def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall() if self._cursor.description else []
+        with pg_errors():
+            return self._cursor.fetchall() if self._cursor.description else []
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._cursor) if self._cursor.description else iter(())
+        while batch := self.fetchmany(STREAM_BATCH):
+            yield from batch
 
     def close(self) -> None:
-        self._cursor.close()
+        with contextlib.suppress(Exception):  # the connection may be gone already
+            self._cursor.close()
 
 
 class PgConnection:
@@ -119,6 +128,16 @@ class PgConnection:
                 row = cursor.fetchone()
                 return PgCursor(cursor, row[0] if row else None)
             return PgCursor(cursor)
+
+    def stream(self, sql: str, parameters: Sequence[Any] = ()) -> PgCursor:
+        """A query whose rows stay on the server until fetched (a server-side cursor, held past
+        the end of the transaction): for reading every client, in as little memory as SQLite."""
+        statement, _ = translate(sql)
+        with pg_errors():
+            cursor = self.raw.cursor(name=f"clientreg_{next(_CURSOR_NAMES)}", withhold=True)
+            cursor.itersize = STREAM_BATCH
+            cursor.execute(statement, list(parameters))
+        return PgCursor(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         statement, _ = translate(sql, many=True)

@@ -117,10 +117,22 @@ def iter_companies(
     sql = _COMPANY_SELECT + where + "ORDER BY co.identifier_key"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    cursor = conn.execute(sql, params)
-    while batch := cursor.fetchmany(1000):
-        for values in batch:
-            yield _row(cursor, values)
+    yield from _streamed(conn, sql, params)
+
+
+def _streamed(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+    """The rows of a query as dicts, a thousand at a time (on PostgreSQL, from a server-side
+    cursor: a client-side one would hold every row in memory at once)."""
+    if is_postgres(conn):
+        cursor = conn.stream(sql, params)  # type: ignore[attr-defined]  # a PgConnection
+    else:
+        cursor = conn.execute(sql, params)
+    try:
+        while batch := cursor.fetchmany(1000):
+            for values in batch:
+                yield _row(cursor, values)
+    finally:
+        cursor.close()
 
 
 def contacts_by_client(conn: sqlite3.Connection, client_ids: list[int],
@@ -159,14 +171,11 @@ def iter_external_users(conn: sqlite3.Connection, *, include_inactive: bool = Fa
                        + ")")
         params += [_containing(part) for _, part in found]
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    cursor = conn.execute(
-        "SELECT u.email, u.name, u.phone, u.position, u.department, u.language, "
+    yield from _streamed(
+        conn, "SELECT u.email, u.name, u.phone, u.position, u.department, u.language, "
         "c.identifier AS company, u.active, u.created_at, u.updated_at "
         f"FROM external_users u LEFT JOIN companies c ON c.id = u.company_id {where} "
         "ORDER BY u.email_key", params)
-    while batch := cursor.fetchmany(1000):
-        for values in batch:
-            yield _row(cursor, values)
 
 
 def external_user(conn: sqlite3.Connection, email_key: str) -> dict[str, Any] | None:
