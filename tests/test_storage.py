@@ -204,11 +204,11 @@ def _clientreg(url: str, *args: str, timeout: str = "10") -> subprocess.Complete
 def test_postgres_a_writer_waits_for_the_busy_timeout_then_exits_3(pg_url):
     import psycopg
 
-    from clientreg.storage.postgres import WRITE_LOCK
+    from clientreg.storage.postgres import SESSION_LOCK_SQL
 
     open_database(pg_url).close()
     with psycopg.connect(pg_url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK])  # another writer's turn
+        holder.execute(SESSION_LOCK_SQL)  # another writer's turn
         done = _clientreg(pg_url, "category", "add", "RETAIL", "--name", "Retail",
                           timeout="0.2")
     assert done.returncode == 3, done.stderr

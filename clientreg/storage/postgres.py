@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 DIALECT = "postgresql"
 SCHEMES = ("postgresql://", "postgres://")
 WRITE_LOCK = 0x636C6965  # "clie": the advisory lock every clientreg writer takes
+_LOCK_KEY = f"{WRITE_LOCK}, hashtext(current_schema())"
+WRITE_LOCK_SQL = f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"
+"""The write lock, until the transaction ends: one per schema, so that registers in different
+schemas of one database do not wait for each other."""
+SESSION_LOCK_SQL = f"SELECT pg_advisory_lock({_LOCK_KEY})"
+"""The same lock held by a session until it ends or unlocks (what a test holds)."""
 STREAM_BATCH = 1000
 _CURSOR_NAMES = itertools.count(1)
 VARIABLE_LIMIT = 32766  # what getlimit answers: as SQLite's, far below PostgreSQL's 65535
@@ -121,7 +127,7 @@ class PgConnection:
         with pg_errors():
             if statement == "BEGIN IMMEDIATE":
                 self.raw.execute("BEGIN")
-                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                self.raw.execute(WRITE_LOCK_SQL)
                 return PgCursor(self.raw.cursor())
             cursor = self.raw.execute(statement, list(parameters))
             if returns_id:

@@ -123,10 +123,8 @@ def iter_companies(
 def _streamed(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
     """The rows of a query as dicts, a thousand at a time (on PostgreSQL, from a server-side
     cursor: a client-side one would hold every row in memory at once)."""
-    if is_postgres(conn):
-        cursor = conn.stream(sql, params)  # type: ignore[attr-defined]  # a PgConnection
-    else:
-        cursor = conn.execute(sql, params)
+    query = conn.stream if is_postgres(conn) else conn.execute  # type: ignore[attr-defined]
+    cursor = query(sql, params)
     try:
         while batch := cursor.fetchmany(1000):
             for values in batch:
