@@ -281,3 +281,18 @@ def test_postgres_sessions_registering_at_once_never_share_a_generated_identifie
     assert sorted(printed) == [f"L-{n:04}" for n in range(1, 25)]
     assert pg_rows(pg_url, "SELECT count(*), count(DISTINCT identifier) FROM companies") == [
         (24, 24)]
+
+
+def test_postgres_a_password_in_the_url_is_kept_out_of_the_run_ledger(pg_url, tmp_path):
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(pg_url)  # the test server trusts local connections: any password passes
+    with_password = urlunsplit(parts._replace(netloc=parts.netloc.replace("@", ":s3cret-word@")))
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("company_types:\n  - code: PERSON\n    name: Individual\n", encoding="utf-8")
+    done = _clientreg(pg_url, "--db", with_password, "import", str(seed))
+    assert done.returncode == 0, done.stderr
+    listed = _clientreg(pg_url, "runs", "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert "s3cret-word" not in listed.stdout + done.stdout + done.stderr
+    assert ":***@" in listed.stdout

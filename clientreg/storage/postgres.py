@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,6 +42,7 @@ WRITE_LOCK_SQL = f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"
 schemas of one database do not wait for each other."""
 SESSION_LOCK_SQL = f"SELECT pg_advisory_lock({_LOCK_KEY})"
 """The same lock held by a session until it ends or unlocks (what a test holds)."""
+CONNECT_TIMEOUT_SECONDS = 10
 STREAM_BATCH = 1000
 _CURSOR_NAMES = itertools.count(1)
 VARIABLE_LIMIT = 32766  # what getlimit answers: as SQLite's, far below PostgreSQL's 65535
@@ -210,8 +212,13 @@ def connect(url: str, *, lock_timeout_seconds: float) -> PgConnection:
         def dump(self, obj: Any) -> bytes:
             return b"1" if obj else b"0"
 
+    # libpq waits for an unreachable host as long as the system does; a register that cannot be
+    # reached says so within the busy timeout's order of time unless the URL or PGCONNECT_TIMEOUT
+    # says otherwise.
+    waits = {} if "connect_timeout" in url or os.environ.get("PGCONNECT_TIMEOUT") else {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS}
     with pg_errors():
-        raw = psycopg.connect(url, autocommit=True)
+        raw = psycopg.connect(url, autocommit=True, **waits)
     raw.adapters.register_dumper(bool, BoolAsInteger)
     with pg_errors():
         raw.execute("SET client_min_messages = warning")
