@@ -204,6 +204,7 @@ def connect(url: str, *, lock_timeout_seconds: float) -> PgConnection:
     """Connect to the database of a postgresql:// URL; libpq reads the rest (PG* variables,
     .pgpass). A lock waited for past the timeout is an error, as SQLite's busy timeout."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
     from psycopg.types.numeric import IntDumper
 
     class BoolAsInteger(IntDumper):
@@ -215,10 +216,10 @@ def connect(url: str, *, lock_timeout_seconds: float) -> PgConnection:
     # libpq waits for an unreachable host as long as the system does; a register that cannot be
     # reached says so within the busy timeout's order of time unless the URL or PGCONNECT_TIMEOUT
     # says otherwise.
-    waits = {} if "connect_timeout" in url or os.environ.get("PGCONNECT_TIMEOUT") else {
-        "connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if "connect_timeout" not in url and not os.environ.get("PGCONNECT_TIMEOUT"):
+        url = make_conninfo(url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
     with pg_errors():
-        raw = psycopg.connect(url, autocommit=True, **waits)
+        raw = psycopg.connect(url, autocommit=True)
     raw.adapters.register_dumper(bool, BoolAsInteger)
     with pg_errors():
         raw.execute("SET client_min_messages = warning")
