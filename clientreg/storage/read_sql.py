@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -130,7 +131,10 @@ def _streamed(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Iterator
             for values in batch:
                 yield _row(cursor, values)
     finally:
-        cursor.close()
+        # A reader stopped early (a signal, a closed pipe) may be finished off after its
+        # connection closed: there is then nothing left to close.
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            cursor.close()
 
 
 def contacts_by_client(conn: sqlite3.Connection, client_ids: list[int],
