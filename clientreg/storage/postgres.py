@@ -13,6 +13,10 @@ statement once (cached) from the SQL the storage modules write for SQLite:
   next free ids of next_ids, are never given twice;
 - a one-row ``INSERT`` into a table with an ``id`` returns it, as ``lastrowid``.
 
+One difference stays: a statement that fails inside a transaction ends SQLite's statement only,
+PostgreSQL's whole transaction; every error clientreg's writers meet is raised out of the unit
+of work, which rolls back either way, so no caller goes on in a failed transaction.
+
 psycopg's errors are raised as sqlite3's (IntegrityError, OperationalError with "locked" for a
 lock wait past the busy timeout, ``sqlite_errorname`` SQLITE_FULL or SQLITE_READONLY), so that
 ``translate_errors`` and every ``except sqlite3.Error`` treat both backends alike.
