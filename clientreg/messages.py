@@ -331,6 +331,10 @@ MESSAGES: dict[str, str | Plural] = {
     "storage/newer-schema": N_(
         "{path} was written by a newer version of clientreg (schema {schema}); upgrade "
         "clientreg to use it"),
+    # storage/copying.py (db copy)
+    "target-not-empty": N_(
+        "the PostgreSQL database {path} already holds a register (rows in {tables}); db copy "
+        "writes only into an empty one; nothing was written"),
     # records.py
     "search-too-long": N_("is longer than {max} characters ({length})"),
     "unknown-client": N_("no client has the identifier {given!r}"),

@@ -152,6 +152,7 @@ COMMAND_MODULES = (
     "clientreg.commands.exporting",
     "clientreg.commands.wizard_command",
     "clientreg.commands.runs",
+    "clientreg.commands.database",
 )
 
 

@@ -156,6 +156,18 @@ class PgConnection:
         with pg_errors(), self.raw.cursor() as cursor:
             cursor.executemany(statement, [list(row) for row in rows])
 
+    def copy_rows(self, table: str, columns: Sequence[str],
+                  rows: Iterable[Sequence[Any]]) -> int:
+        """Write rows into a table with COPY ... FROM STDIN, streamed (a row is sent as it
+        comes, so memory stays flat); returns how many."""
+        count = 0
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with pg_errors(), self.raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+
     def close(self) -> None:
         self.raw.close()
 
