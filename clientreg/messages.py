@@ -313,6 +313,9 @@ MESSAGES: dict[str, str | Plural] = {
     "database-busy": N_(
         "the database {path} is busy (another clientreg is writing to it) and stayed locked "
         "for {seconds} s; nothing was written, try again"),
+    "database-busy/retry": N_(
+        "the database {path} asked {attempts} times for the transaction to be run again "
+        "({detail}); nothing was written, try again"),
     "storage/unusable": N_("the database {path} cannot be used: {detail}"),
     "disk-full": N_("the disk holding {path} is full; nothing was written"),
     "disk-full/temporary": N_(

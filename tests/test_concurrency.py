@@ -266,3 +266,112 @@ def test_many_processes_opening_a_new_postgres_database_at_once_create_it_once(p
     assert names == ["0001_initial", "0002_search", "0003_email_lower", "0004_runs",
                      "0005_digests"]
     integrity(pg_url)
+
+
+# -- many writers: imports and clerks at once (issue #17, item 4) -----------------------------
+
+RETRY_WORDS = ("serializ", "deadlock", "could not serialize", "Traceback")
+
+
+def clerk(db: Path | str, name: str, count: int, results: list) -> None:
+    """A clerk registering clients one after another with new --no-input."""
+    for n in range(count):
+        code, out, err = finish(launch(
+            db, "new", "--no-input", "--type", "LEGAL", "--category", "WHOLESALE",
+            "--name", f"{name} {n}", "--email", f"{name}{n}@clerks.example",
+            "--contact", f"Desk {n} <desk{n}@{name}.example>", timeout="60"))
+        results.append((code, err))
+
+
+def test_four_imports_and_two_clerks_at_once_land_exactly(db, tmp_path):
+    sizes = [300, 200, 250, 150]
+    files = [write_csv(tmp_path / f"team{i}.csv", [""] * size, tag=f"team{i}",
+                       company_type="LEGAL") for i, size in enumerate(sizes)]
+    runs_before = count(db, "runs")
+    clerks: list = []
+    threads = [threading.Thread(target=clerk, args=(db, name, 6, clerks))
+               for name in ("ana", "bo")]
+    imports = [launch(db, "import", str(file), timeout="60") for file in files]
+    for thread in threads:
+        thread.start()
+    results = [finish(process) for process in imports]
+    for thread in threads:
+        thread.join(timeout=300)
+    assert [code for code, _, _ in results] == [0, 0, 0, 0], results
+    assert [code for code, _ in clerks] == [0] * 12, clerks
+    for text in [err for _, _, err in results] + [err for _, err in clerks]:
+        assert not any(word in text for word in RETRY_WORDS), text
+    # Exact totals: every row of every file and every clerk's client, each identifier of the
+    # mask given once, in sequence; every contact; a run per command.
+    total = sum(sizes) + 12
+    assert count(db) == 1 + total
+    generated = sorted(row[0] for row in query(
+        db, "SELECT identifier FROM companies WHERE identifier LIKE 'CLI-%'"))
+    assert generated == [f"CLI-{n:05d}" for n in range(1, total + 1)]
+    assert count(db, "external_users") == total
+    assert count(db, "client_contacts") == total
+    assert count(db, "runs") == runs_before + 4 + 12
+    integrity(db)
+
+
+def test_a_transaction_the_server_asks_to_run_again_is_run_again(pg_url, monkeypatch):
+    from clientreg.storage.postgres import PgConnection
+
+    seed(open_database(pg_url))
+    original = PgConnection.execute
+    refusals = []
+
+    def refuse_twice(self, sql, parameters=()):
+        if sql.lstrip().startswith("INSERT INTO companies") and len(refusals) < 2:
+            refusals.append(sql)
+            # What the server says to a transaction it cannot serialize (or a deadlock's victim).
+            original(self, "DO $$ BEGIN RAISE EXCEPTION 'could not serialize access' "
+                           "USING ERRCODE = 'serialization_failure'; END $$")
+        return original(self, sql, parameters)
+
+    monkeypatch.setattr(PgConnection, "execute", refuse_twice)
+    store = open_database(pg_url)
+    try:
+        register(store, ClientDraft(identifier="R-1", name="Retried", company_type="PERSON",
+                                    category="WHOLESALE"), source="test")
+    finally:
+        store.close()
+    monkeypatch.setattr(PgConnection, "execute", original)
+    assert len(refusals) == 2
+    assert query(pg_url, "SELECT identifier FROM companies ORDER BY identifier") == [
+        ("E-1",), ("R-1",)]
+
+
+def test_a_transaction_refused_again_and_again_exits_3_and_writes_nothing(pg_url, monkeypatch):
+    from typer.testing import CliRunner
+
+    from clientreg.commands.app import app
+    from clientreg.storage.postgres import PgConnection
+
+    seed(open_database(pg_url))
+    original = PgConnection.execute
+
+    def always_refuse(self, sql, parameters=()):
+        if sql.lstrip().startswith("INSERT INTO companies"):
+            original(self, "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' "
+                           "USING ERRCODE = 'deadlock_detected'; END $$")
+        return original(self, sql, parameters)
+
+    monkeypatch.setattr(PgConnection, "execute", always_refuse)
+    result = CliRunner().invoke(app, ["--db", pg_url, "new", "--no-input", "--type", "PERSON",
+                                      "--category", "WHOLESALE", "--identifier", "R-2",
+                                      "--name", "Refused"])
+    monkeypatch.setattr(PgConnection, "execute", original)
+    assert result.exit_code == 3, result.output
+    assert "asked 5 times for the transaction to be run again" in result.output
+    assert "nothing was written" in result.output and "Traceback" not in result.output
+    assert count(pg_url) == 1
+
+
+def test_a_clerk_whose_server_is_down_exits_3_with_the_url_without_its_password():
+    code, out, err = finish(launch("postgresql://clerk:pa55word@127.0.0.1:1/register",
+                                   "new", "--no-input", "--type", "PERSON", "--category",
+                                   "WHOLESALE", "--name", "Nobody"))
+    assert code == 3
+    assert "postgresql://clerk@127.0.0.1:1/register" in err
+    assert "pa55word" not in out + err

@@ -28,8 +28,10 @@ import contextlib
 import functools
 import itertools
 import os
+import random
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -47,6 +49,10 @@ schemas of one database do not wait for each other."""
 SESSION_LOCK_SQL = f"SELECT pg_advisory_lock({_LOCK_KEY})"
 """The same lock held by a session until it ends or unlocks (what a test holds)."""
 CONNECT_TIMEOUT_SECONDS = 10
+RETRY = "PG_RETRY"
+"""The ``sqlite_errorname`` of an error whose transaction the server asks to run again
+(serialization_failure, deadlock_detected)."""
+LOCK_ATTEMPTS = 5
 STREAM_BATCH = 1000
 _CURSOR_NAMES = itertools.count(1)
 VARIABLE_LIMIT = 32766  # what getlimit answers: as SQLite's, far below PostgreSQL's 65535
@@ -132,14 +138,29 @@ class PgConnection:
         statement, returns_id = translate(sql)
         with pg_errors():
             if statement == "BEGIN IMMEDIATE":
-                self.raw.execute("BEGIN")
-                self.raw.execute(WRITE_LOCK_SQL)
+                self._lock()
                 return PgCursor(self.raw.cursor())
             cursor = self.raw.execute(statement, list(parameters))
             if returns_id:
                 row = cursor.fetchone()
                 return PgCursor(cursor, row[0] if row else None)
             return PgCursor(cursor)
+
+    def _lock(self) -> None:
+        """BEGIN and the write lock; a wait the server ends as a deadlock is tried again (the
+        transaction holds nothing yet)."""
+        from psycopg import errors
+
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            self.raw.execute("BEGIN")
+            try:
+                self.raw.execute(WRITE_LOCK_SQL)
+                return
+            except (errors.DeadlockDetected, errors.SerializationFailure):
+                self.raw.execute("ROLLBACK")
+                if attempt == LOCK_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.05 * attempt))
 
     def stream(self, sql: str, parameters: Sequence[Any] = ()) -> PgCursor:
         """A query whose rows stay on the server until fetched (a server-side cursor, held past
@@ -253,8 +274,10 @@ def pg_errors() -> Iterator[None]:
         yield
     except psycopg.IntegrityError as exc:
         raise sqlite3.IntegrityError(_text(exc)) from None
-    except (errors.LockNotAvailable, errors.DeadlockDetected,
-            errors.SerializationFailure) as exc:
+    except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
+        # The server asks for the transaction again (storage.transactions.retried does).
+        raise _named(sqlite3.OperationalError(_text(exc)), RETRY) from None
+    except errors.LockNotAvailable as exc:
         raise sqlite3.OperationalError(f"database is locked ({_text(exc)})") from None
     except errors.DiskFull as exc:
         raise _named(sqlite3.OperationalError(_text(exc)), "SQLITE_FULL") from None

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlite_utils import Database
 
 from clientreg.errors import Conflict, DatabaseBusy, StorageError
-from clientreg.storage.postgres import PgDatabase, is_postgres
+from clientreg.storage.postgres import RETRY, PgDatabase, is_postgres
 from clientreg.storage.schema import (
     DROP_SEARCH_TRIGGERS,
     REBUILD_SEARCH,
@@ -22,6 +24,7 @@ from clientreg.storage.schema import (
     SEARCH_TRIGGERS,
 )
 
+T = TypeVar("T")
 BUSY_TIMEOUT_SECONDS = float(os.environ.get("CLIENTREG_BUSY_TIMEOUT", "10"))
 HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 BULK_INDEX_MIN_COMPANIES = 1000
@@ -238,6 +241,26 @@ class _Undo(Exception):
     """Ends a unit of work that is a dry run or was discarded: rolls its transaction back."""
 
 
+RETRY_ATTEMPTS = 5
+"""How many times a transaction the server asks to run again is run (PostgreSQL's
+serialization_failure and deadlock_detected; SQLite never asks)."""
+
+
+def retried(attempt: Callable[[], T]) -> T:
+    """What ``attempt`` returns, running it again (up to RETRY_ATTEMPTS times in all, after a
+    short random pause) while it fails because the server asked for its transaction again:
+    such a transaction rolled back whole, so nothing of the failed attempt stays. ``attempt``
+    must start from its inputs each time (one unit of work of its own)."""
+    for tries in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except DatabaseBusy as exc:
+            if exc.message.key != "database-busy/retry" or tries == RETRY_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0, 0.05 * tries))
+    raise AssertionError("unreachable")
+
+
 @contextlib.contextmanager
 def unit_of_work(store: Store, *, dry_run: bool) -> Iterator[Work]:
     """One write transaction, with SQLite's errors turned into clientreg's storage errors.
@@ -322,6 +345,9 @@ def translate_errors(path: Path | str) -> Iterator[None]:
             raise _full_disk(path) from None
         if kind.startswith("SQLITE_READONLY"):
             raise read_only_error(path) from None
+        if kind == RETRY:
+            raise DatabaseBusy("database-busy/retry", value=str(path), path=path,
+                               attempts=RETRY_ATTEMPTS, detail=text) from None
         if "locked" in text or "busy" in text:
             raise DatabaseBusy("database-busy", value=str(path), path=path,
                                seconds=f"{BUSY_TIMEOUT_SECONDS:g}") from None
