@@ -181,6 +181,8 @@ class PgConnection:
                   rows: Iterable[Sequence[Any]]) -> int:
         """Write rows into a table with COPY ... FROM STDIN, streamed (a row is sent as it
         comes, so memory stays flat); returns how many."""
+        if isinstance(rows, list | tuple) and not rows:
+            return 0
         count = 0
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with pg_errors(), self.raw.cursor() as cursor, cursor.copy(statement) as copy:
