@@ -170,3 +170,14 @@ def test_the_yes_or_no_keys_follow_the_language():
         assert answer_keys() == ({"y", "Y"}, {"n", "N"})
     finally:
         i18n.use_language("en")
+
+
+def test_a_value_too_long_to_repeat_is_cut_in_spanish_and_in_english_in_json(cli, seeded,
+                                                                             tmp_path):
+    path = write(tmp_path / "larga.csv", "identifier,name,company_type,category",
+                 "L-1,Larga S.L.,PERSON," + "X" * 100)
+    result = cli("import", str(path), env=SPANISH)
+    assert result.exit_code == 1, result.output
+    assert f"columna category = '{'X' * 50}… (100 caracteres)': " in result.output
+    report = json.loads(cli("import", str(path), "--format", "json", env=SPANISH).stdout)
+    assert report["problems"][0]["value"] == "X" * 50 + "… (100 characters)"
