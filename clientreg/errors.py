@@ -13,6 +13,31 @@ SHOWN_MAX = 80
 _SHOWN_START = 50
 
 
+class Shortened(str):
+    """A text too long to repeat, as an error shows it: its start, then how long it is. As a
+    str it is the English "start… (N characters)", which machine output (JSON) carries; a
+    message, or a report for people, shows it in its own language (``shown``)."""
+
+    start: str
+    length: int
+
+    def __new__(cls, start: str, length: int) -> Shortened:
+        self = super().__new__(cls, render(cls._message(start, length), source=True))
+        self.start, self.length = start, length
+        return self
+
+    def __getnewargs__(self) -> tuple[str, int]:  # type: ignore[override]
+        return (self.start, self.length)
+
+    @staticmethod
+    def _message(start: str, length: int) -> Message:
+        return Message("shortened", {"start": start, "count": length})
+
+    def shown(self, language: str) -> str:
+        """The text in ``language``: English, or the language messages are shown in."""
+        return render(self._message(self.start, self.length), source=language == "en")
+
+
 def shown(value: Any) -> Any:
     """The value as an error repeats it: unchanged up to SHOWN_MAX characters, else its start.
 
@@ -23,7 +48,7 @@ def shown(value: Any) -> Any:
     if isinstance(value, str):
         if len(value) <= SHOWN_MAX:
             return value
-        return f"{value[:_SHOWN_START]}… ({len(value):,} characters)"
+        return Shortened(value[:_SHOWN_START], len(value))
     if isinstance(value, dict | list | tuple | set):
         text = repr(value)
         return value if len(text) <= SHOWN_MAX else shown(text)

@@ -768,6 +768,8 @@ MESSAGES: dict[str, str | Plural] = {
         "email."),
     "email-reason/not-ascii": N_("The email address is not valid ASCII."),
     "email-reason/after-normalization": N_("After Unicode normalization: {reason}"),
+    # errors.py: a value too long to repeat in a message, shown by its start and its length
+    "shortened": Nn_("{start}… ({count:,} character)", "{start}… ({count:,} characters)"),
     # library_reasons.py: why python-stdnum refuses a tax id (the detail of invalid-tax-id)
     "tax-id-reason/format": N_("The number has an invalid format."),
     "tax-id-reason/checksum": N_("The number's checksum or check digit is invalid."),

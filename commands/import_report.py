@@ -21,7 +21,10 @@ _CLIENT_ACTIONS = ("created", "updated", "skipped", "unchanged")
 
 
 def _quoted(value: Any) -> str:
-    text = "" if value is None else str(value)
+    from clientreg.messages import language
+
+    text = "" if value is None else value.shown(language()) if hasattr(value, "shown") else str(
+        value)
     return "'" + text.replace("\n", "\\n") + "'"
 
 

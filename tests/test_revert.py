@@ -294,3 +294,25 @@ def test_a_catalogue_entry_that_later_clients_use_is_left(db_path, tmp_path):
     result = ok(db_path, "runs", "revert", str(run), "--yes")
     assert "Left company type COOP as it is: records of other runs use it." in result.stderr
     assert shown(db_path, "F-9")["name"] == "Granja"
+
+
+def test_revert_of_an_update_that_changed_a_contacts_details_gives_them_back(db_path, tmp_path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED, encoding="utf-8")
+    ok(db_path, "import", str(seed))
+    before = exported(db_path)
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(SEED.replace(
+        "contacts: [{name: Rocío Campos, email: rocio@olivar.example}]",
+        "contacts: [{name: Rocío Campos Gil, email: rocio@olivar.example,"
+        " phone: '+34 600 111 222', position: Gerente}]"), encoding="utf-8")
+    assert changed.read_text(encoding="utf-8") != SEED
+    ok(db_path, "import", "--on-conflict", "update", str(changed))
+    contact = json.loads(ok(db_path, "show", "F-1", "--format", "json").stdout)["contacts"][0]
+    assert (contact["name"], contact["phone"], contact["position"]) == (
+        "Rocío Campos Gil", "+34600111222", "Gerente")
+    ok(db_path, "runs", "revert", str(last_run(db_path)), "--yes")
+    contact = json.loads(ok(db_path, "show", "F-1", "--format", "json").stdout)["contacts"][0]
+    assert (contact["name"], contact.get("phone"), contact.get("position")) == (
+        "Rocío Campos", None, None)
+    assert exported(db_path) == before

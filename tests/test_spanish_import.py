@@ -127,3 +127,57 @@ def test_every_sentence_email_validator_writes_is_translated_and_kept_in_english
         given = reason(str(refused.value))
         assert isinstance(given, Message), str(refused.value)
         assert messages.render(given, source=True) == str(refused.value)
+
+
+def asked(cli, *keys: str, args: tuple[str, ...]):
+    """The command with its questions answered by these keystrokes (prompt_toolkit's pipe
+    input, as a terminal types them), in Spanish."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from clientreg.commands.wizard_command import FORCE_INTERACTIVE_ENV
+
+    with create_pipe_input() as pipe:
+        pipe.send_text("".join(keys))
+        pipe.close()
+        with create_app_session(input=pipe, output=DummyOutput()):
+            return cli(*args, env={**SPANISH, FORCE_INTERACTIVE_ENV: "1"})
+
+
+@pytest.mark.parametrize(("key", "saved"), [("s", True), ("S", True), ("y", True),
+                                            ("n", False)])
+def test_a_yes_or_no_question_takes_the_spanish_keys(cli, catalogue, tmp_path, monkeypatch,
+                                                     key, saved):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path / "crm.csv", "identifier,name,company_type,category,Notas",
+                 "Q-1,Preguntado S.L.,PERSON,WHOLESALE,llamar")
+    keys = ["Ignorar", "\r", key] + (["\r"] if saved else [])  # Notas: ignored; save it?
+    result = asked(cli, *keys, args=("import", str(path)))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "crm.mapping.yaml").exists() is saved
+    assert json.loads(cli("show", "Q-1", "--format", "json").stdout)["name"] == "Preguntado S.L."
+
+
+def test_the_yes_or_no_keys_follow_the_language():
+    from clientreg.commands import i18n
+    from clientreg.commands.yes_no import answer_keys
+
+    try:
+        i18n.use_language("es")
+        assert answer_keys() == ({"s", "S", "y", "Y"}, {"n", "N"})
+        i18n.use_language("en")
+        assert answer_keys() == ({"y", "Y"}, {"n", "N"})
+    finally:
+        i18n.use_language("en")
+
+
+def test_a_value_too_long_to_repeat_is_cut_in_spanish_and_in_english_in_json(cli, seeded,
+                                                                             tmp_path):
+    path = write(tmp_path / "larga.csv", "identifier,name,company_type,category",
+                 "L-1,Larga S.L.,PERSON," + "X" * 100)
+    result = cli("import", str(path), env=SPANISH)
+    assert result.exit_code == 1, result.output
+    assert f"columna category = '{'X' * 50}… (100 caracteres)': " in result.output
+    report = json.loads(cli("import", str(path), "--format", "json", env=SPANISH).stdout)
+    assert report["problems"][0]["value"] == "X" * 50 + "… (100 characters)"
