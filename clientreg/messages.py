@@ -313,6 +313,9 @@ MESSAGES: dict[str, str | Plural] = {
     "database-busy": N_(
         "the database {path} is busy (another clientreg is writing to it) and stayed locked "
         "for {seconds} s; nothing was written, try again"),
+    "database-busy/retry": N_(
+        "the database {path} asked {attempts} times for the transaction to be run again "
+        "({detail}); nothing was written, try again"),
     "storage/unusable": N_("the database {path} cannot be used: {detail}"),
     "disk-full": N_("the disk holding {path} is full; nothing was written"),
     "disk-full/temporary": N_(
@@ -325,9 +328,16 @@ MESSAGES: dict[str, str | Plural] = {
     "storage/other-program": N_(
         "{path} is a SQLite database of another program, not clientreg's; clientreg leaves it "
         "untouched"),
+    "storage/other-database": N_(
+        "the PostgreSQL database {path} holds tables of another program, not clientreg's; "
+        "clientreg leaves it untouched"),
     "storage/newer-schema": N_(
         "{path} was written by a newer version of clientreg (schema {schema}); upgrade "
         "clientreg to use it"),
+    # storage/copying.py (db copy)
+    "target-not-empty": N_(
+        "the PostgreSQL database {path} already holds a register (rows in {tables}); db copy "
+        "writes only into an empty one; nothing was written"),
     # records.py
     "search-too-long": N_("is longer than {max} characters ({length})"),
     "unknown-client": N_("no client has the identifier {given!r}"),

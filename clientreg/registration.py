@@ -25,6 +25,7 @@ from clientreg.rules import identifier_key
 from clientreg.storage import Store, Work, catalogue_sql, unit_of_work
 from clientreg.storage import client_sql as sql
 from clientreg.storage.client_sql import CompanyRow
+from clientreg.storage.transactions import retried
 from clientreg.updating import fill_from_registered, update_registered
 from clientreg.writes import Writes
 
@@ -73,15 +74,21 @@ def register_many(
     the report holds problems; ``report.written`` says whether it committed.
     """
     if work is None:
-        with unit_of_work(store, dry_run=dry_run) as own:
-            report = register_many(store, drafts, source=source, on_conflict=on_conflict,
-                                   max_problems=max_problems, catalogue=catalogue,
-                                   replace=replace, on_outcome=on_outcome, work=own,
-                                   noting=noting)
-            if report.problems:
-                own.discard()
-        report.written = own.written
-        return report
+        def attempt(given: Iterable[ClientDraft | DraftChunk]) -> BatchReport:
+            with unit_of_work(store, dry_run=dry_run) as own:
+                report = register_many(store, given, source=source, on_conflict=on_conflict,
+                                       max_problems=max_problems, catalogue=catalogue,
+                                       replace=replace, on_outcome=on_outcome, work=own,
+                                       noting=noting)
+                if report.problems:
+                    own.discard()
+            report.written = own.written
+            return report
+
+        if isinstance(drafts, list | tuple):
+            # A few drafts (new, edit): run again whole when the server asks for it.
+            return retried(lambda: attempt(drafts))
+        return attempt(drafts)
     report = BatchReport()
     writes = Writes(work, catalogue or Catalogue.load(store), source=source)
     batch = _Registrations(writes, on_conflict=OnConflict(on_conflict), replace=replace,

@@ -16,7 +16,13 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from clientreg import __version__
 from clientreg.commands import i18n
-from clientreg.commands.context import COMMAND_LINE, ENV_DB, Settings, default_database_path
+from clientreg.commands.context import (
+    COMMAND_LINE,
+    ENV_DB,
+    Settings,
+    default_database_path,
+    is_database_url,
+)
 from clientreg.commands.i18n import _
 from clientreg.commands.library_messages import refresh_rich_words, speak_in_help, translated_error
 
@@ -146,11 +152,26 @@ COMMAND_MODULES = (
     "clientreg.commands.exporting",
     "clientreg.commands.wizard_command",
     "clientreg.commands.runs",
+    "clientreg.commands.database",
 )
 
 
-def _existing_folder(value: Path | None) -> Path | None:
+def _database_name(value: str | Path) -> Path | str:
+    """--db: a postgresql:// URL, kept as text, or a file (not a folder: Typer's own words)."""
+    if isinstance(value, Path):
+        return value
+    if is_database_url(value):
+        return value
+    if os.path.isdir(value):
+        # The sentence of Typer's own check of a file option, in the run's language.
+        raise typer.BadParameter(_("File {path} is a directory.").format(path=repr(value)))
+    return Path(value)
+
+
+def _existing_folder(value: Path | str | None) -> Path | str | None:
     """An explicit database must be in a folder that exists: a typo there is not a new folder."""
+    if isinstance(value, str):
+        return value  # a PostgreSQL URL
     if value is not None and not value.expanduser().parent.is_dir():
         raise typer.BadParameter(_("the folder {folder} does not exist; create it first, or "
                                    "give another path").format(folder=value.expanduser().parent))
@@ -167,10 +188,11 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
-        typer.Option("--db", envvar=ENV_DB, help=_("The database file. Default: a file in the "
-                                                   "user's data directory."),
-                     dir_okay=False, show_default=False, callback=_existing_folder),
+        Any,  # Path | str | None, which Typer cannot read: _database_name makes it
+        typer.Option("--db", envvar=ENV_DB, help=_("The database file, or a postgresql:// URL. "
+                                                   "Default: a file in the user's data "
+                                                   "directory."),
+                     parser=_database_name, show_default=False, callback=_existing_folder),
     ] = None,
     lang: Annotated[
         i18n.Language | None,

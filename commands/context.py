@@ -26,9 +26,16 @@ def default_database_path() -> Path:
     return user_data_path("clientreg", appauthor=False) / "clientreg.db"
 
 
+def is_database_url(value: object) -> bool:
+    """Whether a --db value names a PostgreSQL database (postgresql://...) instead of a file."""
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path
+    db_path: Path | str
+    """The SQLite file, or a PostgreSQL URL as given (its password, if any, only ever passed to
+    libpq: storage shows it masked)."""
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -36,7 +43,10 @@ def settings(ctx: typer.Context) -> Settings:
     found = root.obj if isinstance(root.obj, Settings) else None
     if found is None:
         env = os.environ.get(ENV_DB)
-        found = Settings(Path(env) if env else default_database_path())
+        database: Path | str = default_database_path()
+        if env:
+            database = env if is_database_url(env) else Path(env)
+        found = Settings(database)
     return found
 
 

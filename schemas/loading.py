@@ -273,9 +273,9 @@ class ImportRun:
             summary.rows_read = readable
             if readable:
                 with translate_errors(self.store.path):
-                    table.staged = StagedTable(self.store.conn)
+                    table.staged = StagedTable(self.store.staging)
                     self._staged.append(table.staged)
-                    with staging_transaction(self.store.conn):
+                    with staging_transaction(self.store.staging):
                         summary.rows = self._stage_rows(reader, table.staged, plan)
                 if not summary.rows and not reader.problems:
                     self.problems.add(RowError.of(reader.file, None, None, None, "no-rows"))

@@ -1,7 +1,6 @@
 """Nothing lost on change: every change of a client can be read back from history, old and new."""
 
 import json
-import sqlite3
 
 import pytest
 
@@ -9,6 +8,10 @@ from clientreg.editing import draft_of, edit_client, set_client_active
 from clientreg.model import ClientDraft, ContactDraft
 from clientreg.records import client_data
 from clientreg.registration import register
+from clientreg.storage import open_database
+
+# Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
 
 COMPANY = {
     "identifier": "C-1", "name": "Comercial Andaluza", "company_type": "LEGAL",
@@ -236,9 +239,12 @@ def test_show_lists_the_history(client, cli):
 
 def test_history_rows_survive_in_the_file(client, db_path):
     edit_client(client, "C-1", settings={"city": "Cádiz"}, source="edit")
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT action, changes, source FROM history WHERE entity = 'company' "
-                            "AND entity_key = 'C-1' ORDER BY id").fetchall()
-    conn.close()
+    store = open_database(db_path)  # a new connection: what the database itself holds
+    try:
+        rows = store.conn.execute("SELECT action, changes, source FROM history WHERE "
+                                  "entity = 'company' AND entity_key = 'C-1' ORDER BY id"
+                                  ).fetchall()
+    finally:
+        store.close()
     assert [r[0] for r in rows] == ["created", "updated"]
     assert json.loads(rows[1][1]) == {"city": ["Sevilla", "Cádiz"]}

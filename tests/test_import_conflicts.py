@@ -1,8 +1,14 @@
 """Importing again: skip and update change nothing the second time; dry runs write nothing."""
 
 import json
-import sqlite3
 from pathlib import Path
+
+import pytest
+
+from clientreg.storage import open_database
+
+# Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
 
 TABLES = ("companies", "clients", "external_users", "client_contacts", "history")
 HEADER = "identifier,name,company_type,category,city,client_attr.region,contact_name,contact_email"
@@ -13,9 +19,13 @@ ROWS = [
 ]
 
 
-def counts(db_path: Path) -> dict[str, int]:
-    with sqlite3.connect(db_path) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+def counts(db_path: Path | str) -> dict[str, int]:
+    """Rows of each table, read through clientreg's storage (a SQLite file or PostgreSQL)."""
+    store = open_database(db_path)
+    try:
+        return {t: store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    finally:
+        store.close()
 
 
 def write(path: Path, rows: list[str]) -> Path:

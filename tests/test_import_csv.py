@@ -1,10 +1,14 @@
 """clientreg import of CSV and TSV files: dialects, encodings, headers, values kept as written."""
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+
+from clientreg.storage import open_database
+
+# Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEADER = ("identifier,name,company_type,category,country,phone,postal_code,"
@@ -18,9 +22,13 @@ def write(path: Path, lines: list[str], *, encoding: str = "utf-8", newline: str
     return path
 
 
-def rows(db_path: Path, sql: str, *params: object) -> list[tuple]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql, params).fetchall()
+def rows(db_path: Path | str, sql: str, *params: object) -> list[tuple]:
+    """The rows of a query, read through clientreg's storage (a SQLite file or PostgreSQL)."""
+    store = open_database(db_path)
+    try:
+        return [tuple(row) for row in store.conn.execute(sql, params).fetchall()]
+    finally:
+        store.close()
 
 
 def client(cli, identifier: str) -> dict:

@@ -1,10 +1,14 @@
 """clientreg import of YAML and JSON: client lists, seed documents as one transaction, schema."""
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+
+from clientreg.storage import open_database
+
+# Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TABLES = ("company_types", "categories", "companies", "clients", "external_users",
@@ -38,9 +42,13 @@ SEED = {
 }
 
 
-def counts(db_path: Path) -> dict[str, int]:
-    with sqlite3.connect(db_path) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+def counts(db_path: Path | str) -> dict[str, int]:
+    """Rows of each table, read through clientreg's storage (a SQLite file or PostgreSQL)."""
+    store = open_database(db_path)
+    try:
+        return {t: store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    finally:
+        store.close()
 
 
 def yaml_text(data: object) -> str:
@@ -151,6 +159,10 @@ def test_a_seed_category_written_inactive_keeps_the_seeds_own_clients(cli, store
     path.write_text(yaml_text(seed), encoding="utf-8")
     result = cli("import", str(path))
     assert result.exit_code == 0, result.output
-    with sqlite3.connect(db_path) as conn:
+    store = open_database(db_path)
+    try:
+        conn = store.conn
         assert conn.execute("SELECT active FROM categories WHERE code = 'FARM'").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM clients").fetchone() == (2,)
+    finally:
+        store.close()

@@ -14,6 +14,9 @@ from clientreg.model import ClientDraft
 from clientreg.records import client_data
 from clientreg.storage import open_database
 
+# Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 ACME = ("new", "--no-input", "--type", "LEGAL", "--category", "RETAIL", "--name", "ACME Ltd",
         "--country", "ES", "--phone", "954 123 456", "--city", "Sevilla",
         "--company-attr", "employees=12", "--client-attr", "region=north",

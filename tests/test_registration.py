@@ -11,6 +11,9 @@ from clientreg.model import Action, ClientDraft, ContactDraft, OnConflict, Step
 from clientreg.records import client_data, iter_clients
 from clientreg.registration import register, register_many
 
+# Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 TABLES = ("companies", "clients", "external_users", "client_contacts", "history")
 
 

@@ -13,6 +13,9 @@ from clientreg.editing import draft_of, edit_client
 from clientreg.records import client_data
 from clientreg.storage import open_database
 
+# Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 HEADER = ("identifier,name,company_type,category,city,company_attr.employees,client_attr.region,"
           "contact_name,contact_email,contact_phone")
 ROWS = [

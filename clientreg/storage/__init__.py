@@ -1,7 +1,8 @@
-"""The SQLite database: opening, checking and migrating the file.
+"""The database: opening, checking and migrating a SQLite file or a PostgreSQL database.
 
-All of clientreg's SQL lives in this package, so that another backend could replace it. Its
-transactions (``unit_of_work``) are in storage.transactions, and are imported from here too.
+All of clientreg's SQL lives in this package. A ``postgresql://`` URL opens PostgreSQL through
+storage.postgres, whose connection takes the same SQL as sqlite3's; anything else is a SQLite
+file. Transactions (``unit_of_work``) are in storage.transactions, and are imported from here too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
+from clientreg.clock import now
 from clientreg.errors import StorageError
+from clientreg.storage import pg_schema, postgres
 from clientreg.storage.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 from clientreg.storage.transactions import (
     BUSY_TIMEOUT_SECONDS,
@@ -68,7 +71,8 @@ def _applied_names(conn: sqlite3.Connection) -> set[str] | None:
 
 
 def open_database(path: str | os.PathLike[str], *, writes: bool = False) -> Store:
-    """Open (creating if needed) and migrate a clientreg database.
+    """Open (creating if needed) and migrate a clientreg database: a postgresql:// URL (see
+    open_postgres) or a SQLite file.
 
     A file that is not SQLite, a SQLite file of another program, or one written by a newer
     clientreg stops with a StorageError and is not changed. Before migrating a file that holds
@@ -79,6 +83,8 @@ def open_database(path: str | os.PathLike[str], *, writes: bool = False) -> Stor
     opened read-only: it can be read, but not migrated, and every write transaction is refused.
     With ``writes``, such a file is refused at once instead, before the caller does any work.
     """
+    if postgres.is_url(path):
+        return open_postgres(str(path))
     path = Path(path).expanduser()
     _check_file(path)
     if _writable(path):
@@ -161,33 +167,73 @@ def _connect_read_only(path: Path, uri: str) -> Store:
 
 
 def _prepare(store: Store) -> None:
-    conn = store.conn
+    assert isinstance(store.db, Database)  # SQLite's: PostgreSQL's is prepared by open_postgres
+    db, conn = store.db, store.conn
     conn.execute("PRAGMA foreign_keys = ON")
     applied = _applied_names(conn)
     _check_applied(store.path, applied)
     if store.read_only:
-        if not applied or migrations.pending(store.db):
+        if not applied or migrations.pending(db):
             raise StorageError("read-only/needs-upgrade", value=str(store.path), path=store.path)
         return
-    if not applied or migrations.pending(store.db):
+    if not applied or migrations.pending(db):
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    if not migrations.pending(store.db):
+    if not migrations.pending(db):
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
         applied = _applied_names(conn)  # another process may have migrated meanwhile
         _check_applied(store.path, applied)
-        if applied and migrations.pending(store.db):
+        if applied and migrations.pending(db):
             store.backup_path = _backup(store, sorted(applied)[-1])
-        migrations.apply(store.db)
+        migrations.apply(db)
     except BaseException:
         roll_back(conn, "ROLLBACK")
         raise
     conn.execute("COMMIT")
 
 
-def _check_applied(path: Path, applied: set[str] | None) -> None:
+def open_postgres(url: str) -> Store:
+    """Connect to a PostgreSQL database and migrate it, as open_database does a file.
+
+    Credentials come from the URL or from libpq (PGPASSWORD, PGUSER..., ~/.pgpass); messages
+    name the database by its URL without the password. The migrations run in one transaction
+    under the write lock, so two clientregs opening a new database apply them once; a database
+    holding other tables, or migrated by a newer clientreg, is refused and left as it is.
+    """
+    shown = postgres.masked_url(url)
+    with translate_errors(shown):
+        conn = postgres.connect(url, lock_timeout_seconds=BUSY_TIMEOUT_SECONDS)
+    store = Store(db=postgres.PgDatabase(conn), path=shown)
+    try:
+        with translate_errors(shown):
+            applied = pg_schema.applied_names(conn, MIGRATION_SET)
+            _check_postgres(shown, applied)
+            if applied != KNOWN_MIGRATIONS:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    applied = pg_schema.applied_names(conn, MIGRATION_SET)  # meanwhile?
+                    _check_postgres(shown, applied)
+                    assert applied is not None
+                    pg_schema.apply_pending(conn, MIGRATION_SET, applied, now())
+                except BaseException:
+                    roll_back(conn, "ROLLBACK")  # type: ignore[arg-type]
+                    raise
+                conn.execute("COMMIT")
+    except BaseException:
+        conn.close()
+        raise
+    return store
+
+
+def _check_postgres(url: str, applied: set[str] | None) -> None:
+    if applied is None:
+        raise StorageError("storage/other-database", value=url, path=url)
+    _check_applied(url, applied)
+
+
+def _check_applied(path: Path | str, applied: set[str] | None) -> None:
     if applied is None:
         raise StorageError("storage/other-program", value=str(path), path=path)
     newer = applied - KNOWN_MIGRATIONS
@@ -197,14 +243,15 @@ def _check_applied(path: Path, applied: set[str] | None) -> None:
 
 
 def _backup(store: Store, version: str) -> Path:
-    target = store.path.with_name(f"{store.path.name}.{version}.bak")
+    path = Path(store.path)  # a SQLite file: PostgreSQL's databases are not copied
+    target = path.with_name(f"{path.name}.{version}.bak")
     # A copy of personal data: owner-only, like the database clientreg creates.
     with contextlib.suppress(FileExistsError):
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     # The copy is read through a second connection: SQLite refuses a backup whose source
     # connection holds a write transaction, and Python's backup() retries that forever. The
     # migration's connection keeps the write lock meanwhile, so the copy is of a still file.
-    source = sqlite3.connect(store.path, timeout=BUSY_TIMEOUT_SECONDS)
+    source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
     destination = sqlite3.connect(target)
     try:
         source.backup(destination)

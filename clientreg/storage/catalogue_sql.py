@@ -108,8 +108,8 @@ def usage_count(conn: sqlite3.Connection, kind: str, entry_id: int) -> int:
 
 
 def bump_sequence(conn: sqlite3.Connection, type_id: int, next_seq: int) -> None:
-    conn.execute("UPDATE company_types SET next_seq = max(next_seq, ?) WHERE id = ?",
-                 [next_seq, type_id])
+    conn.execute("UPDATE company_types SET next_seq = ? WHERE id = ? AND next_seq < ?",
+                 [next_seq, type_id, next_seq])
 
 
 def next_sequence(conn: sqlite3.Connection, type_id: int) -> int:

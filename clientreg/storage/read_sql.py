@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
+
+from clientreg.storage import pg_search
+from clientreg.storage.postgres import is_postgres
 
 _COMPANY_SELECT = (
     "SELECT co.id, co.identifier, co.name, co.trade_name, t.code AS company_type, co.tax_id, "
@@ -49,7 +53,7 @@ def companies_by_keys(conn: sqlite3.Connection, keys: list[str]) -> list[dict[st
 def contacts_of(conn: sqlite3.Connection, client_id: int) -> list[dict[str, Any]]:
     cursor = conn.execute(
         "SELECT u.id, u.name, u.email, u.email_key, u.phone, u.position, u.department, "
-        "u.language, l.is_default AS 'default', u.active, l.position AS link_position "
+        "u.language, l.is_default AS \"default\", u.active, l.position AS link_position "
         "FROM client_contacts l JOIN external_users u ON u.id = l.external_user_id "
         "WHERE l.client_id = ? ORDER BY l.position", [client_id])
     return [_row(cursor, values) for values in cursor.fetchall()]
@@ -79,7 +83,8 @@ def history_of(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> list[di
 
 
 def _filters(*, category: str | None, company_type: str | None, search: str | None,
-             include_inactive: bool, clients_only: bool) -> tuple[str, list[Any]]:
+             include_inactive: bool, clients_only: bool,
+             postgres: bool = False) -> tuple[str, list[Any]]:
     clauses: list[str] = ["cl.id IS NOT NULL"] if clients_only else []
     params: list[Any] = []
     if category:
@@ -90,7 +95,11 @@ def _filters(*, category: str | None, company_type: str | None, search: str | No
         params.append(company_type.upper())
     if not include_inactive:
         clauses.append("co.active = 1" if not clients_only else "cl.active = 1")
-    if search:
+    if search and postgres:
+        clause, values = pg_search.clause(search)
+        clauses.append(clause)
+        params += values
+    elif search:
         clauses.append("co.id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)")
         params.append(search)
     where = ("WHERE " + " AND ".join(clauses) + " ") if clauses else ""
@@ -104,14 +113,28 @@ def iter_companies(
 ) -> Iterator[dict[str, Any]]:
     """Companies (clients only, by default) in identifier order, streamed."""
     where, params = _filters(category=category, company_type=company_type, search=search,
-                             include_inactive=include_inactive, clients_only=clients_only)
+                             include_inactive=include_inactive, clients_only=clients_only,
+                             postgres=is_postgres(conn))
     sql = _COMPANY_SELECT + where + "ORDER BY co.identifier_key"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    cursor = conn.execute(sql, params)
-    while batch := cursor.fetchmany(1000):
-        for values in batch:
-            yield _row(cursor, values)
+    yield from _streamed(conn, sql, params)
+
+
+def _streamed(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+    """The rows of a query as dicts, a thousand at a time (on PostgreSQL, from a server-side
+    cursor: a client-side one would hold every row in memory at once)."""
+    query = conn.stream if is_postgres(conn) else conn.execute  # type: ignore[attr-defined]
+    cursor = query(sql, params)
+    try:
+        while batch := cursor.fetchmany(1000):
+            for values in batch:
+                yield _row(cursor, values)
+    finally:
+        # A reader stopped early (a signal, a closed pipe) may be finished off after its
+        # connection closed: there is then nothing left to close.
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            cursor.close()
 
 
 def contacts_by_client(conn: sqlite3.Connection, client_ids: list[int],
@@ -122,7 +145,7 @@ def contacts_by_client(conn: sqlite3.Connection, client_ids: list[int],
         marks = ",".join("?" * len(batch))
         cursor = conn.execute(
             "SELECT l.client_id, u.name, u.email, u.phone, u.position, u.department, "
-            "u.language, l.is_default AS 'default' FROM client_contacts l "
+            "u.language, l.is_default AS \"default\" FROM client_contacts l "
             "JOIN external_users u ON u.id = l.external_user_id "
             f"WHERE l.client_id IN ({marks}) ORDER BY l.client_id, l.position", batch)
         for values in cursor.fetchall():
@@ -150,14 +173,11 @@ def iter_external_users(conn: sqlite3.Connection, *, include_inactive: bool = Fa
                        + ")")
         params += [_containing(part) for _, part in found]
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    cursor = conn.execute(
-        "SELECT u.email, u.name, u.phone, u.position, u.department, u.language, "
+    yield from _streamed(
+        conn, "SELECT u.email, u.name, u.phone, u.position, u.department, u.language, "
         "c.identifier AS company, u.active, u.created_at, u.updated_at "
         f"FROM external_users u LEFT JOIN companies c ON c.id = u.company_id {where} "
         "ORDER BY u.email_key", params)
-    while batch := cursor.fetchmany(1000):
-        for values in batch:
-            yield _row(cursor, values)
 
 
 def external_user(conn: sqlite3.Connection, email_key: str) -> dict[str, Any] | None:

@@ -24,8 +24,10 @@ def history_counts(conn: sqlite3.Connection, run_id: int) -> list[tuple[str, boo
     """(entity, created, how many records) of the run's history: a record with a 'created' row
     counts as created, one with only other rows (updated, deactivated...) as changed."""
     return [(entity, bool(created), count) for entity, created, count in conn.execute(
-        "SELECT entity, created, count(*) FROM (SELECT entity, max(action = 'created') AS created "
-        "FROM history WHERE run_id = ? GROUP BY entity, entity_key) GROUP BY entity, created",
+        "SELECT entity, created, count(*) FROM (SELECT entity, "
+        "max(CASE WHEN action = 'created' THEN 1 ELSE 0 END) AS created "
+        "FROM history WHERE run_id = ? GROUP BY entity, entity_key) AS record "
+        "GROUP BY entity, created",
         [run_id])]
 
 
@@ -34,8 +36,9 @@ def record_counts(conn: sqlite3.Connection, run_id: int) -> list[tuple[str, bool
     client counts as created when its company or its registration was, else as changed."""
     return [(entity, bool(created), count) for entity, created, count in conn.execute(
         "SELECT kind, created, count(*) FROM (SELECT CASE entity WHEN 'company' THEN 'client' "
-        "ELSE entity END AS kind, max(action = 'created') AS created FROM history "
-        "WHERE run_id = ? GROUP BY kind, entity_key) GROUP BY kind, created", [run_id])]
+        "ELSE entity END AS kind, max(CASE WHEN action = 'created' THEN 1 ELSE 0 END) AS created "
+        "FROM history WHERE run_id = ? GROUP BY kind, entity_key) AS record "
+        "GROUP BY kind, created", [run_id])]
 
 
 def history_keys(conn: sqlite3.Connection, run_id: int, entities: Sequence[str]) -> set[str]:

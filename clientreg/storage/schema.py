@@ -197,7 +197,11 @@ def _email_lower(db: Database) -> None:
     Done in Python: SQLite's lower() changes ASCII letters only. No two users can meet on one
     key: addresses with equal lower-cased forms had equal case-folded ones, so were one user.
     """
-    conn = db.conn
+    lower_email_keys(db.conn)
+
+
+def lower_email_keys(conn: sqlite3.Connection) -> None:
+    """Migration 0003 on a connection of either backend (see _email_lower)."""
     changed = [(email.lower(), key) for key, email in conn.execute(
         "SELECT email_key, email FROM external_users") if email.lower() != key]
     conn.executemany("UPDATE external_users SET email_key = ? WHERE email_key = ?", changed)

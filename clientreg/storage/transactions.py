@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlite_utils import Database
 
 from clientreg.errors import Conflict, DatabaseBusy, StorageError
+from clientreg.storage.postgres import RETRY, PgDatabase, is_postgres
 from clientreg.storage.schema import (
     DROP_SEARCH_TRIGGERS,
     REBUILD_SEARCH,
@@ -21,6 +24,7 @@ from clientreg.storage.schema import (
     SEARCH_TRIGGERS,
 )
 
+T = TypeVar("T")
 BUSY_TIMEOUT_SECONDS = float(os.environ.get("CLIENTREG_BUSY_TIMEOUT", "10"))
 HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 BULK_INDEX_MIN_COMPANIES = 1000
@@ -57,8 +61,9 @@ class Ledger(Protocol):
 class Store:
     """An open clientreg database."""
 
-    db: Database
-    path: Path
+    db: Database | PgDatabase
+    path: Path | str
+    """The SQLite file, or the PostgreSQL URL without its password (as messages show it)."""
     backup_path: Path | None = None
     read_only: bool = False
     """Opened read-only: the file or its folder cannot be written (see open_database)."""
@@ -74,7 +79,26 @@ class Store:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        # PostgreSQL's is a PgConnection, which takes the same calls (see storage.postgres).
+        return self.db.conn  # type: ignore[return-value]
+
+    _staging: sqlite3.Connection | None = None
+
+    @property
+    def staging(self) -> sqlite3.Connection:
+        """Where an import stages its rows in TEMP tables (schemas.staging): this connection on
+        SQLite; beside PostgreSQL, a private SQLite database of this process, in a temporary
+        file (no NUL in PostgreSQL's text, and no round trip to the server per row)."""
+        if not self.postgres:
+            return self.conn
+        if self._staging is None:
+            self._staging = sqlite3.connect("", isolation_level=None)
+        return self._staging
+
+    @property
+    def postgres(self) -> bool:
+        """Whether the database is PostgreSQL's."""
+        return is_postgres(self.db.conn)
 
     @property
     def run_id(self) -> int | None:
@@ -148,6 +172,9 @@ class Store:
                 self.committing = False
 
     def close(self) -> None:
+        if self._staging is not None:
+            self._staging.close()
+            self._staging = None
         self.db.close()
 
 
@@ -190,8 +217,10 @@ class Work:
         per company in the database, a trigger about ten times as much per company written:
         on the import benchmark (100,000 new clients) the import takes about a quarter less time.
         """
-        if self.dry_run or self._search_triggers is not None:
-            return  # a dry run has dropped them already, and rebuilds nothing
+        if self.dry_run or self._search_triggers is not None or self.store.postgres:
+            # A dry run has dropped them already, and rebuilds nothing; PostgreSQL's index is
+            # not kept by triggers (see storage.pg_schema).
+            return
         placeholders = ", ".join("?" * len(SEARCH_TRIGGERS))
         self._search_triggers = [sql for (sql,) in self.conn.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
@@ -212,6 +241,26 @@ class _Undo(Exception):
     """Ends a unit of work that is a dry run or was discarded: rolls its transaction back."""
 
 
+RETRY_ATTEMPTS = 5
+"""How many times a transaction the server asks to run again is run (PostgreSQL's
+serialization_failure and deadlock_detected; SQLite never asks)."""
+
+
+def retried(attempt: Callable[[], T]) -> T:
+    """What ``attempt`` returns, running it again (up to RETRY_ATTEMPTS times in all, after a
+    short random pause) while it fails because the server asked for its transaction again:
+    such a transaction rolled back whole, so nothing of the failed attempt stays. ``attempt``
+    must start from its inputs each time (one unit of work of its own)."""
+    for tries in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except DatabaseBusy as exc:
+            if exc.message.key != "database-busy/retry" or tries == RETRY_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0, 0.05 * tries))
+    raise AssertionError("unreachable")
+
+
 @contextlib.contextmanager
 def unit_of_work(store: Store, *, dry_run: bool) -> Iterator[Work]:
     """One write transaction, with SQLite's errors turned into clientreg's storage errors.
@@ -229,7 +278,7 @@ def unit_of_work(store: Store, *, dry_run: bool) -> Iterator[Work]:
     work = Work(store, store.conn, dry_run=dry_run)
     try:
         with translate_errors(store.path), store.transaction() as conn:
-            if dry_run:
+            if dry_run and not store.postgres:
                 for statement in REHEARSAL:
                     conn.execute(statement)
             yield work
@@ -271,18 +320,19 @@ def roll_back(conn: sqlite3.Connection, *statements: str) -> None:
                 conn.execute("ROLLBACK")
 
 
-def _still_open(conn: sqlite3.Connection, path: Path) -> None:
+def _still_open(conn: sqlite3.Connection, path: Path | str) -> None:
     if not conn.in_transaction:
         raise StorageError("storage/transaction-ended", value=str(path), path=path)
 
 
-def read_only_error(path: Path) -> StorageError:
+def read_only_error(path: Path | str) -> StorageError:
     return StorageError("read-only", value=str(path), path=path)
 
 
 @contextlib.contextmanager
-def translate_errors(path: Path) -> Iterator[None]:
-    """Turn SQLite's locking and file errors into clientreg's storage errors."""
+def translate_errors(path: Path | str) -> Iterator[None]:
+    """Turn SQLite's locking and file errors into clientreg's storage errors (PostgreSQL's come
+    as sqlite3's, see storage.postgres)."""
     try:
         yield
     except sqlite3.IntegrityError as exc:
@@ -295,6 +345,9 @@ def translate_errors(path: Path) -> Iterator[None]:
             raise _full_disk(path) from None
         if kind.startswith("SQLITE_READONLY"):
             raise read_only_error(path) from None
+        if kind == RETRY:
+            raise DatabaseBusy("database-busy/retry", value=str(path), path=path,
+                               attempts=RETRY_ATTEMPTS, detail=text) from None
         if "locked" in text or "busy" in text:
             raise DatabaseBusy("database-busy", value=str(path), path=path,
                                seconds=f"{BUSY_TIMEOUT_SECONDS:g}") from None
@@ -304,9 +357,11 @@ def translate_errors(path: Path) -> Iterator[None]:
                            detail=str(exc)) from None
 
 
-def _full_disk(path: Path) -> StorageError:
+def _full_disk(path: Path | str) -> StorageError:
     """The database's disk is full, or the one of SQLite's temporary files (staged import rows,
     sorting): the one with less room left, when they differ."""
+    if isinstance(path, str):  # a PostgreSQL server's disk
+        return StorageError("disk-full", value=path, path=path)
     temporary = _temporary_folder()
     with contextlib.suppress(OSError):
         here, there = os.statvfs(path.parent), os.statvfs(temporary)
