@@ -318,25 +318,25 @@ def test_a_transaction_the_server_asks_to_run_again_is_run_again(pg_url, monkeyp
     from clientreg.storage.postgres import PgConnection
 
     seed(open_database(pg_url))
-    original = PgConnection.execute
+    original = PgConnection.copy_rows
     refusals = []
 
-    def refuse_twice(self, sql, parameters=()):
-        if sql.lstrip().startswith("INSERT INTO companies") and len(refusals) < 2:
-            refusals.append(sql)
+    def refuse_twice(self, table, columns, rows):
+        if table == "companies" and len(refusals) < 2:
+            refusals.append(table)
             # What the server says to a transaction it cannot serialize (or a deadlock's victim).
-            original(self, "DO $$ BEGIN RAISE EXCEPTION 'could not serialize access' "
-                           "USING ERRCODE = 'serialization_failure'; END $$")
-        return original(self, sql, parameters)
+            self.execute("DO $$ BEGIN RAISE EXCEPTION 'could not serialize access' "
+                         "USING ERRCODE = 'serialization_failure'; END $$")
+        return original(self, table, columns, rows)
 
-    monkeypatch.setattr(PgConnection, "execute", refuse_twice)
+    monkeypatch.setattr(PgConnection, "copy_rows", refuse_twice)
     store = open_database(pg_url)
     try:
         register(store, ClientDraft(identifier="R-1", name="Retried", company_type="PERSON",
                                     category="WHOLESALE"), source="test")
     finally:
         store.close()
-    monkeypatch.setattr(PgConnection, "execute", original)
+    monkeypatch.setattr(PgConnection, "copy_rows", original)
     assert len(refusals) == 2
     assert query(pg_url, "SELECT identifier FROM companies ORDER BY identifier") == [
         ("E-1",), ("R-1",)]
@@ -349,19 +349,19 @@ def test_a_transaction_refused_again_and_again_exits_3_and_writes_nothing(pg_url
     from clientreg.storage.postgres import PgConnection
 
     seed(open_database(pg_url))
-    original = PgConnection.execute
+    original = PgConnection.copy_rows
 
-    def always_refuse(self, sql, parameters=()):
-        if sql.lstrip().startswith("INSERT INTO companies"):
-            original(self, "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' "
-                           "USING ERRCODE = 'deadlock_detected'; END $$")
-        return original(self, sql, parameters)
+    def always_refuse(self, table, columns, rows):
+        if table == "companies":
+            self.execute("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' "
+                         "USING ERRCODE = 'deadlock_detected'; END $$")
+        return original(self, table, columns, rows)
 
-    monkeypatch.setattr(PgConnection, "execute", always_refuse)
+    monkeypatch.setattr(PgConnection, "copy_rows", always_refuse)
     result = CliRunner().invoke(app, ["--db", pg_url, "new", "--no-input", "--type", "PERSON",
                                       "--category", "WHOLESALE", "--identifier", "R-2",
                                       "--name", "Refused"])
-    monkeypatch.setattr(PgConnection, "execute", original)
+    monkeypatch.setattr(PgConnection, "copy_rows", original)
     assert result.exit_code == 3, result.output
     assert "asked 5 times for the transaction to be run again" in result.output
     assert "nothing was written" in result.output and "Traceback" not in result.output
