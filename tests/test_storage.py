@@ -105,7 +105,7 @@ def test_a_writer_waits_for_the_busy_timeout_then_exits_3(sqlite_file):
     try:
         env = {**os.environ, "CLIENTREG_BUSY_TIMEOUT": "0.2", "CLIENTREG_DB": str(sqlite_file)}
         done = subprocess.run(
-            [sys.executable, "-c", "from clientreg.commands.app import main; main()",
+            [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()",
              "category", "add", "RETAIL", "--name", "Retail"],
             env=env, capture_output=True, text=True, timeout=60, cwd=sqlite_file.parent)
     finally:
@@ -197,7 +197,7 @@ def test_postgres_a_database_of_a_newer_clientreg_is_refused(pg_url):
 def _clientreg(url: str, *args: str, timeout: str = "10") -> subprocess.CompletedProcess:
     env = {**os.environ, "CLIENTREG_BUSY_TIMEOUT": timeout, "CLIENTREG_DB": url}
     return subprocess.run(
-        [sys.executable, "-c", "from clientreg.commands.app import main; main()", *args],
+        [sys.executable, "-P", "-c", "from clientreg.commands.app import main; main()", *args],
         env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -271,7 +271,7 @@ def test_postgres_sessions_registering_at_once_never_share_a_generated_identifie
               "    except SystemExit as exit:\n"
               "        assert not exit.code, exit.code\n")
     env = {**os.environ, "CLIENTREG_DB": pg_url}
-    sessions = [subprocess.Popen([sys.executable, "-c", script, str(n)], env=env,
+    sessions = [subprocess.Popen([sys.executable, "-P", "-c", script, str(n)], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for n in range(3)]
     outputs = [session.communicate(timeout=120) for session in sessions]
